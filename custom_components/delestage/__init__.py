@@ -1,0 +1,41 @@
+"""The Délestage integration: grid signals, home consumption, weather and relays."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .entry_types import ENTRY_SETUP
+from .runtime import DelestageConfigEntry
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up the integration (actions are registered here, once)."""
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> bool:
+    """Set up an entry by handing it to the set-up of its type."""
+    try:
+        setup = ENTRY_SETUP[EntryType(entry.data[CONF_ENTRY_TYPE])]
+    except KeyError, ValueError:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_entry_type",
+            translation_placeholders={"entry_type": str(entry.data.get(CONF_ENTRY_TYPE))},
+        ) from None
+    runtime = await setup(hass, entry)
+    entry.runtime_data = runtime
+    entry.async_on_unload(runtime.async_shutdown)
+    await hass.config_entries.async_forward_entry_setups(entry, runtime.platforms)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> bool:
+    """Unload an entry's platforms; ``async_on_unload`` callbacks release the rest."""
+    return await hass.config_entries.async_unload_platforms(entry, entry.runtime_data.platforms)

@@ -1,0 +1,1 @@
+"""Clients of the remote APIs: plain asyncio + aiohttp, no Home Assistant import."""

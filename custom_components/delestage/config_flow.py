@@ -1,0 +1,102 @@
+"""Config flow: a menu of entry types, then the steps of the chosen type.
+
+The steps of each entry type live next to its other code (``<type>/flow.py``) as mixins
+of this one flow class; reauth and reconfigure dispatch on the entry's type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+
+from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+
+# Options and subentry flows of the entry types that have them.
+OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {}
+SUBENTRY_FLOWS: dict[EntryType, dict[str, type[ConfigSubentryFlow]]] = {}
+
+
+def _entry_type(entry: ConfigEntry) -> EntryType:
+    return EntryType(entry.data[CONF_ENTRY_TYPE])
+
+
+class DelestageConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle a config flow for Délestage."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Let the user pick what to add."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[entry_type.value for entry_type in EntryType]
+        )
+
+    async def async_step_reauth(self, entry_data: dict[str, Any]) -> ConfigFlowResult:
+        """Start the reauth steps of the entry's type."""
+        return await self._async_dispatch("reauth", entry_data[CONF_ENTRY_TYPE])
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Start the reconfigure steps of the entry's type."""
+        entry = self._get_reconfigure_entry()
+        return await self._async_dispatch("reconfigure", entry.data[CONF_ENTRY_TYPE])
+
+    async def _async_dispatch(self, step: str, entry_type: str) -> ConfigFlowResult:
+        handler = getattr(self, f"async_step_{step}_{entry_type}", None)
+        if handler is None:
+            return self.async_abort(reason=f"{step}_not_supported")
+        result: ConfigFlowResult = await handler()
+        return result
+
+    async def _async_abort_not_available(self) -> ConfigFlowResult:
+        return self.async_abort(reason="not_available_yet")
+
+    async def async_step_rte(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add RTE Ecowatt and Tempo (not available yet)."""
+        return await self._async_abort_not_available()
+
+    async def async_step_enedis(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add an Enedis Linky meter (not available yet)."""
+        return await self._async_abort_not_available()
+
+    async def async_step_meteofrance(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a Météo-France station (not available yet)."""
+        return await self._async_abort_not_available()
+
+    async def async_step_phidget(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add Phidget relays (not available yet)."""
+        return await self._async_abort_not_available()
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow of the entry's type."""
+        return OPTIONS_FLOWS[_entry_type(config_entry)]()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Only the entry types with options show the options button."""
+        return _entry_type(config_entry) in OPTIONS_FLOWS
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry types of the entry's type (relay channels)."""
+        return SUBENTRY_FLOWS.get(_entry_type(config_entry), {})

@@ -1,0 +1,16 @@
+"""Set-up of each entry type, looked up by ``entry.data["entry_type"]``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from homeassistant.core import HomeAssistant
+
+from .const import EntryType
+from .runtime import DelestageConfigEntry, DelestageRuntime
+
+type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[DelestageRuntime]]
+
+# Entry types whose feature has landed. The config flow offers the others in its menu
+# but aborts with a translated "not available yet" reason.
+ENTRY_SETUP: dict[EntryType, EntrySetup] = {}
