@@ -17,3 +17,9 @@ class EntryType(StrEnum):
     ENEDIS = "enedis"
     METEOFRANCE = "meteofrance"
     PHIDGET = "phidget"
+
+
+# Optional in every cloud entry's data: another base URL for the provider's API (the local
+# simulator, tools/sandbox). Absent means the official servers. Set in the config flow's
+# collapsed "Advanced" section, validated there.
+CONF_API_BASE_URL: Final = "api_base_url"

@@ -1,0 +1,127 @@
+"""Shared HTTP plumbing of the API clients: requests, timeouts, status mapping, Retry-After."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from .errors import (
+    ApiAuthError,
+    ApiConnectionError,
+    ApiError,
+    ApiForbiddenError,
+    ApiRateLimitedError,
+    ApiResponseError,
+    ApiServerError,
+)
+
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """Status, headers and body of an answer, read completely."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """Decode the body as JSON, or raise ApiResponseError."""
+        try:
+            return json.loads(self.body)
+        except ValueError as err:
+            raise ApiResponseError(f"Malformed JSON answer (HTTP {self.status})") from err
+
+    def json_object(self) -> dict[str, Any]:
+        """Decode the body as a JSON object, or raise ApiResponseError."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise ApiResponseError(f"Expected a JSON object, got {type(data).__name__}")
+        return data
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Return the wait asked by a ``Retry-After`` header (seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+async def async_fetch(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    **kwargs: Any,
+) -> RawResponse:
+    """Send one request and read the whole answer; network faults become ApiConnectionError."""
+    try:
+        async with session.request(method, url, timeout=timeout, **kwargs) as response:
+            body = await response.read()
+            return RawResponse(response.status, dict(response.headers), body)
+    except TimeoutError as err:
+        raise ApiConnectionError(f"Timeout talking to {_host(url)}") from err
+    except aiohttp.ClientError as err:
+        raise ApiConnectionError(f"Cannot reach {_host(url)}: {err}") from err
+
+
+def raise_for_status(response: RawResponse, what: str) -> None:
+    """Raise the typed error matching a non-2xx answer; return for 2xx."""
+    status = response.status
+    if 200 <= status < 300:
+        return
+    detail = _error_detail(response)
+    if status == 401:
+        raise ApiAuthError(f"{what}: unauthorized (HTTP 401){detail}")
+    if status == 403:
+        raise ApiForbiddenError(f"{what}: forbidden (HTTP 403){detail}")
+    if status == 429:
+        raise ApiRateLimitedError(
+            f"{what}: rate limited (HTTP 429){detail}",
+            parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if status >= 500:
+        raise ApiServerError(f"{what}: server error (HTTP {status}){detail}", status)
+    raise ApiError(f"{what}: unexpected HTTP {status}{detail}")
+
+
+def _error_detail(response: RawResponse) -> str:
+    """A short description of an error body, for messages (never the request's secrets)."""
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        for key in ("error_description", "error", "message", "description"):
+            if isinstance(value := data.get(key), str) and value:
+                return f": {value[:200]}"
+    return ""
+
+
+def _host(url: str) -> str:
+    return url.split("/")[2] if "://" in url else url
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
