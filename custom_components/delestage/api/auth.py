@@ -1,4 +1,4 @@
-"""OAuth2 client-credentials tokens (RTE, Enedis, Météo-France), cached until shortly before expiry."""
+"""OAuth2 client-credentials tokens (RTE, Enedis, Météo-France), reused until near expiry."""
 
 from __future__ import annotations
 

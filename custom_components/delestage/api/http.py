@@ -71,7 +71,7 @@ async def async_fetch(
     method: str,
     url: str,
     *,
-    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - passed to aiohttp
     **kwargs: Any,
 ) -> RawResponse:
     """Send one request and read the whole answer; network faults become ApiConnectionError."""
@@ -106,7 +106,7 @@ def raise_for_status(response: RawResponse, what: str) -> None:
 
 
 def _error_detail(response: RawResponse) -> str:
-    """A short description of an error body, for messages (never the request's secrets)."""
+    """Describe an error body in a few words, for messages (never the request's secrets)."""
     try:
         data = json.loads(response.body)
     except ValueError:
