@@ -1,0 +1,96 @@
+"""Shared HTTP helpers: status mapping, Retry-After, JSON decoding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import json
+
+import pytest
+
+from custom_components.delestage.api.errors import (
+    ApiAuthError,
+    ApiError,
+    ApiForbiddenError,
+    ApiRateLimitedError,
+    ApiResponseError,
+    ApiServerError,
+)
+from custom_components.delestage.api.http import (
+    RawResponse,
+    parse_retry_after,
+    raise_for_status,
+    utcnow,
+)
+
+
+def _response(
+    status: int, body: object = b"", headers: dict[str, str] | None = None
+) -> RawResponse:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return RawResponse(status, headers or {}, raw)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        (" 5 ", 5.0),
+        ("-3", 0.0),
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("Mon, 23 Nov 2026 10:15:00 GMT", 900.0),
+        ("Mon, 23 Nov 2026 09:00:00 GMT", 0.0),
+        ("Mon, 23 Nov 2026 10:01:00 -0000", 60.0),
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after(value, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (401, ApiAuthError),
+        (403, ApiForbiddenError),
+        (429, ApiRateLimitedError),
+        (500, ApiServerError),
+        (503, ApiServerError),
+        (404, ApiError),
+    ],
+)
+def test_raise_for_status_maps_statuses(status: int, error: type[ApiError]) -> None:
+    with pytest.raises(error) as excinfo:
+        raise_for_status(_response(status, {"error_description": "Error code unknown"}), "Signals")
+
+    assert f"HTTP {status}" in str(excinfo.value)
+    assert "Error code unknown" in str(excinfo.value)
+    assert type(excinfo.value) is error
+
+
+def test_raise_for_status_keeps_retry_after_and_status() -> None:
+    with pytest.raises(ApiRateLimitedError) as limited:
+        raise_for_status(_response(429, b"", {"Retry-After": "840"}), "Signals")
+    assert limited.value.retry_after == 840
+
+    with pytest.raises(ApiServerError) as server:
+        raise_for_status(_response(502, b"<html>Bad gateway</html>"), "Signals")
+    assert server.value.status == 502
+
+
+def test_raise_for_status_accepts_2xx() -> None:
+    raise_for_status(_response(200), "Signals")
+    raise_for_status(_response(204), "Signals")
+
+
+def test_json_decoding() -> None:
+    assert _response(200, {"a": 1}).json_object() == {"a": 1}
+    with pytest.raises(ApiResponseError, match="Malformed JSON"):
+        _response(200, b"{not json").json()
+    with pytest.raises(ApiResponseError, match="JSON object"):
+        _response(200, [1, 2]).json_object()
+
+
+def test_utcnow_is_aware() -> None:
+    assert utcnow().tzinfo is UTC
