@@ -1,0 +1,384 @@
+"""Enedis Data Connect 2026 client: consent resolution, Linky measures, contract.
+
+Plain asyncio + aiohttp; no Home Assistant import. One client per Data Connect app
+(``client_id``); share its :class:`RateLimiter` between every meter of that app, since
+Enedis counts the quota per application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from enum import StrEnum
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from .auth import AccessToken, ClientCredentialsAuth
+from .enedis_errors import (
+    EnedisBeforeActivationError,
+    EnedisBeforeConsentError,
+    EnedisBeyondHistoryError,
+    EnedisCurveNotActivatedError,
+    EnedisError,
+    EnedisHistoryLimitError,
+    EnedisMovedError,
+    EnedisNoConsentError,
+    EnedisNoDataError,
+    EnedisNotSubscribedError,
+    EnedisRateLimitedError,
+    EnedisRequestError,
+    EnedisTechnicalError,
+    EnedisWrongDirectionError,
+    error_for_response,
+)
+from .enedis_models import (
+    PARIS,
+    Consent,
+    Contract,
+    CurvePoint,
+    DailyReadings,
+    DailyValue,
+    LoadCurve,
+    MaxPower,
+    SubscribedService,
+    consent_from_services,
+    parse_contract,
+    parse_daily,
+    parse_load_curve,
+    parse_max_power,
+    parse_subscribed_services,
+)
+from .errors import ApiAuthError, ApiResponseError
+from .http import async_fetch
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class EnedisEnvironment(StrEnum):
+    """Which Enedis gateway to use."""
+
+    PRODUCTION = "production"
+    SANDBOX = "sandbox"
+
+
+BASE_URLS: dict[EnedisEnvironment, str] = {
+    EnedisEnvironment.PRODUCTION: "https://gw.ext.prod.api.enedis.fr",
+    EnedisEnvironment.SANDBOX: "https://gw.ext.prod-sandbox.api.enedis.fr",
+}
+TOKEN_PATH = "/oauth2/v3/token"
+SUBSCRIBED_SERVICES_PATH = "/subscribed_services/v1/"
+MEASURE_PATH = "/mesure_synchrone_auto/v2/"
+CONTRACT_PATH = "/situation_contrat_auto/v1/"
+
+# Longest range of one call (dateFin exclusive). Load curves: 7 days (reference §8). Daily data:
+# 365 days (v5; assumed for 2026, a "range" refusal makes the back-fill split further).
+MAX_CURVE_DAYS = 7
+MAX_DAILY_DAYS = 365
+# History Enedis keeps (reference §8): load curve 24 months + 15 days, daily 36 months + 15 days.
+CURVE_HISTORY_DAYS = 731
+DAILY_HISTORY_DAYS = 1096
+
+# Pacing (reference §9): 5 calls/s, and 1000 calls/h per API on mesure_synchrone_auto/v2.
+CALLS_PER_SECOND = 5
+CALLS_PER_HOUR = 1000
+# Enedis issues 3.5 h tokens; renew five minutes early.
+TOKEN_LIFETIME = 12600.0
+TOKEN_MARGIN = 300.0
+
+
+class RateLimiter:
+    """Sliding-window pacing: at most ``per_second`` calls in any second (waits), and at most
+    ``per_hour`` in any hour (raises :class:`EnedisRateLimitedError` with the wait instead of
+    sleeping for minutes). Share one per Data Connect app.
+    """
+
+    def __init__(
+        self,
+        per_second: int = CALLS_PER_SECOND,
+        per_hour: int = CALLS_PER_HOUR,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        """Set the limits; ``clock``/``sleep`` are injectable for tests."""
+        self.per_second = per_second
+        self.per_hour = per_hour
+        self._clock = clock
+        self._sleep = sleep
+        self._second: deque[float] = deque()
+        self._hour: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    @property
+    def calls_last_hour(self) -> int:
+        """Calls made in the last hour."""
+        self._forget(self._clock())
+        return len(self._hour)
+
+    def hourly_wait(self) -> float:
+        """Seconds until one more call fits in the hourly budget (0 when it fits now)."""
+        now = self._clock()
+        self._forget(now)
+        if len(self._hour) < self.per_hour:
+            return 0.0
+        return max(0.0, self._hour[0] + 3600.0 - now)
+
+    def _forget(self, now: float) -> None:
+        while self._second and self._second[0] <= now - 1.0:
+            self._second.popleft()
+        while self._hour and self._hour[0] <= now - 3600.0:
+            self._hour.popleft()
+
+    async def acquire(self) -> None:
+        """Wait for a slot in the current second; raise when the hourly budget is spent."""
+        async with self._lock:
+            if (wait := self.hourly_wait()) > 0:
+                raise EnedisRateLimitedError("Hourly call budget spent", wait)
+            while True:
+                now = self._clock()
+                self._forget(now)
+                if len(self._second) < self.per_second:
+                    break
+                await self._sleep(self._second[0] + 1.0 - now)
+            self._second.append(now)
+            self._hour.append(now)
+
+
+class EnedisClient:
+    """Client of the Enedis Data Connect 2026 APIs for one Data Connect app.
+
+    Tokens are ``client_credentials`` (app-wide, 3.5 h), reused until five minutes before they
+    expire; ``on_token`` hears of every new token so the owner can persist it, and
+    :meth:`restore_token` puts it back after a restart. A 401 answer drops the token and the
+    call is retried once with a new one. Calls are paced by ``limiter``.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        client_id: str,
+        client_secret: str,
+        *,
+        environment: EnedisEnvironment | str = EnedisEnvironment.PRODUCTION,
+        base_url: str | None = None,
+        on_token: Callable[[AccessToken], None] | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        """Prepare the client; nothing is sent until the first call."""
+        self._session = session
+        self.environment = EnedisEnvironment(environment)
+        self.base_url = (base_url or BASE_URLS[self.environment]).rstrip("/")
+        self.limiter = limiter or RateLimiter()
+        self.auth = ClientCredentialsAuth(
+            session,
+            f"{self.base_url}{TOKEN_PATH}",
+            client_id,
+            client_secret,
+            default_lifetime=TOKEN_LIFETIME,
+            expiry_margin=TOKEN_MARGIN,
+            on_token=on_token,
+        )
+        self.data_calls = 0  # successful or not, token calls excluded
+
+    # ------------------------------------------------------------------ token
+
+    @property
+    def token(self) -> AccessToken | None:
+        """The cached token (to persist), valid or not."""
+        return self.auth.token
+
+    @property
+    def token_requests(self) -> int:
+        """How many token calls this client made."""
+        return self.auth.token_requests
+
+    def restore_token(self, token: AccessToken | None) -> None:
+        """Reuse a token persisted before a restart (ignored when expired)."""
+        self.auth.restore(token)
+
+    # ------------------------------------------------------------------ consent
+
+    async def async_get_subscribed_services(
+        self, autorisation_id: str | int
+    ) -> tuple[SubscribedService, ...]:
+        """Return the services (PRM, dates) a v2 consent ``autorisation_id`` gives access to."""
+        try:
+            body: Any = int(autorisation_id)
+        except (TypeError, ValueError):
+            body = str(autorisation_id)
+        data = await self._async_call(
+            "POST",
+            SUBSCRIBED_SERVICES_PATH,
+            "Subscribed services",
+            json={
+                "autorisationId": body,
+                "autorisation": True,
+                "comptage": False,
+                "serviceType": "ACCES",
+            },
+        )
+        return parse_subscribed_services(data)
+
+    async def async_get_consent(self, autorisation_id: str | int) -> Consent:
+        """Resolve a v2 consent: its PRM, end date and direction (consumption/production)."""
+        return consent_from_services(await self.async_get_subscribed_services(autorisation_id))
+
+    # ------------------------------------------------------------------ measures
+
+    async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
+        """Daily consumption (Wh) of ``[start, end[``, at most 365 days, ``end`` ≤ today."""
+        _check_range(start, end, MAX_DAILY_DAYS)
+        return parse_daily(await self._async_measure("consommation_quotidienne", prm, start, end))
+
+    async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
+        """Daily production (Wh) of ``[start, end[``, at most 365 days."""
+        _check_range(start, end, MAX_DAILY_DAYS)
+        return parse_daily(await self._async_measure("production_quotidienne", prm, start, end))
+
+    async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
+        """Consumption load curve (average W per step) of ``[start, end[``, at most 7 days."""
+        _check_range(start, end, MAX_CURVE_DAYS)
+        return parse_load_curve(
+            await self._async_measure("courbe_de_charge_consommation", prm, start, end)
+        )
+
+    async def async_get_production_load_curve(
+        self, prm: str, start: date, end: date
+    ) -> LoadCurve:
+        """Production load curve (average W per step) of ``[start, end[``, at most 7 days."""
+        _check_range(start, end, MAX_CURVE_DAYS)
+        return parse_load_curve(
+            await self._async_measure("courbe_de_charge_production", prm, start, end)
+        )
+
+    async def async_get_max_power(
+        self, prm: str, start: date, end: date
+    ) -> tuple[MaxPower, ...]:
+        """Daily maximum power (VA, with its time) of ``[start, end[``, at most 365 days."""
+        _check_range(start, end, MAX_DAILY_DAYS)
+        return parse_max_power(
+            await self._async_measure(
+                "puissance_conso_max_quotidienne",
+                prm,
+                start,
+                end,
+                extra={"mesuresPas": "P1D", "grandeurPhysique": "PMA"},
+            )
+        )
+
+    async def async_get_contract(self, prm: str) -> Contract:
+        """The supply contract (subscribed power) from ``situation_contrat_auto/v1/{prm}``."""
+        _check_prm(prm)
+        return parse_contract(await self._async_call("GET", f"{CONTRACT_PATH}{prm}", "Contract"))
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _async_measure(
+        self,
+        resource: str,
+        prm: str,
+        start: date,
+        end: date,
+        *,
+        extra: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        _check_prm(prm)
+        params = {"pointId": prm, "dateDebut": start.isoformat(), "dateFin": end.isoformat()}
+        if extra:
+            params.update(extra)
+        return await self._async_call(
+            "GET", f"{MEASURE_PATH}{resource}", _label(resource), params=params
+        )
+
+    async def _async_call(
+        self, method: str, path: str, what: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Send one paced, authenticated call; 401 → new token and one retry."""
+        for attempt in (1, 2):
+            token = await self.auth.async_get_token()
+            await self.limiter.acquire()
+            self.data_calls += 1
+            response = await async_fetch(
+                self._session,
+                method,
+                f"{self.base_url}{path}",
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                **kwargs,
+            )
+            if response.status == 401 and attempt == 1:
+                _LOGGER.debug("%s: token refused (HTTP 401), fetching a new one", what)
+                self.auth.invalidate(token)
+                continue
+            if response.status == 401:
+                raise ApiAuthError(f"{what}: token refused twice (HTTP 401)")
+            if not 200 <= response.status < 300:
+                raise error_for_response(response, what)
+            if not response.body.strip():
+                # v5 once answered an expired token with an empty body (reference §4).
+                raise EnedisTechnicalError(f"{what}: empty answer", response.status)
+            return response.json_object()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _label(resource: str) -> str:
+    return resource.replace("_", " ").capitalize()
+
+
+def _check_prm(prm: str) -> None:
+    if not (isinstance(prm, str) and len(prm) == 14 and prm.isdigit()):
+        raise EnedisRequestError("A PRM is 14 digits")
+
+
+def _check_range(start: date, end: date, max_days: int) -> None:
+    if end <= start:
+        raise EnedisRequestError("The end date must be after the start date")
+    if (end - start).days > max_days:
+        raise EnedisRequestError(f"At most {max_days} days per call")
+
+
+def today_in_paris(now: float | None = None) -> date:
+    """Today's date in Europe/Paris (Enedis' calendar)."""
+    return datetime.fromtimestamp(time.time() if now is None else now, PARIS).date()
+
+
+__all__ = [
+    "BASE_URLS",
+    "CURVE_HISTORY_DAYS",
+    "DAILY_HISTORY_DAYS",
+    "MAX_CURVE_DAYS",
+    "MAX_DAILY_DAYS",
+    "PARIS",
+    "AccessToken",
+    "ApiAuthError",
+    "ApiResponseError",
+    "Consent",
+    "Contract",
+    "CurvePoint",
+    "DailyReadings",
+    "DailyValue",
+    "EnedisBeforeActivationError",
+    "EnedisBeforeConsentError",
+    "EnedisBeyondHistoryError",
+    "EnedisClient",
+    "EnedisCurveNotActivatedError",
+    "EnedisEnvironment",
+    "EnedisError",
+    "EnedisHistoryLimitError",
+    "EnedisMovedError",
+    "EnedisNoConsentError",
+    "EnedisNoDataError",
+    "EnedisNotSubscribedError",
+    "EnedisRateLimitedError",
+    "EnedisRequestError",
+    "EnedisTechnicalError",
+    "EnedisWrongDirectionError",
+    "LoadCurve",
+    "MaxPower",
+    "RateLimiter",
+    "SubscribedService",
+]

@@ -1,0 +1,373 @@
+"""Typed models of the Enedis Data Connect 2026 answers, and their parsers.
+
+Load-curve and max-power timestamps come as local wall time (Europe/Paris) without offset; the
+parsers turn them into timezone-aware datetimes, resolving the repeated hour of the autumn DST
+change by order of appearance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import ApiResponseError
+
+PARIS = ZoneInfo("Europe/Paris")
+
+_ISO_STEP = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribedService:
+    """One service of ``subscribed_services/v1``: the PRM a consent covers and its dates."""
+
+    prm: str
+    service_code: str
+    status: str | None
+    start: date | None
+    end: date | None
+    measure_type: str | None
+    consumption: bool
+    production: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """What a consent (``autorisation_id``) gives access to."""
+
+    prm: str
+    end: date | None
+    consumption: bool
+    production: bool
+    services: tuple[SubscribedService, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DailyValue:
+    """Energy of one local day, in Wh."""
+
+    day: date
+    wh: float
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReadings:
+    """Daily energy values (consumption or production) of ``[start, end[``."""
+
+    start: date
+    end: date
+    unit: str
+    values: tuple[DailyValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    """One load-curve point: average power ``watts`` over ``[start, end[`` (aware datetimes)."""
+
+    end: datetime
+    start: datetime
+    watts: float
+
+    @property
+    def wh(self) -> float:
+        """Energy of the interval, in Wh (W × step)."""
+        return self.watts * (self.end - self.start).total_seconds() / 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCurve:
+    """Load-curve points of ``[start, end[`` (local days), ordered by time."""
+
+    start: date
+    end: date
+    points: tuple[CurvePoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MaxPower:
+    """The maximum power of one day, in VA, and when it happened (aware datetime)."""
+
+    day: date
+    va: float
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """The supply contract of a meter (``situation_contrat_auto``)."""
+
+    subscribed_power_kva: float | None
+    distribution_tariff: str | None
+    segment: str | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def parse_step(value: Any) -> timedelta | None:
+    """Turn an ISO 8601 step such as ``PT30M`` or ``PT1H`` into a timedelta; None if unknown."""
+    if not isinstance(value, str) or not (match := _ISO_STEP.match(value.strip())):
+        return None
+    hours, minutes = (int(part) if part else 0 for part in match.groups())
+    step = timedelta(hours=hours, minutes=minutes)
+    return step if step > timedelta(0) else None
+
+
+def _parse_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _parse_float(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise ApiResponseError(f"Bad {what} value")
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise ApiResponseError(f"Bad {what} value: {value!r}") from err
+
+
+def _parse_local(value: Any, what: str) -> datetime:
+    """Parse ``YYYY-MM-DD HH:MM:SS`` (local wall time) into a naive datetime."""
+    if not isinstance(value, str):
+        raise ApiResponseError(f"Bad {what} timestamp")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError as err:
+        raise ApiResponseError(f"Bad {what} timestamp: {value!r}") from err
+    if parsed.tzinfo is not None:  # tolerate an explicit offset
+        return parsed.astimezone(PARIS).replace(tzinfo=None)
+    return parsed
+
+
+def local_to_utc(naive: datetime, previous: datetime | None) -> datetime:
+    """Turn a Paris wall time into UTC; a repeated (autumn) hour goes after ``previous``."""
+    first = naive.replace(tzinfo=PARIS, fold=0).astimezone(UTC)
+    if previous is None or first > previous:
+        return first
+    second = naive.replace(tzinfo=PARIS, fold=1).astimezone(UTC)
+    return second if second > previous else first
+
+
+def _period(data: dict[str, Any]) -> tuple[date, date]:
+    periode = data.get("periode")
+    if not isinstance(periode, dict):
+        raise ApiResponseError("Answer has no periode")
+    start, end = _parse_date(periode.get("dateDebut")), _parse_date(periode.get("dateFin"))
+    if start is None or end is None:
+        raise ApiResponseError("Answer has a bad periode")
+    return start, end
+
+
+def _grandeur(data: dict[str, Any]) -> tuple[str, list[Any]]:
+    """Return the unit and points of the answer's first ``grandeur`` (empty when absent)."""
+    grandeurs = data.get("grandeur")
+    if grandeurs is None:
+        return "", []
+    if not isinstance(grandeurs, list):
+        raise ApiResponseError("Answer has a bad grandeur list")
+    for grandeur in grandeurs:
+        if isinstance(grandeur, dict):
+            points = grandeur.get("points") or []
+            if not isinstance(points, list):
+                raise ApiResponseError("Answer has a bad points list")
+            return str(grandeur.get("unite") or ""), points
+    return "", []
+
+
+def _points(points: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for point in points:
+        if not isinstance(point, dict):
+            raise ApiResponseError("Answer has a bad point")
+        yield point
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def parse_daily(data: dict[str, Any]) -> DailyReadings:
+    """Parse a ``consommation_quotidienne`` / ``production_quotidienne`` answer (Wh per day)."""
+    start, end = _period(data)
+    unit, points = _grandeur(data)
+    scale = 1000.0 if unit.lower() == "kwh" else 1.0
+    values: dict[date, float] = {}
+    for point in _points(points):
+        day = _parse_date(point.get("d"))
+        if day is None:
+            raise ApiResponseError("Daily point has a bad date")
+        values[day] = _parse_float(point.get("v"), "daily") * scale
+    return DailyReadings(
+        start, end, "Wh", tuple(DailyValue(day, wh) for day, wh in sorted(values.items()))
+    )
+
+
+def parse_load_curve(data: dict[str, Any], default_step: timedelta | None = None) -> LoadCurve:
+    """Parse a ``courbe_de_charge_*`` answer.
+
+    Each point's ``d`` is the END of its interval (local time). The interval length is the
+    point's own ``p``; without it, the answer's ``pas``; without that, the gap to the previous
+    point. A point that repeats an earlier instant (after DST resolution) is dropped.
+    """
+    start, end = _period(data)
+    unit, points = _grandeur(data)
+    scale = 1000.0 if unit.lower() == "kw" else 1.0
+    answer_step = parse_step(data.get("pas")) or default_step
+    parsed: list[CurvePoint] = []
+    previous: datetime | None = None
+    for point in _points(points):
+        naive = _parse_local(point.get("d"), "load curve")
+        point_end = local_to_utc(naive, previous)
+        if previous is not None and point_end <= previous:
+            continue  # duplicate instant
+        step = parse_step(point.get("p")) or answer_step
+        if step is None:
+            if previous is None:
+                raise ApiResponseError("Load curve point without step")
+            step = point_end - previous
+        watts = _parse_float(point.get("v"), "load curve")
+        parsed.append(CurvePoint(point_end, point_end - step, watts * scale))
+        previous = point_end
+    return LoadCurve(start, end, tuple(parsed))
+
+
+def parse_max_power(data: dict[str, Any]) -> tuple[MaxPower, ...]:
+    """Parse a ``puissance_conso_max_quotidienne`` answer (VA, with the time of the maximum)."""
+    _period(data)
+    _, points = _grandeur(data)
+    result: dict[date, MaxPower] = {}
+    for point in _points(points):
+        raw = point.get("d")
+        when: datetime | None = None
+        if isinstance(raw, str) and len(raw.strip()) > 10:
+            when = local_to_utc(_parse_local(raw, "max power"), None)
+            day = when.astimezone(PARIS).date()
+        elif (parsed_day := _parse_date(raw)) is not None:
+            day = parsed_day
+        else:
+            raise ApiResponseError("Max power point has a bad date")
+        result[day] = MaxPower(day, _parse_float(point.get("v"), "max power"), when)
+    return tuple(result[day] for day in sorted(result))
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "oui", "yes"}
+    return bool(value)
+
+
+def parse_subscribed_services(data: dict[str, Any]) -> tuple[SubscribedService, ...]:
+    """Parse a ``subscribed_services/v1`` answer."""
+    services = data.get("serviceSouscrit", [])
+    if isinstance(services, dict):
+        services = [services]
+    if not isinstance(services, list):
+        raise ApiResponseError("Answer has a bad serviceSouscrit list")
+    result = []
+    for service in services:
+        if not isinstance(service, dict):
+            raise ApiResponseError("Answer has a bad service")
+        prm = str(service.get("pointId") or "").strip()
+        if not prm:
+            raise ApiResponseError("Service without pointId")
+        result.append(
+            SubscribedService(
+                prm=prm,
+                service_code=str(service.get("serviceCode") or ""),
+                status=service.get("etatCode"),
+                start=_parse_date(service.get("dateDebut")),
+                end=_parse_date(service.get("dateFin")),
+                measure_type=service.get("mesuresTypeCode"),
+                consumption=_as_bool(service.get("soutirage", True)),
+                production=_as_bool(service.get("injection", False)),
+            )
+        )
+    return tuple(result)
+
+
+def consent_from_services(services: tuple[SubscribedService, ...]) -> Consent:
+    """Summarise the services of one consent (one PRM per v2 consent)."""
+    if not services:
+        raise ApiResponseError("The consent covers no meter")
+    active = [s for s in services if (s.status or "ACTIF").upper() == "ACTIF"] or list(services)
+    prm = active[0].prm
+    mine = [s for s in active if s.prm == prm]
+    ends = [s.end for s in mine if s.end is not None]
+    return Consent(
+        prm=prm,
+        end=max(ends) if ends else None,
+        consumption=any(s.consumption for s in mine),
+        production=any(s.production for s in mine),
+        services=tuple(services),
+    )
+
+
+def _power_kva(value: Any) -> float | None:
+    if isinstance(value, dict):
+        unit = str(value.get("unit") or "kVA").lower()
+        number = value.get("value")
+    else:
+        unit, number = "kva", value
+    if isinstance(number, str):
+        match = re.match(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z]*)", number)
+        if match is None:
+            return None
+        number = float(match.group(1).replace(",", "."))
+        unit = (match.group(2) or unit).lower()
+    if not isinstance(number, int | float) or isinstance(number, bool):
+        return None
+    return float(number) / 1000.0 if unit == "va" else float(number)
+
+
+def _find_contracts(data: Any) -> list[dict[str, Any]]:
+    """Every dict of the answer that carries a ``subscribed_power`` (the shape is loose)."""
+    found: list[dict[str, Any]] = []
+    if isinstance(data, dict):
+        if "subscribed_power" in data:
+            found.append(data)
+        for value in data.values():
+            found.extend(_find_contracts(value))
+    elif isinstance(data, list):
+        for value in data:
+            found.extend(_find_contracts(value))
+    return found
+
+
+def parse_contract(data: dict[str, Any]) -> Contract:
+    """Parse ``situation_contrat_auto/v1/{prm}``: prefer the C5 supply (GRD-F) contract."""
+    contracts = _find_contracts(data)
+    if not contracts:
+        return Contract(None, None, None, data)
+
+    def rank(contract: dict[str, Any]) -> int:
+        text = json_text(contract).upper()
+        return 0 if "GRD-F" in text or "C5" in text else 1
+
+    best = sorted(contracts, key=rank)[0]
+    tariff = best.get("distribution_tariff")
+    if isinstance(tariff, dict):
+        tariff = tariff.get("code") or tariff.get("value") or tariff.get("libelle")
+    segment = best.get("segment")
+    return Contract(
+        subscribed_power_kva=_power_kva(best.get("subscribed_power")),
+        distribution_tariff=str(tariff) if tariff is not None else None,
+        segment=str(segment) if segment is not None else None,
+        raw=data,
+    )
+
+
+def json_text(value: Any) -> str:
+    """The string values of a JSON tree, joined (to look for markers in a loose shape)."""
+    if isinstance(value, dict):
+        return " ".join(json_text(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(json_text(v) for v in value)
+    return str(value) if isinstance(value, str) else ""

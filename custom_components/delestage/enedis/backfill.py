@@ -1,0 +1,471 @@
+"""Linky history back-fill (first set-up) and the daily refresh helpers.
+
+Plan (fewest calls): daily values first, newest first, one call per 365 days back to 36 months;
+then the load curve, newest first, one call per 7 days back to 24 months; the same again for
+production when the meter produces. About 4 + 105 = 109 data calls for a consumption meter.
+
+Each step is imported as soon as it is fetched (so nothing is lost), and the index of the next
+step is saved in a :class:`~homeassistant.helpers.storage.Store` after every step: a restart
+resumes where it stopped, with the same plan. A "before activation" / "beyond history" /
+"before consent" answer narrows the step by halving (newer half first) to keep what exists, then
+ends that series' back-fill. A "load curve not activated" answer ends the curve part (daily
+values stay). Transient errors (429, 5xx, network) propagate after the progress is saved; call
+:meth:`BackfillRunner.async_run` again later to resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+import logging
+import random
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+
+from ..api.enedis import (
+    MAX_CURVE_DAYS,
+    MAX_DAILY_DAYS,
+    PARIS,
+    EnedisClient,
+    EnedisCurveNotActivatedError,
+    EnedisHistoryLimitError,
+    EnedisNoDataError,
+    EnedisRateLimitedError,
+    EnedisWrongDirectionError,
+)
+from ..api.enedis_models import CurvePoint, DailyValue
+from ..const import DOMAIN
+from .statistics import EnergyKind, async_import_readings, days_with_full_curve
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+CURVE_MONTHS = 24
+DAILY_MONTHS = 36
+# A 429 asking to wait at most this long is waited out inside the run; longer ones propagate.
+MAX_INLINE_WAIT = 120.0
+MAX_INLINE_RETRIES = 3
+
+
+class StepKind(StrEnum):
+    """What one back-fill step fetches."""
+
+    DAILY = "daily"
+    CURVE = "curve"
+    PRODUCTION_DAILY = "production_daily"
+    PRODUCTION_CURVE = "production_curve"
+
+    @property
+    def energy(self) -> EnergyKind:
+        """The statistics series the step feeds."""
+        return EnergyKind.PRODUCTION if self.startswith("production") else EnergyKind.CONSUMPTION
+
+    @property
+    def is_curve(self) -> bool:
+        """Whether the step fetches a load curve."""
+        return self in (StepKind.CURVE, StepKind.PRODUCTION_CURVE)
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillStep:
+    """One call (or, near a history limit, a few) of the back-fill: ``[start, end[``."""
+
+    kind: StepKind
+    start: date
+    end: date
+
+
+@dataclass(slots=True)
+class BackfillProgress:
+    """Where the back-fill stands; ``done``/``total`` count steps (for a sensor)."""
+
+    done: int = 0
+    total: int = 0
+    data_calls: int = 0
+    finished: bool = False
+    current: BackfillStep | None = None
+    curve_available: bool = True
+    production_curve_available: bool = True
+    oldest: dict[str, str] = field(default_factory=dict)  # step kind → oldest day with data
+
+    @property
+    def percent(self) -> int:
+        """Completion in percent (100 when finished)."""
+        if self.finished or not self.total:
+            return 100
+        return min(99, int(100 * self.done / self.total))
+
+    def as_dict(self) -> dict[str, Any]:
+        """For diagnostics and sensor attributes (no PRM)."""
+        data = asdict(self)
+        data["current"] = (
+            None
+            if self.current is None
+            else {
+                "kind": str(self.current.kind),
+                "start": self.current.start.isoformat(),
+                "end": self.current.end.isoformat(),
+            }
+        )
+        data["percent"] = self.percent
+        return data
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (clamped to the month's end)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _windows(kind: StepKind, oldest: date, newest: date, days: int) -> list[BackfillStep]:
+    """``[oldest, newest[`` cut into windows of at most ``days``, newest first."""
+    steps = []
+    end = newest
+    while end > oldest:
+        start = max(oldest, end - timedelta(days=days))
+        steps.append(BackfillStep(kind, start, end))
+        end = start
+    return steps
+
+
+def plan_backfill(
+    today: date,
+    *,
+    production: bool = False,
+    consumption: bool = True,
+    curve_months: int = CURVE_MONTHS,
+    daily_months: int = DAILY_MONTHS,
+) -> list[BackfillStep]:
+    """The back-fill steps up to ``today`` (exclusive: Enedis serves up to yesterday)."""
+    kinds: list[tuple[StepKind, StepKind]] = []
+    if consumption:
+        kinds.append((StepKind.DAILY, StepKind.CURVE))
+    if production:
+        kinds.append((StepKind.PRODUCTION_DAILY, StepKind.PRODUCTION_CURVE))
+    steps: list[BackfillStep] = []
+    for daily_kind, curve_kind in kinds:
+        steps += _windows(daily_kind, months_before(today, daily_months), today, MAX_DAILY_DAYS)
+        steps += _windows(curve_kind, months_before(today, curve_months), today, MAX_CURVE_DAYS)
+    return steps
+
+
+def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The Store that keeps one entry's back-fill progress (keyed by entry id, not PRM)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.enedis_backfill.{entry_id}")
+
+
+class BackfillRunner:
+    """Runs (and resumes) the back-fill of one meter; progress saved in ``store``."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        client: EnedisClient,
+        prm: str,
+        store: Store[dict[str, Any]],
+        *,
+        production: bool = False,
+        consumption: bool = True,
+        today: date | None = None,
+        on_progress: Callable[[BackfillProgress], None] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        """Prepare; nothing is fetched before :meth:`async_run`."""
+        self._hass = hass
+        self._client = client
+        self._prm = prm
+        self._store = store
+        self._production = production
+        self._consumption = consumption
+        self._today = today
+        self._on_progress = on_progress
+        self._sleep = sleep
+        self._steps: list[BackfillStep] = []
+        self._daily: dict[str, dict[str, float]] = {}
+        self._stopped: dict[str, str] = {}  # kind → first day with data (older ones skipped)
+        self._skipped_kinds: set[str] = set()
+        self.progress = BackfillProgress()
+        self._loaded = False
+
+    async def async_load(self) -> BackfillProgress:
+        """Read the saved progress, or plan a new back-fill; returns the progress."""
+        if self._loaded:
+            return self.progress
+        saved = await self._store.async_load()
+        if saved and saved.get("version") == STORAGE_VERSION:
+            today = date.fromisoformat(saved["planned_on"])
+            production = bool(saved.get("production", self._production))
+            consumption = bool(saved.get("consumption", self._consumption))
+            self._daily = {k: dict(v) for k, v in saved.get("daily", {}).items()}
+            self._stopped = dict(saved.get("stopped", {}))
+            self._skipped_kinds = set(saved.get("skipped_kinds", []))
+            done = int(saved.get("done", 0))
+            calls = int(saved.get("data_calls", 0))
+        else:
+            today = self._today or datetime.now(PARIS).date()
+            production, consumption, done, calls = self._production, self._consumption, 0, 0
+        self._planned_on = today
+        self._production, self._consumption = production, consumption
+        self._steps = plan_backfill(today, production=production, consumption=consumption)
+        self.progress = BackfillProgress(
+            done=min(done, len(self._steps)),
+            total=len(self._steps),
+            data_calls=calls,
+            finished=done >= len(self._steps),
+            curve_available=StepKind.CURVE not in self._skipped_kinds,
+            production_curve_available=StepKind.PRODUCTION_CURVE not in self._skipped_kinds,
+            oldest=dict(self._stopped),
+        )
+        self._loaded = True
+        return self.progress
+
+    async def async_run(self) -> BackfillProgress:
+        """Fetch and import every remaining step; resumable. Raises transient/auth errors."""
+        await self.async_load()
+        if self.progress.finished:
+            return self.progress
+        while self.progress.done < len(self._steps):
+            step = self._steps[self.progress.done]
+            self.progress.current = step
+            if not self._skip(step):
+                _LOGGER.info(
+                    "Linky history back-fill: step %s/%s, %s %s → %s",
+                    self.progress.done + 1,
+                    len(self._steps),
+                    step.kind,
+                    step.start,
+                    step.end,
+                )
+                await self._async_run_step(step)
+            self.progress.done += 1
+            self.progress.finished = self.progress.done >= len(self._steps)
+            await self._async_save()
+            self._notify()
+        self.progress.current = None
+        _LOGGER.info(
+            "Linky history back-fill finished after %s data calls", self.progress.data_calls
+        )
+        self._notify()
+        return self.progress
+
+    def _skip(self, step: BackfillStep) -> bool:
+        if step.kind in self._skipped_kinds:
+            return True
+        stopped = self._stopped.get(step.kind)
+        return stopped is not None and step.end <= date.fromisoformat(stopped)
+
+    def _notify(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.progress)
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(
+            {
+                "version": STORAGE_VERSION,
+                "planned_on": self._planned_on.isoformat(),
+                "production": self._production,
+                "consumption": self._consumption,
+                "done": self.progress.done,
+                "data_calls": self.progress.data_calls,
+                "daily": self._daily,
+                "stopped": self._stopped,
+                "skipped_kinds": sorted(self._skipped_kinds),
+            }
+        )
+
+    # ------------------------------------------------------------------ one step
+
+    async def _async_run_step(self, step: BackfillStep) -> None:
+        try:
+            curve, daily = await self._async_fetch(step, step.start, step.end)
+        except EnedisCurveNotActivatedError:
+            _LOGGER.warning("Linky load curve is not activated: importing daily values only")
+            self._skip_kind(step.kind)
+            return
+        except EnedisWrongDirectionError:
+            _LOGGER.info("Linky meter has no %s data: skipping that series", step.kind)
+            self._skip_kind(step.kind)
+            return
+        kind_key = str(step.kind)
+        if step.is_curve:
+            daily_key = StepKind.PRODUCTION_DAILY if step.kind.energy == "production" else "daily"
+            known = self._daily.get(str(daily_key), {})
+            days = {p.start.astimezone(PARIS).date() for p in curve}
+            full = days_with_full_curve(curve)
+            values = [
+                DailyValue(date.fromisoformat(day), wh)
+                for day, wh in known.items()
+                if date.fromisoformat(day) in days and date.fromisoformat(day) not in full
+            ]
+            await async_import_readings(
+                self._hass, self._prm, step.kind.energy, curve=curve, daily=values
+            )
+        else:
+            self._daily.setdefault(kind_key, {}).update(
+                {value.day.isoformat(): value.wh for value in daily}
+            )
+            await async_import_readings(self._hass, self._prm, step.kind.energy, daily=daily)
+
+    def _skip_kind(self, kind: StepKind) -> None:
+        self._skipped_kinds.add(kind)
+        if kind == StepKind.CURVE:
+            self.progress.curve_available = False
+        elif kind == StepKind.PRODUCTION_CURVE:
+            self.progress.production_curve_available = False
+
+    async def _async_fetch(
+        self, step: BackfillStep, start: date, end: date
+    ) -> tuple[list[CurvePoint], list[DailyValue]]:
+        """Fetch ``[start, end[``; at a history limit, keep the newer part by halving."""
+        try:
+            return await self._async_call(step.kind, start, end)
+        except EnedisNoDataError:
+            return [], []
+        except EnedisHistoryLimitError:
+            if (end - start).days <= 1:
+                self._stop(step.kind, end)
+                return [], []
+        middle = start + timedelta(days=(end - start).days // 2)
+        newer = await self._async_fetch(step, middle, end)
+        if self._stopped_at_or_after(step.kind, middle):
+            return newer
+        older = await self._async_fetch(step, start, middle)
+        return older[0] + newer[0], older[1] + newer[1]
+
+    def _stop(self, kind: StepKind, first_day: date) -> None:
+        current = self._stopped.get(kind)
+        if current is None or first_day > date.fromisoformat(current):
+            self._stopped[kind] = first_day.isoformat()
+            self.progress.oldest[kind] = first_day.isoformat()
+            _LOGGER.info("Linky history back-fill: no %s data before %s", kind, first_day)
+
+    def _stopped_at_or_after(self, kind: StepKind, day: date) -> bool:
+        stopped = self._stopped.get(kind)
+        return stopped is not None and date.fromisoformat(stopped) >= day
+
+    async def _async_call(
+        self, kind: StepKind, start: date, end: date
+    ) -> tuple[list[CurvePoint], list[DailyValue]]:
+        """One data call; short 429 waits are waited out here."""
+        for attempt in range(MAX_INLINE_RETRIES + 1):
+            before = self._client.data_calls
+            try:
+                return await self._async_call_once(kind, start, end)
+            except EnedisRateLimitedError as err:
+                if (
+                    attempt == MAX_INLINE_RETRIES
+                    or err.retry_after is None
+                    or err.retry_after > MAX_INLINE_WAIT
+                ):
+                    raise
+                _LOGGER.debug("Enedis asked to wait %.0f s", err.retry_after)
+                await self._sleep(err.retry_after)
+            finally:
+                self.progress.data_calls += self._client.data_calls - before
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _async_call_once(
+        self, kind: StepKind, start: date, end: date
+    ) -> tuple[list[CurvePoint], list[DailyValue]]:
+        client, prm = self._client, self._prm
+        if kind == StepKind.DAILY:
+            return [], list((await client.async_get_daily_consumption(prm, start, end)).values)
+        if kind == StepKind.PRODUCTION_DAILY:
+            return [], list((await client.async_get_daily_production(prm, start, end)).values)
+        if kind == StepKind.CURVE:
+            return list((await client.async_get_load_curve(prm, start, end)).points), []
+        return list((await client.async_get_production_load_curve(prm, start, end)).points), []
+
+
+# --------------------------------------------------------------------------- daily refresh
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """What a daily refresh imported; ``complete`` = yesterday has its daily value (and its
+    full curve, when the curve is available)."""
+
+    yesterday: date
+    complete: bool
+    daily: tuple[DailyValue, ...]
+    curve_points: int
+
+
+async def async_refresh_recent(
+    hass: HomeAssistant,
+    client: EnedisClient,
+    prm: str,
+    kind: EnergyKind | str = EnergyKind.CONSUMPTION,
+    *,
+    today: date | None = None,
+    days: int = MAX_CURVE_DAYS,
+    with_curve: bool = True,
+) -> RefreshResult:
+    """Fetch the last ``days`` days (≤ 7: one daily + one curve call) and import them.
+
+    Re-fetching a week each time repairs late-published days for free. Raises the client's
+    errors (``EnedisCurveNotActivatedError`` from the curve call: the daily values were
+    imported first, so callers can raise their repair issue and call again with
+    ``with_curve=False``).
+    """
+    kind = EnergyKind(kind)
+    today = today or datetime.now(PARIS).date()
+    days = max(1, min(days, MAX_CURVE_DAYS))
+    start, yesterday = today - timedelta(days=days), today - timedelta(days=1)
+    try:
+        if kind == EnergyKind.PRODUCTION:
+            daily = (await client.async_get_daily_production(prm, start, today)).values
+        else:
+            daily = (await client.async_get_daily_consumption(prm, start, today)).values
+    except EnedisNoDataError:
+        daily = ()
+    curve: tuple[CurvePoint, ...] = ()
+    if with_curve:
+        try:
+            if kind == EnergyKind.PRODUCTION:
+                curve = (await client.async_get_production_load_curve(prm, start, today)).points
+            else:
+                curve = (await client.async_get_load_curve(prm, start, today)).points
+        except EnedisNoDataError:
+            curve = ()
+        except EnedisCurveNotActivatedError:
+            await async_import_readings(hass, prm, kind, daily=daily)
+            raise
+    await async_import_readings(hass, prm, kind, curve=curve, daily=daily)
+    has_daily = any(value.day == yesterday for value in daily)
+    has_curve = not with_curve or yesterday in days_with_full_curve(curve)
+    return RefreshResult(yesterday, has_daily and has_curve, tuple(daily), len(curve))
+
+
+# Tries through the day (Paris time) until yesterday is complete; Enedis publishes ~08:00.
+REFRESH_TIMES = (time(8, 30), time(10, 30), time(13, 0), time(17, 0), time(21, 0))
+REFRESH_JITTER = timedelta(minutes=20)
+
+
+def next_refresh(
+    now: datetime, *, complete: bool, rng: random.Random | None = None
+) -> datetime:
+    """When to try next (aware UTC): the next slot of today while yesterday is incomplete,
+    else tomorrow's first slot; plus up to 20 min of random jitter."""
+    rng = rng or random.Random()
+    local = now.astimezone(PARIS)
+    jitter = timedelta(seconds=rng.uniform(0, REFRESH_JITTER.total_seconds()))
+    if not complete:
+        for slot in REFRESH_TIMES:
+            candidate = datetime.combine(local.date(), slot, PARIS)
+            if candidate > local:
+                return (candidate + jitter).astimezone(UTC)
+    tomorrow = local.date() + timedelta(days=1)
+    return (datetime.combine(tomorrow, REFRESH_TIMES[0], PARIS) + jitter).astimezone(UTC)

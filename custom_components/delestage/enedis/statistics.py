@@ -1,0 +1,275 @@
+"""Linky readings → recorder external statistics (hourly kWh) for the Energy dashboard.
+
+Series: ``delestage:linky_<prm>_consumption`` and ``delestage:linky_<prm>_production``.
+
+How readings become hours:
+- Load-curve points carry their own interval ``[start, end[`` (aware, see ``api.enedis_models``);
+  each point's energy (W × step) goes to the hour(s) it covers, split pro rata when an interval
+  crosses an hour boundary. Steps of 10/15/30/60 min may change within one answer.
+- A local day whose curve covers the whole day (23 h, 24 h or 25 h) uses the curve.
+- Any other day with a daily value uses the daily value SPREAD EVENLY over the day's local hours
+  (23/24/25): the day total is exact and no hour shows a fake spike. A partial curve of a day
+  without a daily value is used as it is (unless ``complete_days_only``).
+
+Writes are upserts by (statistic_id, hour); ``sum`` stays continuous: the import reads the sum
+before its first hour, rewrites its own hours, and shifts every later hour by the change of the
+window's total (``async_adjust_statistics``), so re-importing the same data changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
+    statistics_during_period,
+)
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.util.unit_conversion import EnergyConverter
+
+from ..api.enedis_models import PARIS, CurvePoint, DailyValue
+from ..const import DOMAIN
+
+HOUR = timedelta(hours=1)
+
+
+class EnergyKind(StrEnum):
+    """Direction of the energy: what the home draws, or what it feeds in."""
+
+    CONSUMPTION = "consumption"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import wrote."""
+
+    statistic_id: str
+    rows: int
+    first: datetime | None
+    last: datetime | None
+    kwh: float
+    sum_shift_kwh: float
+
+
+def statistic_id(prm: str, kind: EnergyKind | str) -> str:
+    """The external statistic id of a meter's series."""
+    return f"{DOMAIN}:linky_{prm}_{EnergyKind(kind).value}"
+
+
+def statistic_metadata(prm: str, kind: EnergyKind | str) -> StatisticMetaData:
+    """Metadata of a meter's hourly kWh series (sum only)."""
+    kind = EnergyKind(kind)
+    return StatisticMetaData(
+        has_sum=True,
+        mean_type=StatisticMeanType.NONE,
+        name=f"Linky …{prm[-4:]} {kind.value}",
+        source=DOMAIN,
+        statistic_id=statistic_id(prm, kind),
+        unit_class=EnergyConverter.UNIT_CLASS,
+        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    )
+
+
+# --------------------------------------------------------------------------- readings → hours
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC start and end of a Paris local day (23, 24 or 25 hours long)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=PARIS).astimezone(UTC)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=PARIS).astimezone(UTC)
+    return start, end
+
+
+def local_day(moment: datetime) -> date:
+    """The Paris local date of an aware instant."""
+    return moment.astimezone(PARIS).date()
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def curve_to_hourly(points: Iterable[CurvePoint]) -> dict[datetime, float]:
+    """Sum curve energy (Wh) into UTC hour starts; an interval crossing an hour is split."""
+    hourly: dict[datetime, float] = defaultdict(float)
+    for point in points:
+        start, end = point.start.astimezone(UTC), point.end.astimezone(UTC)
+        length = (end - start).total_seconds()
+        if length <= 0:
+            continue
+        hour = _floor_hour(start)
+        while hour < end:
+            overlap = (min(end, hour + HOUR) - max(start, hour)).total_seconds()
+            if overlap > 0:
+                hourly[hour] += point.wh * overlap / length
+            hour += HOUR
+    return dict(hourly)
+
+
+def days_with_full_curve(points: Iterable[CurvePoint]) -> set[date]:
+    """Local days that the curve covers completely (every minute of the 23/24/25 hours)."""
+    covered: dict[date, float] = defaultdict(float)
+    for point in points:
+        covered[local_day(point.start)] += (point.end - point.start).total_seconds()
+    full = set()
+    for day, seconds in covered.items():
+        start, end = local_day_bounds(day)
+        if seconds >= (end - start).total_seconds():
+            full.add(day)
+    return full
+
+
+def daily_to_hourly(values: Iterable[DailyValue]) -> dict[datetime, float]:
+    """Spread each day's Wh evenly over the day's local hours (23, 24 or 25 of them)."""
+    hourly: dict[datetime, float] = {}
+    for value in values:
+        start, end = local_day_bounds(value.day)
+        hours = round((end - start) / HOUR)
+        for index in range(hours):
+            hourly[start + index * HOUR] = value.wh / hours
+    return hourly
+
+
+def build_hourly(
+    points: Iterable[CurvePoint] = (),
+    daily: Iterable[DailyValue] = (),
+    *,
+    complete_days_only: bool = False,
+) -> dict[datetime, float]:
+    """Hourly Wh (UTC hour start → Wh): full-curve days from the curve, others from daily.
+
+    ``complete_days_only`` drops partial curve days that have no daily value (so an import of a
+    curve window alone never overwrites a day with part of it).
+    """
+    points = list(points)
+    full = days_with_full_curve(points)
+    daily_by_day = {value.day: value for value in daily}
+    curve_points = [
+        p
+        for p in points
+        if (day := local_day(p.start)) in full
+        or (not complete_days_only and day not in daily_by_day)
+    ]
+    hourly = curve_to_hourly(curve_points)
+    hourly.update(daily_to_hourly(v for d, v in daily_by_day.items() if d not in full))
+    return hourly
+
+
+# --------------------------------------------------------------------------- recorder
+
+
+async def async_import_hourly(
+    hass: HomeAssistant,
+    prm: str,
+    kind: EnergyKind | str,
+    hourly: Mapping[datetime, float],
+) -> ImportResult:
+    """Upsert hourly Wh into the meter's series, keeping ``sum`` continuous.
+
+    Reads (in the recorder's executor) the row before the first hour and the existing rows of
+    the window; hours of the window that exist but are not in ``hourly`` keep their value.
+    Every later row is shifted by the change of the window's total.
+    """
+    meta = statistic_metadata(prm, kind)
+    stat_id = meta["statistic_id"]
+    if not hourly:
+        return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
+    for hour in hourly:
+        if hour.tzinfo is None or hour.minute or hour.second or hour.microsecond:
+            raise ValueError("Hourly energy keys must be aware hour starts")
+    hours = sorted(_floor_hour(hour) for hour in hourly)
+    first, last = hours[0], hours[-1]
+    recorder = get_instance(hass)
+    await recorder.async_block_till_done()  # see the writes of a previous import
+    existing = await recorder.async_add_executor_job(
+        _read_rows, hass, stat_id, first - HOUR, last + HOUR
+    )
+    base = 0.0
+    old_end_sum: float | None = None
+    kwh_by_hour: dict[datetime, float] = {}
+    for start, state, total in existing:
+        if start < first:
+            base = total
+        else:
+            kwh_by_hour[start] = state
+            old_end_sum = total
+    if old_end_sum is None:
+        old_end_sum = base
+    new_kwh = {_floor_hour(hour): wh / 1000.0 for hour, wh in hourly.items()}
+    kwh_by_hour.update(new_kwh)
+    running = base
+    rows: list[StatisticData] = []
+    for start in sorted(kwh_by_hour):
+        running += kwh_by_hour[start]
+        rows.append(StatisticData(start=start, state=kwh_by_hour[start], sum=running))
+    async_add_external_statistics(hass, meta, rows)
+    shift = running - old_end_sum
+    if abs(shift) > 1e-9:
+        recorder.async_adjust_statistics(
+            stat_id, rows[-1]["start"] + HOUR, shift, UnitOfEnergy.KILO_WATT_HOUR
+        )
+    return ImportResult(stat_id, len(rows), first, last, sum(new_kwh.values()), shift)
+
+
+def _read_rows(
+    hass: HomeAssistant, stat_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float, float]]:
+    """Existing (start, state, sum) rows of ``[start, end[`` (runs in the recorder executor).
+
+    When no row is right before ``start`` (a gap), the last row before it provides the base.
+    """
+    rows = _rows_between(hass, stat_id, start, end)
+    if not rows or rows[0][0] > start:
+        if (before := _last_row_before(hass, stat_id, start)) is not None:
+            rows.insert(0, before)
+    return rows
+
+
+def _rows_between(
+    hass: HomeAssistant, stat_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float, float]]:
+    stats = statistics_during_period(
+        hass, start, end, {stat_id}, "hour", None, {"state", "sum"}
+    )
+    return [_row(row) for row in stats.get(stat_id, [])]
+
+
+def _last_row_before(
+    hass: HomeAssistant, stat_id: str, moment: datetime
+) -> tuple[datetime, float, float] | None:
+    """The last row starting before ``moment``, however old (rare: only after a gap)."""
+    rows = _rows_between(hass, stat_id, datetime(2000, 1, 1, tzinfo=UTC), moment)
+    return rows[-1] if rows else None
+
+
+def _row(row: Mapping[str, Any]) -> tuple[datetime, float, float]:
+    start = datetime.fromtimestamp(float(row["start"]), UTC)
+    return start, float(row.get("state") or 0.0), float(row.get("sum") or 0.0)
+
+
+async def async_import_readings(
+    hass: HomeAssistant,
+    prm: str,
+    kind: EnergyKind | str,
+    *,
+    curve: Iterable[CurvePoint] = (),
+    daily: Iterable[DailyValue] = (),
+    complete_days_only: bool = False,
+) -> ImportResult:
+    """Build hours from a load curve and/or daily values (see module doc) and import them."""
+    hourly = build_hourly(curve, daily, complete_days_only=complete_days_only)
+    return await async_import_hourly(hass, prm, kind, hourly)
