@@ -1,0 +1,38 @@
+"""Run the simulator: ``python -m tools.sandbox [--host 127.0.0.1] [--port 8765]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from aiohttp import web
+
+from . import create_app
+from .control import describe
+from .state import SandboxConfig, SandboxState
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the arguments and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m tools.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--enedis-redirect-url",
+        help="where the consent page sends the customer when no redirect_uri is given",
+    )
+    parser.add_argument(
+        "--red-in-hours", type=int, default=2, help="start of the red Ecowatt run, from now"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox %(message)s")
+    state = SandboxState(SandboxConfig(enedis_redirect_url=args.enedis_redirect_url))
+    state.red_start = state.default_red_start(args.red_in_hours)
+    origin = f"http://{args.host}:{args.port}"
+    print(json.dumps(describe(state, origin)["base_urls"], indent=2), flush=True)
+    web.run_app(create_app(state), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()
