@@ -82,7 +82,7 @@ class EnedisRequestError(EnedisError):
 
 
 class EnedisRateLimitedError(EnedisError, ApiRateLimitedError):
-    """HTTP 429 (``SLA dépassé``), or our own hourly budget is spent; retry after ``retry_after``."""
+    """HTTP 429 (``SLA dépassé``) or our hourly budget spent; retry after ``retry_after``."""
 
     def __init__(
         self, message: str, retry_after: float | None = None, code: str | None = None
@@ -146,7 +146,11 @@ def error_for_response(response: RawResponse, what: str) -> EnedisError:
     """Return the typed error for a non-2xx Enedis answer (never carries the PRM or token)."""
     status = response.status
     code, message = error_code(response)
-    text = f"{what}: HTTP {status}" + (f" {code}" if code else "") + (f" ({message})" if message else "")
+    text = (
+        f"{what}: HTTP {status}"
+        + (f" {code}" if code else "")
+        + (f" ({message})" if message else "")
+    )
     if code is not None and (cls := _BY_CODE.get(code)) is not None:
         if cls is EnedisTechnicalError:
             return EnedisTechnicalError(text, status, code)

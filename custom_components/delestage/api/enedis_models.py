@@ -365,7 +365,7 @@ def parse_contract(data: dict[str, Any]) -> Contract:
 
 
 def json_text(value: Any) -> str:
-    """The string values of a JSON tree, joined (to look for markers in a loose shape)."""
+    """Join the string values of a JSON tree (to look for markers in a loose shape)."""
     if isinstance(value, dict):
         return " ".join(json_text(v) for v in value.values())
     if isinstance(value, list):

@@ -117,7 +117,7 @@ class BackfillProgress:
 
 
 def months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (clamped to the month's end)."""
+    """Return the same day ``months`` calendar months earlier (clamped to the month's end)."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     month += 1
@@ -148,7 +148,7 @@ def plan_backfill(
     curve_months: int = CURVE_MONTHS,
     daily_months: int = DAILY_MONTHS,
 ) -> list[BackfillStep]:
-    """The back-fill steps up to ``today`` (exclusive: Enedis serves up to yesterday)."""
+    """Return the back-fill steps up to ``today`` (exclusive: Enedis serves up to yesterday)."""
     kinds: list[tuple[StepKind, StepKind]] = []
     if consumption:
         kinds.append((StepKind.DAILY, StepKind.CURVE))
@@ -162,7 +162,7 @@ def plan_backfill(
 
 
 def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The Store that keeps one entry's back-fill progress (keyed by entry id, not PRM)."""
+    """Return the Store of one entry's back-fill progress (keyed by entry id, not PRM)."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.enedis_backfill.{entry_id}")
 
 
@@ -299,7 +299,7 @@ class BackfillRunner:
             self._skip_kind(step.kind)
             return
         kind_key = str(step.kind)
-        if step.is_curve:
+        if step.kind.is_curve:
             daily_key = StepKind.PRODUCTION_DAILY if step.kind.energy == "production" else "daily"
             known = self._daily.get(str(daily_key), {})
             days = {p.start.astimezone(PARIS).date() for p in curve}
@@ -394,8 +394,10 @@ class BackfillRunner:
 
 @dataclass(frozen=True, slots=True)
 class RefreshResult:
-    """What a daily refresh imported; ``complete`` = yesterday has its daily value (and its
-    full curve, when the curve is available)."""
+    """What a daily refresh imported.
+
+    ``complete``: yesterday has its daily value (and its full curve, when the curve is available).
+    """
 
     yesterday: date
     complete: bool
@@ -454,11 +456,11 @@ REFRESH_TIMES = (time(8, 30), time(10, 30), time(13, 0), time(17, 0), time(21, 0
 REFRESH_JITTER = timedelta(minutes=20)
 
 
-def next_refresh(
-    now: datetime, *, complete: bool, rng: random.Random | None = None
-) -> datetime:
-    """When to try next (aware UTC): the next slot of today while yesterday is incomplete,
-    else tomorrow's first slot; plus up to 20 min of random jitter."""
+def next_refresh(now: datetime, *, complete: bool, rng: random.Random | None = None) -> datetime:
+    """Return when to try next (aware UTC), with up to 20 min of random jitter.
+
+    The next slot of today while yesterday is incomplete, else tomorrow's first slot.
+    """
     rng = rng or random.Random()
     local = now.astimezone(PARIS)
     jitter = timedelta(seconds=rng.uniform(0, REFRESH_JITTER.total_seconds()))

@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.models import (
     StatisticData,
     StatisticMeanType,
@@ -37,6 +36,7 @@ from homeassistant.components.recorder.statistics import (
 )
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
@@ -65,7 +65,7 @@ class ImportResult:
 
 
 def statistic_id(prm: str, kind: EnergyKind | str) -> str:
-    """The external statistic id of a meter's series."""
+    """Return the external statistic id of a meter's series."""
     return f"{DOMAIN}:linky_{prm}_{EnergyKind(kind).value}"
 
 
@@ -95,7 +95,7 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def local_day(moment: datetime) -> date:
-    """The Paris local date of an aware instant."""
+    """Return the Paris local date of an aware instant."""
     return moment.astimezone(PARIS).date()
 
 
@@ -233,25 +233,24 @@ def _read_rows(
     When no row is right before ``start`` (a gap), the last row before it provides the base.
     """
     rows = _rows_between(hass, stat_id, start, end)
-    if not rows or rows[0][0] > start:
-        if (before := _last_row_before(hass, stat_id, start)) is not None:
-            rows.insert(0, before)
+    if (not rows or rows[0][0] > start) and (
+        before := _last_row_before(hass, stat_id, start)
+    ) is not None:
+        rows.insert(0, before)
     return rows
 
 
 def _rows_between(
     hass: HomeAssistant, stat_id: str, start: datetime, end: datetime
 ) -> list[tuple[datetime, float, float]]:
-    stats = statistics_during_period(
-        hass, start, end, {stat_id}, "hour", None, {"state", "sum"}
-    )
+    stats = statistics_during_period(hass, start, end, {stat_id}, "hour", None, {"state", "sum"})
     return [_row(row) for row in stats.get(stat_id, [])]
 
 
 def _last_row_before(
     hass: HomeAssistant, stat_id: str, moment: datetime
 ) -> tuple[datetime, float, float] | None:
-    """The last row starting before ``moment``, however old (rare: only after a gap)."""
+    """Return the last row starting before ``moment``, however old (only after a gap)."""
     rows = _rows_between(hass, stat_id, datetime(2000, 1, 1, tzinfo=UTC), moment)
     return rows[-1] if rows else None
 

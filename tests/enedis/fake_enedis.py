@@ -1,0 +1,331 @@
+"""A stand-in Enedis Data Connect 2026 gateway (aiohttp app) that behaves like the real one.
+
+Quirks reproduced from shared/reference/enedis.md: client-credentials token with ``expires_in`` as
+a string, WSO2 401 ``fault`` body for unknown tokens, measures as strings, load-curve dates = END
+of the interval in local wall time (the repeated autumn hour appears twice), 46/50 half-hours on
+DST days, 7-day curve / 365-day daily limits, history limits (``ADAM-ERR0125`` / ``ADAM-DC-0016``),
+meter activation (``ADAM-ERR0123``), load curve not activated (``ADAM-ERR0075``), 5 calls/s and
+hourly quotas answered with 429 ``SLA dépassé``, ``dateFin`` ≤ today.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+import json
+import math
+import secrets
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+import pytest
+
+PARIS = ZoneInfo("Europe/Paris")
+PRM = "09876543210123"
+CLIENT_ID = "app-id"
+CLIENT_SECRET = "app-secret"
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC start/end of a Paris local day."""
+    nxt = day + timedelta(days=1)
+    return (
+        datetime(day.year, day.month, day.day, tzinfo=PARIS).astimezone(UTC),
+        datetime(nxt.year, nxt.month, nxt.day, tzinfo=PARIS).astimezone(UTC),
+    )
+
+
+def watts_at(start: datetime) -> int:
+    """Deterministic household consumption (W) over an interval starting at ``start``."""
+    local = start.astimezone(PARIS)
+    hour = local.hour + local.minute / 60
+    base = 400 + 300 * math.sin(hour / 24 * 2 * math.pi) ** 2
+    if 18 <= hour < 22:
+        base += 1500
+    return round(base + (local.day % 7) * 10)
+
+
+def wall(moment: datetime) -> str:
+    """Local wall time as Enedis writes it (no offset)."""
+    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def error(status: int, code: str, message: str, **headers: str) -> web.Response:
+    """A 2026-style error body."""
+    return web.json_response({"code": code, "message": message}, status=status, headers=headers)
+
+
+@dataclass
+class FakeEnedis:
+    """State and handlers of the fake gateway."""
+
+    today: date = date(2026, 11, 23)
+    activation: date | None = None
+    curve_enabled: bool = True
+    producer: bool = False
+    steps: Callable[[date], list[int]] = lambda _day: [30]  # minutes, cycled within the day
+    missing_curve_days: set[date] = field(default_factory=set)
+    token_lifetime: str = "12600"
+    per_second: int | None = 5
+    per_hour: int | None = 1000
+    injected: deque[web.Response] = field(default_factory=deque)
+    data_calls: int = 0
+    token_calls: int = 0
+    calls_by_resource: dict[str, int] = field(default_factory=dict)
+    max_in_one_second: int = 0
+    tokens: set[str] = field(default_factory=set)
+    consent_end: str = "2029-11-20"
+    _times: deque[float] = field(default_factory=deque)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        """The aiohttp application."""
+        app = web.Application()
+        app.router.add_post("/oauth2/v3/token", self.token)
+        app.router.add_post("/subscribed_services/v1/", self.subscribed_services)
+        app.router.add_get("/mesure_synchrone_auto/v2/{resource}", self.measure)
+        app.router.add_get("/situation_contrat_auto/v1/{prm}", self.contract)
+        return app
+
+    # ------------------------------------------------------------------ helpers
+
+    def curve_points(self, day: date, production: bool = False) -> list[dict[str, str]]:
+        """One local day of points, each ending at its date, own step in ``p``."""
+        if day in self.missing_curve_days:
+            return []
+        start, end = day_bounds(day)
+        steps = self.steps(day)
+        points, moment, index = [], start, 0
+        while moment < end:
+            minutes = steps[index % len(steps)]
+            step_end = min(end, moment + timedelta(minutes=minutes))
+            watts = watts_at(moment) if not production else 1000
+            points.append(
+                {"v": str(watts), "d": wall(step_end), "p": f"PT{minutes}M", "n": "B", "iv": "0"}
+            )
+            moment, index = step_end, index + 1
+        return points
+
+    def daily_wh(self, day: date, production: bool = False) -> int:
+        """Energy of a day = the integral of its (full, 30-min) curve."""
+        start, end = day_bounds(day)
+        total, moment = 0.0, start
+        while moment < end:
+            total += (watts_at(moment) if not production else 1000) / 2
+            moment += timedelta(minutes=30)
+        return round(total)
+
+    def _throttled(self) -> web.Response | None:
+        now = time.monotonic()
+        self._times.append(now)
+        while self._times and self._times[0] <= now - 3600:
+            self._times.popleft()
+        last_second = sum(1 for t in self._times if t > now - 1.0)
+        self.max_in_one_second = max(self.max_in_one_second, last_second)
+        if self.per_second is not None and last_second > self.per_second:
+            return error(429, "429", "SLA dépassé")
+        if self.per_hour is not None and len(self._times) > self.per_hour:
+            return error(429, "429", "SLA dépassé", **{"Retry-After": "600"})
+        return None
+
+    def _authorized(self, request: web.Request) -> web.Response | None:
+        value = request.headers.get("Authorization", "")
+        if not value.startswith("Bearer ") or value[7:] not in self.tokens:
+            return web.json_response(
+                {
+                    "fault": {
+                        "code": 900901,
+                        "message": "Invalid Credentials",
+                        "description": "Invalid JWT token. Make sure you have provided the "
+                        "correct security credentials",
+                    }
+                },
+                status=401,
+            )
+        return None
+
+    # ------------------------------------------------------------------ handlers
+
+    async def token(self, request: web.Request) -> web.Response:
+        """Client credentials, Basic auth."""
+        self.token_calls += 1
+        form = await request.post()
+        auth = request.headers.get("Authorization", "")
+        decoded = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth else ""
+        if form.get("grant_type") != "client_credentials" or decoded != (
+            f"{CLIENT_ID}:{CLIENT_SECRET}"
+        ):
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "Client Authentication failed."},
+                status=401,
+            )
+        token = "eyJ" + secrets.token_hex(16)
+        self.tokens.add(token)
+        return web.json_response(
+            {
+                "access_token": token,
+                "scope": "am_application_scope default",
+                "token_type": "Bearer",
+                "expires_in": self.token_lifetime,
+            }
+        )
+
+    async def subscribed_services(self, request: web.Request) -> web.Response:
+        """Consent → PRM."""
+        if (denied := self._authorized(request)) is not None:
+            return denied
+        body = await request.json()
+        if body.get("autorisationId") != 123:
+            return web.json_response({"nbTotalServices": 0, "serviceSouscrit": []})
+        return web.json_response(
+            {
+                "nbTotalServices": 1,
+                "serviceSouscrit": [
+                    {
+                        "pointId": PRM,
+                        "serviceCode": "ACCES",
+                        "dateDebut": "2026-11-20",
+                        "dateFin": self.consent_end,
+                        "etatCode": "ACTIF",
+                        "mesuresTypeCode": "CDC",
+                        "mesuresPas": "PT30M",
+                        "soutirage": True,
+                        "injection": self.producer,
+                        "autorisation": {"id": 123},
+                    }
+                ],
+            }
+        )
+
+    async def contract(self, request: web.Request) -> web.Response:
+        """Self-consumption PRM: two contracts, the C5 one has the subscribed power."""
+        if (denied := self._authorized(request)) is not None:
+            return denied
+        return web.json_response(
+            {
+                "contrats": [
+                    {
+                        "libelle": "Contrat GRD-A",
+                        "segment": "P4",
+                        "subscribed_power": {"unit": "kVA", "value": "36"},
+                    },
+                    {
+                        "libelle": "Contrat GRD-F",
+                        "segment": "C5",
+                        "subscribed_power": {"unit": "kVA", "value": "12"},
+                        "distribution_tariff": "BTINFCUST",
+                    },
+                ]
+            }
+        )
+
+    async def measure(self, request: web.Request) -> web.Response:
+        """``mesure_synchrone_auto/v2/*``."""
+        if (denied := self._authorized(request)) is not None:
+            return denied
+        resource = request.match_info["resource"]
+        self.data_calls += 1
+        self.calls_by_resource[resource] = self.calls_by_resource.get(resource, 0) + 1
+        self.requests.append((resource, dict(request.query)))
+        if (throttled := self._throttled()) is not None:
+            return throttled
+        if self.injected:
+            return self.injected.popleft()
+        query = request.query
+        try:
+            start = date.fromisoformat(query["dateDebut"])
+            end = date.fromisoformat(query["dateFin"])
+        except KeyError, ValueError:
+            return error(400, "invalid_request", "Paramètres invalides")
+        if query.get("pointId") != PRM:
+            return error(403, "ADAM-DC-0008", "Pas de consentement")
+        if end <= start or end > self.today:
+            return error(400, "invalid_request", "dateFin invalide")
+        production = "production" in resource
+        curve = resource.startswith("courbe")
+        if production and not self.producer:
+            return error(400, "ADAM-ERR0069", "Le point n'est pas producteur")
+        limit = 7 if curve else 365
+        if (end - start).days > limit:
+            return error(400, "ADAM-DC-0015", "Période trop longue")
+        history = 731 if curve else 1096
+        if start < self.today - timedelta(days=history + 15):
+            return error(400, "ADAM-ERR0125", "Date de début trop ancienne")
+        if self.activation is not None and start < self.activation:
+            return error(400, "ADAM-ERR0123", "Période antérieure à la mise en service")
+        if curve and not self.curve_enabled:
+            return error(400, "ADAM-ERR0075", "Le client a refusé l'enregistrement de la courbe")
+        days = [start + timedelta(days=i) for i in range((end - start).days)]
+        if curve:
+            points = [p for day in days for p in self.curve_points(day, production)]
+            if not points:
+                return error(404, "no_data_found", "Aucune donnée")
+            grandeur = {
+                "grandeurMetier": "PROD" if production else "CONS",
+                "grandeurPhysique": "PA",
+                "unite": "W",
+                "points": points,
+            }
+            mode, step = "MESURE", "PT30M"
+        elif resource == "puissance_conso_max_quotidienne":
+            points = [{"v": "4680", "d": f"{day.isoformat()} 19:03:35"} for day in days]
+            grandeur = {
+                "grandeurMetier": "CONS",
+                "grandeurPhysique": "PMA",
+                "unite": "VA",
+                "points": points,
+            }
+            mode, step = "MAX", "P1D"
+        else:
+            points = [
+                {"v": str(self.daily_wh(day, production)), "d": day.isoformat()} for day in days
+            ]
+            grandeur = {
+                "grandeurMetier": "PROD" if production else "CONS",
+                "grandeurPhysique": "EA",
+                "unite": "Wh",
+                "points": points,
+                "calendrier": [],
+            }
+            mode, step = "DIFF.INDEX", "P1D"
+        return web.Response(
+            body=json.dumps(
+                {
+                    "idPrm": PRM,
+                    "etapeMetier": "BRUT",
+                    "periode": {"dateDebut": start.isoformat(), "dateFin": end.isoformat()},
+                    "typeValeur": "GLOBALE",
+                    "modeCalcul": mode,
+                    "pas": step,
+                    "grandeur": [grandeur],
+                    "contexte": [],
+                }
+            ),
+            content_type="application/json",
+        )
+
+
+@pytest.fixture
+def fake() -> FakeEnedis:
+    """The fake gateway's state."""
+    return FakeEnedis()
+
+
+@pytest.fixture
+async def fake_server(fake: FakeEnedis, socket_enabled: None) -> Any:
+    """The fake gateway, listening on localhost (needs a real socket)."""
+    server = TestServer(fake.app())
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+def base_url(server: TestServer) -> str:
+    """Root URL of a test server."""
+    return str(server.make_url("")).rstrip("/")
