@@ -10,12 +10,14 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .entry_types import ENTRY_SETUP
 from .runtime import DelestageConfigEntry
+from .shedding import async_setup_shedding
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once)."""
+    await async_setup_shedding(hass)
     return True
 
 

@@ -1,0 +1,241 @@
+"""The Ecowatt load-shedding blueprint, run by the real automation integration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+import shutil
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import CoreState, Event, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.delestage.const import DOMAIN
+
+from .conftest import async_set_load
+
+# The template trigger's once-a-minute re-render timer outlives the frozen test clock.
+pytestmark = pytest.mark.parametrize("expected_lingering_timers", [True])
+
+PARIS = ZoneInfo("Europe/Paris")
+BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
+LEVEL = "sensor.ecowatt_level_now"
+AUTOMATION = "automation.shed_on_red"
+
+# A winter evening: red 18:00-20:00 Paris time, orange at 17:00 and 20:00.
+DAY = datetime(2026, 12, 7, tzinfo=PARIS)
+LEVELS_BY_HOUR = {17: "orange", 18: "red", 19: "red", 20: "orange"}
+
+
+def _wall_clock() -> float:
+    """Real elapsed time; the test clock is frozen, and freezegun patches perf_counter."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+
+
+def _level_at(hour: int) -> str:
+    return LEVELS_BY_HOUR.get(hour, "green")
+
+
+def _forecast() -> list[dict[str, Any]]:
+    return [
+        {"start": (DAY + timedelta(hours=hour)).isoformat(), "level": _level_at(hour)}
+        for hour in range(24)
+    ]
+
+
+@pytest.fixture
+async def ecowatt(hass: HomeAssistant) -> Callable[[], None]:
+    """An Ecowatt "level now" sensor; returns a function that refreshes it for the current hour."""
+
+    @callback
+    def _refresh() -> None:
+        now = datetime.now(PARIS)
+        hass.states.async_set(LEVEL, _level_at(now.hour), {"forecast": _forecast()})
+
+    return _refresh
+
+
+async def _setup_automation(
+    hass: HomeAssistant, tmp_path: Path, loads: tuple[str, ...], **inputs: Any
+) -> None:
+    shutil.copytree(BLUEPRINTS, tmp_path / "blueprints")
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "id": "shed_on_red",
+                    "alias": "Shed on red",
+                    "use_blueprint": {
+                        "path": "delestage/ecowatt_load_shedding.yaml",
+                        "input": {"ecowatt_level": LEVEL, "loads": list(loads), **inputs},
+                    },
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+
+
+async def _move_to(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, refresh: Callable[[], None], when: datetime
+) -> None:
+    freezer.move_to(when)
+    refresh()  # the integration's sensors follow the hour boundary
+    async_fire_time_changed(hass, when)
+    await hass.async_block_till_done()
+
+
+def _is_on(hass: HomeAssistant, entity_id: str) -> bool:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state == "on"
+
+
+@pytest.fixture
+def switch_commands(hass: HomeAssistant) -> list[tuple[float, str, Any]]:
+    """Record (wall clock, service, entity ids) of every switch command."""
+    calls: list[tuple[float, str, Any]] = []
+
+    @callback
+    def _record(event: Event) -> None:
+        if event.data["domain"] == "switch":
+            calls.append(
+                (_wall_clock(), event.data["service"], event.data["service_data"]["entity_id"])
+            )
+
+    hass.bus.async_listen("call_service", _record)
+    return calls
+
+
+async def test_red_period_with_lead_time(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    ecowatt: Callable[[], None],
+    switch_commands: list[tuple[float, str, Any]],
+) -> None:
+    water_heater, radiator, dryer = loads
+    freezer.move_to(DAY + timedelta(hours=16))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    await async_set_load(hass, radiator, True)
+    await _setup_automation(hass, tmp_path, loads, lead_time=15)
+    switch_commands.clear()
+
+    # Orange at 17:00 does not count when only red is chosen.
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=17, minutes=44))
+    assert _is_on(hass, water_heater)
+    assert switch_commands == []
+
+    boundary = DAY + timedelta(hours=17, minutes=45)  # 18:00 minus the lead time
+    started = _wall_clock()
+    await _move_to(hass, freezer, ecowatt, boundary)
+    assert not _is_on(hass, water_heater)
+    assert not _is_on(hass, radiator)
+    assert not _is_on(hass, dryer)  # was off, stays off
+    assert sorted(entity for _, _, entity in switch_commands) == sorted([water_heater, radiator])
+    print(f"\nshed command {1000 * (switch_commands[0][0] - started):.1f} ms after the boundary")
+
+    # Still red at 19:30: nothing changes.
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=19, minutes=30))
+    assert not _is_on(hass, water_heater)
+
+    switch_commands.clear()
+    started = _wall_clock()
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=20))
+    assert _is_on(hass, water_heater)
+    assert _is_on(hass, radiator)
+    assert not _is_on(hass, dryer)
+    assert [service for _, service, _ in switch_commands] == ["turn_on", "turn_on"]
+    print(f"restore command {1000 * (switch_commands[0][0] - started):.1f} ms after the boundary")
+
+
+async def test_orange_and_red_without_restore(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    ecowatt: Callable[[], None],
+) -> None:
+    water_heater = loads[0]
+    freezer.move_to(DAY + timedelta(hours=16, minutes=30))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    await _setup_automation(hass, tmp_path, loads, levels="orange_red", restore=False)
+
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=17))
+    assert not _is_on(hass, water_heater)
+
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=21))
+    assert not _is_on(hass, water_heater)  # not switched back on, as asked
+
+
+async def test_restart_in_the_middle_of_a_period(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    ecowatt: Callable[[], None],
+) -> None:
+    """Home Assistant starts during a red period, then the period ends."""
+    water_heater, radiator, _dryer = loads
+    freezer.move_to(DAY + timedelta(hours=18, minutes=20))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    hass.set_state(CoreState.not_running)
+    await _setup_automation(hass, tmp_path, loads)
+    assert _is_on(hass, water_heater)
+
+    # Home Assistant finishes starting: the automation catches up and sheds the load that is on.
+    await hass.async_start()
+    await hass.async_block_till_done()
+    assert not _is_on(hass, water_heater)
+
+    # The user switches the radiator on during the period: it is theirs, left alone.
+    await async_set_load(hass, radiator, True)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=19))
+    assert _is_on(hass, radiator)
+
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=20))
+    assert _is_on(hass, water_heater)
+    assert _is_on(hass, radiator)
+
+
+async def test_no_signal_no_decision(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    ecowatt: Callable[[], None],
+) -> None:
+    """While the Ecowatt sensor is unavailable, shed loads stay off."""
+    water_heater = loads[0]
+    freezer.move_to(DAY + timedelta(hours=17, minutes=50))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    await _setup_automation(hass, tmp_path, loads)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
+    assert not _is_on(hass, water_heater)
+
+    hass.states.async_set(LEVEL, "unavailable")
+    await hass.async_block_till_done()
+    freezer.move_to(DAY + timedelta(hours=20, minutes=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert not _is_on(hass, water_heater)  # the period is over, but nobody can tell
+
+    # The signal is back (green): the period is over, the load comes back.
+    ecowatt()
+    await hass.async_block_till_done()
+    assert _is_on(hass, water_heater)

@@ -1,0 +1,200 @@
+"""The shed_loads / restore_loads actions: what they switch, what they remember, what they leave."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.shedding import STORAGE_KEY
+
+from .conftest import async_set_load
+
+GROUP = "automation.shed_on_red"
+
+
+async def _shed(hass: HomeAssistant, entity_ids: list[str] | tuple[str, ...]) -> list[str]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "shed_loads",
+        {"group": GROUP, "entity_id": list(entity_ids)},
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    return list(response["switched_off"])  # type: ignore[arg-type]
+
+
+async def _restore(hass: HomeAssistant, **data: Any) -> list[str]:
+    response = await hass.services.async_call(
+        DOMAIN, "restore_loads", {"group": GROUP, **data}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    return list(response["switched_on"])  # type: ignore[arg-type]
+
+
+def _on(hass: HomeAssistant, entity_id: str) -> bool:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state == "on"
+
+
+@pytest.fixture
+async def setup_integration(hass: HomeAssistant) -> None:
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_sheds_loads_that_are_on_and_restores_exactly_those(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    water_heater, radiator, dryer = loads
+    await async_set_load(hass, water_heater, True)
+    await async_set_load(hass, radiator, True)
+
+    assert sorted(await _shed(hass, loads)) == sorted([water_heater, radiator])
+    assert not any(_on(hass, load) for load in loads)
+
+    assert sorted(await _restore(hass)) == sorted([water_heater, radiator])
+    assert _on(hass, water_heater)
+    assert _on(hass, radiator)
+    assert not _on(hass, dryer)  # it was off before the period: it stays off
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_user_override_during_the_period_holds(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    water_heater, radiator, _dryer = loads
+    for load in (water_heater, radiator):
+        await async_set_load(hass, load, True)
+    await _shed(hass, loads)
+
+    # The user needs the water heater now, then turns the radiator on and off again.
+    await async_set_load(hass, water_heater, True)
+    await async_set_load(hass, radiator, True)
+    await async_set_load(hass, radiator, False)
+
+    # The automation fires again within the same period (e.g. after a restart): no re-shedding.
+    assert await _shed(hass, loads) == []
+    assert _on(hass, water_heater)
+
+    # End of the period: nothing to switch on, the user took both over.
+    assert await _restore(hass) == []
+    assert _on(hass, water_heater)
+    assert not _on(hass, radiator)
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_restore_without_switching_on_forgets_the_loads(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    water_heater = loads[0]
+    await async_set_load(hass, water_heater, True)
+    await _shed(hass, [water_heater])
+
+    assert await _restore(hass, switch_on=False) == []
+    assert not _on(hass, water_heater)
+    # A new period sheds again from scratch.
+    await async_set_load(hass, water_heater, True)
+    assert await _shed(hass, [water_heater]) == [water_heater]
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_restore_of_an_unknown_group_does_nothing(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    assert await _restore(hass) == []
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_unavailable_load_is_switched_on_when_it_comes_back(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    water_heater = loads[0]
+    await async_set_load(hass, water_heater, True)
+    await _shed(hass, [water_heater])
+
+    # The relay drops off the bus before the period ends.
+    hass.states.async_set("input_boolean.water_heater_relay", "unavailable")
+    await hass.async_block_till_done()
+    assert hass.states.get(water_heater).state == "unavailable"  # type: ignore[union-attr]
+    assert await _restore(hass) == []
+
+    # It comes back, off: the period is over, so it is switched back on.
+    hass.states.async_set("input_boolean.water_heater_relay", "off")
+    await hass.async_block_till_done()
+    assert _on(hass, water_heater)
+
+
+async def test_groups_survive_a_restart(
+    hass: HomeAssistant, hass_storage: dict[str, Any], loads: tuple[str, ...]
+) -> None:
+    """What was shed before a restart is restored after it, and not shed twice."""
+    water_heater, radiator, _dryer = loads
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": STORAGE_KEY,
+        "data": {"groups": {GROUP: {"active": True, "loads": [water_heater]}}},
+    }
+    await async_set_load(hass, radiator, True)  # the user switched it on during the restart
+    assert await async_setup_component(hass, DOMAIN, {})
+
+    assert await _shed(hass, loads) == []  # the period was already handled
+    assert _on(hass, radiator)
+    assert await _restore(hass) == [water_heater]
+    assert _on(hass, water_heater)
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_remembered_loads_are_saved(
+    hass: HomeAssistant, hass_storage: dict[str, Any], loads: tuple[str, ...]
+) -> None:
+    water_heater = loads[0]
+    await async_set_load(hass, water_heater, True)
+    await _shed(hass, [water_heater])
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
+    await hass.async_block_till_done()
+
+    assert hass_storage[STORAGE_KEY]["data"] == {
+        "groups": {GROUP: {"active": True, "loads": [water_heater]}}
+    }
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_entity_without_off_action_is_rejected(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.temperature", "20")
+
+    with pytest.raises(ServiceValidationError) as excinfo:
+        await _shed(hass, ["sensor.temperature"])
+
+    assert excinfo.value.translation_key == "load_cannot_switch"
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_failing_load_is_not_remembered(
+    hass: HomeAssistant, loads: tuple[str, ...], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def _broken(call: ServiceCall) -> None:
+        raise HomeAssistantError("relay not responding")
+
+    hass.services.async_register("fan", "turn_off", _broken)
+    hass.services.async_register("fan", "turn_on", _broken)
+    hass.states.async_set("fan.attic", "on")
+    water_heater = loads[0]
+    await async_set_load(hass, water_heater, True)
+
+    assert await _shed(hass, ["fan.attic", water_heater]) == [water_heater]
+    assert "relay not responding" in caplog.text
+    assert await _restore(hass) == [water_heater]
