@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+import itertools
 from typing import Any
 
 from homeassistant.components.recorder.models import StatisticMeanType
@@ -191,7 +192,7 @@ async def read_rows(hass: HomeAssistant, stat_id: str = STAT) -> list[dict[str, 
 
 def check_continuous(rows: list[dict[str, Any]]) -> None:
     """Each row's sum = previous sum + its state."""
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after["sum"] == pytest.approx(before["sum"] + after["state"], abs=1e-6)
 
 
