@@ -20,7 +20,9 @@ async def test_menu_offers_every_entry_type(hass: HomeAssistant) -> None:
     assert result["menu_options"] == ["rte", "enedis", "meteofrance", "phidget"]
 
 
-@pytest.mark.parametrize("entry_type", list(EntryType))
+@pytest.mark.parametrize(
+    "entry_type", [entry_type for entry_type in EntryType if entry_type is not EntryType.RTE]
+)
 async def test_entry_type_not_landed_aborts_with_reason(
     hass: HomeAssistant, entry_type: EntryType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -35,7 +37,7 @@ async def test_entry_type_not_landed_aborts_with_reason(
 
 
 async def test_reauth_and_reconfigure_without_steps_abort(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: "rte"})
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: "no_such_type"})
     entry.add_to_hass(hass)
 
     result = await entry.start_reauth_flow(hass)

@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .rte.flow import RteFlowMixin
 
 # Options and subentry flows of the entry types that have them.
 OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {}
@@ -28,7 +29,7 @@ def _entry_type(entry: ConfigEntry) -> EntryType:
     return EntryType(entry.data[CONF_ENTRY_TYPE])
 
 
-class DelestageConfigFlow(ConfigFlow, domain=DOMAIN):
+class DelestageConfigFlow(RteFlowMixin, ConfigFlow, domain=DOMAIN):
     """Handle a config flow for Délestage."""
 
     VERSION = 1
@@ -60,10 +61,6 @@ class DelestageConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_abort_not_available(self) -> ConfigFlowResult:
         return self.async_abort(reason="not_available_yet")
-
-    async def async_step_rte(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add RTE Ecowatt and Tempo (not available yet)."""
-        return await self._async_abort_not_available()
 
     async def async_step_enedis(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add an Enedis Linky meter (not available yet)."""

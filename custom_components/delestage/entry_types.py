@@ -7,10 +7,13 @@ from collections.abc import Awaitable, Callable
 from homeassistant.core import HomeAssistant
 
 from .const import EntryType
+from .rte import async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
 
 type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[DelestageRuntime]]
 
 # Entry types whose feature has landed. The config flow offers the others in its menu
 # but aborts with a translated "not available yet" reason.
-ENTRY_SETUP: dict[EntryType, EntrySetup] = {}
+ENTRY_SETUP: dict[EntryType, EntrySetup] = {
+    EntryType.RTE: async_setup_rte,
+}

@@ -1,0 +1,53 @@
+"""RTE entry type: Ecowatt v5 signals and Tempo colours."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
+
+from ..api.auth import AccessToken
+from ..api.rte import Environment, RteClient, RteCredentials
+from ..const import CONF_API_BASE_URL
+from ..runtime import DelestageConfigEntry
+from .const import CONF_ENVIRONMENT
+from .coordinator import EcowattCoordinator, TempoCoordinator
+from .runtime import RteRuntime
+from .store import RteCache
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> RteRuntime:
+    """Set up an RTE entry from its cache; call RTE only when the cached data is due."""
+    cache = RteCache(hass, entry.data[CONF_CLIENT_ID])
+    await cache.async_load()
+
+    def _on_token(token: AccessToken) -> None:
+        cache.data.set_token(token, client.token_url)
+        cache.schedule_save()
+
+    client = RteClient(
+        async_get_clientsession(hass),
+        RteCredentials(entry.data[CONF_CLIENT_ID], entry.data[CONF_CLIENT_SECRET]),
+        environment=Environment(entry.data.get(CONF_ENVIRONMENT, Environment.PRODUCTION)),
+        base_url=entry.data.get(CONF_API_BASE_URL),
+        on_token=_on_token,
+    )
+    client.auth.restore(cache.data.token_for(client.token_url))
+
+    ecowatt = EcowattCoordinator(hass, entry, client, cache)
+    ecowatt.restore()
+    if ecowatt.data is None:
+        await ecowatt.async_config_entry_first_refresh()
+    else:
+        # Cached data is enough to start; a due call that fails is logged, not fatal.
+        await ecowatt.async_refresh()
+
+    tempo = TempoCoordinator(hass, entry, client, cache)
+    tempo.restore()
+    probe = tempo.next_probe()
+    if probe is None or probe <= dt_util.utcnow():
+        # Probes Tempo when it is unknown or due; otherwise answers from the cache.
+        await tempo.async_refresh()
+    tempo.reload_when_unsubscribed = True
+    return RteRuntime(hass, entry, client, cache, ecowatt, tempo, not tempo.not_subscribed)

@@ -1,0 +1,149 @@
+"""What the RTE entry persists between restarts (Home Assistant ``Store``).
+
+Kept per RTE application (the quota belongs to the app), under a hash of its client id so the
+id itself is not in a file name: the last raw Ecowatt and Tempo answers with their fetch time,
+the time of the last call and any "not before" time asked by a 429, and the current token.
+The config flow writes its first answer here, so set-up makes no second call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+import hashlib
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from ..api.auth import AccessToken
+from ..const import DOMAIN
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 10
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    return dt_util.parse_datetime(value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass
+class CallState:
+    """One endpoint (Ecowatt signals or Tempo) as last seen from one source URL."""
+
+    source: str | None = None
+    raw: dict[str, Any] | None = None
+    fetched_at: datetime | None = None
+    last_call: datetime | None = None
+    last_call_ok: bool = True
+    not_before: datetime | None = None
+    subscribed: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for the Store."""
+        return {
+            "source": self.source,
+            "raw": self.raw,
+            "fetched_at": _iso(self.fetched_at),
+            "last_call": _iso(self.last_call),
+            "last_call_ok": self.last_call_ok,
+            "not_before": _iso(self.not_before),
+            "subscribed": self.subscribed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CallState:
+        """Restore; unknown or broken content gives an empty state."""
+        if not isinstance(data, dict):
+            return cls()
+        raw = data.get("raw")
+        subscribed = data.get("subscribed")
+        return cls(
+            source=data.get("source") if isinstance(data.get("source"), str) else None,
+            raw=raw if isinstance(raw, dict) else None,
+            fetched_at=_time(data.get("fetched_at")),
+            last_call=_time(data.get("last_call")),
+            last_call_ok=data.get("last_call_ok") is not False,
+            not_before=_time(data.get("not_before")),
+            subscribed=subscribed if isinstance(subscribed, bool) else None,
+        )
+
+    def for_source(self, source: str) -> CallState:
+        """Return this state if it belongs to ``source``, else a fresh one for it."""
+        return self if self.source == source else CallState(source=source)
+
+
+@dataclass
+class RteCacheData:
+    """Everything persisted for one RTE application."""
+
+    signals: CallState = field(default_factory=CallState)
+    tempo: CallState = field(default_factory=CallState)
+    token: AccessToken | None = None
+    token_url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for the Store."""
+        return {
+            "signals": self.signals.as_dict(),
+            "tempo": self.tempo.as_dict(),
+            "token": None if self.token is None else self.token.as_dict(),
+            "token_url": self.token_url,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RteCacheData:
+        """Restore; unknown or broken content gives an empty cache."""
+        if not isinstance(data, dict):
+            return cls()
+        token_url = data.get("token_url")
+        return cls(
+            signals=CallState.from_dict(data.get("signals")),
+            tempo=CallState.from_dict(data.get("tempo")),
+            token=AccessToken.from_dict(data.get("token")),
+            token_url=token_url if isinstance(token_url, str) else None,
+        )
+
+    def token_for(self, token_url: str) -> AccessToken | None:
+        """Return the persisted token, if it came from ``token_url``."""
+        return self.token if self.token_url == token_url else None
+
+    def set_token(self, token: AccessToken, token_url: str) -> None:
+        """Remember a new token."""
+        self.token, self.token_url = token, token_url
+
+
+class RteCache:
+    """Loads and saves the persisted state of one RTE application."""
+
+    def __init__(self, hass: HomeAssistant, client_id: str) -> None:
+        """Open (lazily) the Store of this application."""
+        digest = hashlib.sha256(client_id.encode()).hexdigest()[:16]
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.rte_{digest}", private=True
+        )
+        self.data = RteCacheData()
+
+    async def async_load(self) -> RteCacheData:
+        """Read the Store (an empty cache when there is none)."""
+        self.data = RteCacheData.from_dict(await self._store.async_load())
+        return self.data
+
+    async def async_save(self) -> None:
+        """Write now."""
+        await self._store.async_save(self.data.as_dict())
+
+    def schedule_save(self) -> None:
+        """Write soon (several changes in a row make one write)."""
+        self._store.async_delay_save(self.data.as_dict, SAVE_DELAY)
+
+    async def async_remove(self) -> None:
+        """Delete the Store file."""
+        await self._store.async_remove()
