@@ -62,7 +62,11 @@ async def ecowatt(hass: HomeAssistant) -> Callable[[], None]:
 
 
 async def _setup_automation(
-    hass: HomeAssistant, tmp_path: Path, loads: tuple[str, ...], **inputs: Any
+    hass: HomeAssistant,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    blueprint: str = "ecowatt_load_shedding.yaml",
+    **inputs: Any,
 ) -> None:
     shutil.copytree(BLUEPRINTS, tmp_path / "blueprints")
     hass.config.config_dir = str(tmp_path)
@@ -76,8 +80,8 @@ async def _setup_automation(
                     "id": "shed_on_red",
                     "alias": "Shed on red",
                     "use_blueprint": {
-                        "path": "delestage/ecowatt_load_shedding.yaml",
-                        "input": {"ecowatt_level": LEVEL, "loads": list(loads), **inputs},
+                        "path": f"delestage/{blueprint}",
+                        "input": {"loads": list(loads), **inputs},
                     },
                 }
             ]
@@ -130,7 +134,7 @@ async def test_red_period_with_lead_time(
     ecowatt()
     await async_set_load(hass, water_heater, True)
     await async_set_load(hass, radiator, True)
-    await _setup_automation(hass, tmp_path, loads, lead_time=15)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=LEVEL, lead_time=15)
     switch_commands.clear()
 
     # Orange at 17:00 does not count when only red is chosen.
@@ -172,7 +176,9 @@ async def test_orange_and_red_without_restore(
     freezer.move_to(DAY + timedelta(hours=16, minutes=30))
     ecowatt()
     await async_set_load(hass, water_heater, True)
-    await _setup_automation(hass, tmp_path, loads, levels="orange_red", restore=False)
+    await _setup_automation(
+        hass, tmp_path, loads, ecowatt_level=LEVEL, levels="orange_red", restore=False
+    )
 
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=17))
     assert not _is_on(hass, water_heater)
@@ -194,7 +200,7 @@ async def test_restart_in_the_middle_of_a_period(
     ecowatt()
     await async_set_load(hass, water_heater, True)
     hass.set_state(CoreState.not_running)
-    await _setup_automation(hass, tmp_path, loads)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=LEVEL)
     assert _is_on(hass, water_heater)
 
     # Home Assistant finishes starting: the automation catches up and sheds the load that is on.
@@ -224,7 +230,7 @@ async def test_no_signal_no_decision(
     freezer.move_to(DAY + timedelta(hours=17, minutes=50))
     ecowatt()
     await async_set_load(hass, water_heater, True)
-    await _setup_automation(hass, tmp_path, loads)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=LEVEL)
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
     assert not _is_on(hass, water_heater)
 
@@ -238,4 +244,69 @@ async def test_no_signal_no_decision(
     # The signal is back (green): the period is over, the load comes back.
     ecowatt()
     await hass.async_block_till_done()
+    assert _is_on(hass, water_heater)
+
+
+TEMPO_TODAY = "sensor.tempo_today"
+TEMPO_TOMORROW = "sensor.tempo_tomorrow"
+# Tempo colours by Tempo day (a Tempo day runs 06:00 to 06:00).
+TEMPO = {
+    DAY.date() - timedelta(days=1): "blue",
+    DAY.date(): "red",
+    DAY.date() + timedelta(days=1): "white",
+}
+
+
+@pytest.fixture
+def tempo(hass: HomeAssistant) -> Callable[[], None]:
+    """Tempo today/tomorrow sensors; returns a function that refreshes them for now."""
+
+    @callback
+    def _refresh() -> None:
+        tempo_day = (datetime.now(PARIS) - timedelta(hours=6)).date()
+        hass.states.async_set(TEMPO_TODAY, TEMPO.get(tempo_day, "unknown"))
+        hass.states.async_set(TEMPO_TOMORROW, TEMPO.get(tempo_day + timedelta(days=1), "unknown"))
+
+    return _refresh
+
+
+async def test_tempo_red_day_peak_hours(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    tempo: Callable[[], None],
+) -> None:
+    water_heater, radiator, _dryer = loads
+    await hass.config.async_set_time_zone("Europe/Paris")
+    freezer.move_to(DAY + timedelta(hours=4))
+    tempo()
+    await async_set_load(hass, water_heater, True)
+    await _setup_automation(
+        hass,
+        tmp_path,
+        loads,
+        blueprint="tempo_load_shedding.yaml",
+        tempo_today=TEMPO_TODAY,
+        tempo_tomorrow=TEMPO_TOMORROW,
+        lead_time=30,
+    )
+
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=5, minutes=29))
+    assert _is_on(hass, water_heater)
+    # 30 minutes before the red day's peak hours: today's sensor still shows yesterday (blue).
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=5, minutes=30))
+    assert not _is_on(hass, water_heater)
+
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=6))
+    await async_set_load(hass, radiator, True)  # the user's choice during the day
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=21, minutes=59))
+    assert not _is_on(hass, water_heater)
+
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=22))
+    assert _is_on(hass, water_heater)
+    assert _is_on(hass, radiator)
+
+    # The next day is white: nothing happens at its 06:00.
+    await _move_to(hass, freezer, tempo, DAY + timedelta(days=1, hours=6))
     assert _is_on(hass, water_heater)
