@@ -21,7 +21,12 @@ async def test_menu_offers_every_entry_type(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.parametrize(
-    "entry_type", [entry_type for entry_type in EntryType if entry_type is not EntryType.RTE]
+    "entry_type",
+    [
+        entry_type
+        for entry_type in EntryType
+        if entry_type not in (EntryType.ENEDIS, EntryType.RTE)
+    ],
 )
 async def test_entry_type_not_landed_aborts_with_reason(
     hass: HomeAssistant, entry_type: EntryType, monkeypatch: pytest.MonkeyPatch

@@ -8,8 +8,10 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_SETUP
 from .runtime import DelestageConfigEntry
+from .services import async_setup_services
 from .shedding import async_setup_shedding
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -17,6 +19,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once)."""
+    async_register_consent_view(hass)
+    async_setup_services(hass)
     await async_setup_shedding(hass)
     return True
 

@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .enedis.flow import EnedisFlowMixin
 from .rte.flow import RteFlowMixin
 
 # Options and subentry flows of the entry types that have them.
@@ -29,7 +30,7 @@ def _entry_type(entry: ConfigEntry) -> EntryType:
     return EntryType(entry.data[CONF_ENTRY_TYPE])
 
 
-class DelestageConfigFlow(RteFlowMixin, ConfigFlow, domain=DOMAIN):
+class DelestageConfigFlow(EnedisFlowMixin, RteFlowMixin, ConfigFlow, domain=DOMAIN):
     """Handle a config flow for Délestage."""
 
     VERSION = 1
@@ -61,10 +62,6 @@ class DelestageConfigFlow(RteFlowMixin, ConfigFlow, domain=DOMAIN):
 
     async def _async_abort_not_available(self) -> ConfigFlowResult:
         return self.async_abort(reason="not_available_yet")
-
-    async def async_step_enedis(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add an Enedis Linky meter (not available yet)."""
-        return await self._async_abort_not_available()
 
     async def async_step_meteofrance(
         self, user_input: dict[str, Any] | None = None

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from homeassistant.core import HomeAssistant
 
 from .const import EntryType
+from .enedis import async_setup_entry as async_setup_enedis
 from .rte import async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
 
@@ -15,5 +16,6 @@ type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[Dele
 # Entry types whose feature has landed. The config flow offers the others in its menu
 # but aborts with a translated "not available yet" reason.
 ENTRY_SETUP: dict[EntryType, EntrySetup] = {
+    EntryType.ENEDIS: async_setup_enedis,
     EntryType.RTE: async_setup_rte,
 }

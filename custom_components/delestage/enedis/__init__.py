@@ -1,0 +1,224 @@
+"""Enedis Linky entry: consent, daily refresh, history back-fill, sensors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from homeassistant.const import Platform
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError, HomeAssistantError
+from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entry_implementation
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
+
+from ..api.auth import AccessToken
+from ..api.enedis import EnedisClient
+from ..api.enedis_errors import (
+    EnedisMovedError,
+    EnedisNotSubscribedError,
+    EnedisRateLimitedError,
+)
+from ..api.errors import ApiAuthError, ApiError
+from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
+from ..runtime import DelestageConfigEntry, DelestageRuntime
+from .backfill import BackfillProgress, BackfillRunner, backfill_store
+from .client import async_create_client
+from .const import CONF_ENVIRONMENT, CONF_PRODUCTION, CONF_TOKEN, PRODUCTION
+from .coordinator import LinkyCoordinator
+from .history import async_import_history
+from .oauth import EnedisOAuth2Implementation
+from .repairs import LinkyIssue, async_raise_issue
+from .sensor import BackfillSensor, linky_sensors
+from .statistics import EnergyKind
+
+# When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait).
+BACKFILL_RETRY = timedelta(minutes=30)
+
+
+class EnedisRuntime(DelestageRuntime):
+    """A meter's client, daily coordinator and history back-fill."""
+
+    platforms: ClassVar[tuple[Platform, ...]] = (Platform.SENSOR,)
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DelestageConfigEntry,
+        client: EnedisClient,
+        coordinator: LinkyCoordinator,
+    ) -> None:
+        """Keep the parts of one meter; prepare its back-fill (progress saved per entry)."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.coordinator = coordinator
+        self.backfill = BackfillRunner(
+            hass,
+            client,
+            coordinator.prm,
+            backfill_store(hass, entry.entry_id),
+            production=coordinator.producing,
+            on_progress=self._on_progress,
+        )
+        self.backfill_progress = BackfillProgress()
+        self._progress_listeners: list[CALLBACK_TYPE] = []
+        self._retry_unsub: CALLBACK_TYPE | None = None
+
+    @property
+    def prm(self) -> str:
+        """The meter's PRM."""
+        return self.coordinator.prm
+
+    def async_add_platform_entities(
+        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Add the meter's sensors."""
+        if platform is Platform.SENSOR:
+            async_add_entities([*linky_sensors(self.coordinator), BackfillSensor(self)])
+
+    @callback
+    def async_listen_progress(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
+        """Call ``listener`` after each back-fill step; returns the unsubscribe callback."""
+        self._progress_listeners.append(listener)
+        return lambda: self._progress_listeners.remove(listener)
+
+    @callback
+    def _on_progress(self, progress: BackfillProgress) -> None:
+        self.backfill_progress = progress
+        for listener in list(self._progress_listeners):
+            listener()
+
+    @callback
+    def async_start_backfill(self) -> None:
+        """Run (or resume) the back-fill in the background; the coordinator waits for it."""
+        self._retry_unsub = None
+        self.coordinator.import_statistics = False
+        self.entry.async_create_background_task(
+            self.hass, self._async_backfill(), f"{DOMAIN} Linky history back-fill"
+        )
+
+    async def _async_backfill(self) -> None:
+        retry: float | None = None
+        try:
+            progress = await self.backfill.async_run()
+        except ApiAuthError:
+            LOGGER.warning("Linky history back-fill stopped: the consent is no longer valid")
+            self.entry.async_start_reauth(self.hass)
+            return
+        except EnedisMovedError:
+            async_raise_issue(self.hass, self.entry, LinkyIssue.METER_MOVED)
+            return
+        except EnedisNotSubscribedError:
+            async_raise_issue(self.hass, self.entry, LinkyIssue.API_NOT_SUBSCRIBED)
+            return
+        except EnedisRateLimitedError as err:
+            retry = max(err.retry_after or 0.0, BACKFILL_RETRY.total_seconds())
+        except ApiError as err:
+            LOGGER.info("Linky history back-fill paused (%s); it resumes later", err)
+            retry = BACKFILL_RETRY.total_seconds()
+        if retry is not None:
+            self._retry_unsub = async_call_later(
+                self.hass, retry, lambda _now: self.async_start_backfill()
+            )
+            return
+        self._on_progress(progress)
+        if not progress.curve_available:
+            async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)
+            self.coordinator.curve_available[EnergyKind.CONSUMPTION] = False
+        self.coordinator.import_statistics = True
+        await self.coordinator.async_request_refresh()
+
+    async def async_import_history(self, start: date, end: date) -> dict[str, Any]:
+        """Re-fetch and re-import ``[start, end[`` (the ``linky_import_history`` action)."""
+        if not self.backfill_progress.finished:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="enedis_backfill_running"
+            )
+        coordinator = self.coordinator
+        kinds = [EnergyKind.CONSUMPTION] + (
+            [EnergyKind.PRODUCTION] if coordinator.producing else []
+        )
+        result: dict[str, Any] = {}
+        async with coordinator.statistics_lock:
+            for kind in kinds:
+                done = await async_import_history(
+                    self.hass,
+                    self.client,
+                    self.prm,
+                    kind,
+                    start=start,
+                    end=end,
+                    with_curve=coordinator.curve_available[kind],
+                )
+                if not done.curve_available and coordinator.curve_available[kind]:
+                    coordinator.curve_available[kind] = False
+                    async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)
+                result[str(kind)] = {"days": done.days_with_data, "hours": done.rows}
+        return result
+
+    async def async_shutdown(self) -> None:
+        """Stop waiting to resume the back-fill (the task itself ends with the entry)."""
+        if self._retry_unsub is not None:
+            self._retry_unsub()
+            self._retry_unsub = None
+
+    async def async_diagnostics(self) -> dict[str, Any]:
+        """State of the refresh and the back-fill (no PRM, no token)."""
+        data = self.coordinator.data
+        return {
+            "environment": self.entry.data.get(CONF_ENVIRONMENT, PRODUCTION),
+            "custom_api_base_url": bool(self.entry.data.get(CONF_API_BASE_URL)),
+            "producing": self.coordinator.producing,
+            "curve_available": {str(k): v for k, v in self.coordinator.curve_available.items()},
+            "last_update_success": self.coordinator.last_update_success,
+            "next_refresh": (
+                self.coordinator.next_refresh.isoformat() if self.coordinator.next_refresh else None
+            ),
+            "newest_consumption_day": (
+                data.consumption.day.isoformat() if data and data.consumption else None
+            ),
+            "data_calls": self.client.data_calls,
+            "token_requests": self.client.token_requests,
+            "backfill": self.backfill_progress.as_dict(),
+        }
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> EnedisRuntime:
+    """Set up a Linky meter: client, first refresh, then the back-fill in the background."""
+    if "recorder" not in hass.config.components:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="enedis_recorder_required"
+        )
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    if not isinstance(implementation, EnedisOAuth2Implementation):
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="enedis_wrong_implementation"
+        )
+
+    @callback
+    def _save_token(token: AccessToken) -> None:
+        # No update listener on these entries: saving the token reloads nothing.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_TOKEN: token.as_dict()}
+        )
+
+    client = async_create_client(
+        hass,
+        implementation,
+        environment=entry.data.get(CONF_ENVIRONMENT, PRODUCTION),
+        api_base_url=entry.data.get(CONF_API_BASE_URL),
+        token=AccessToken.from_dict(entry.data.get(CONF_TOKEN)),
+        on_token=_save_token,
+    )
+    producing = bool(entry.data.get(CONF_PRODUCTION, False))
+    coordinator = LinkyCoordinator(hass, entry, client, producing=producing)
+    runtime = EnedisRuntime(hass, entry, client, coordinator)
+    progress = await runtime.backfill.async_load()
+    runtime.backfill_progress = progress
+    coordinator.import_statistics = progress.finished
+    await coordinator.async_config_entry_first_refresh()
+    if not progress.finished:
+        runtime.async_start_backfill()
+    return runtime

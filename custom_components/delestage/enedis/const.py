@@ -1,0 +1,31 @@
+"""Constants of the Enedis (Linky) entry type."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+# Entry data keys (DESIGN §1), beside ``entry_type`` and the optional ``api_base_url``.
+CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
+CONF_TOKEN: Final = "token"
+CONF_PRM: Final = "prm"
+CONF_AUTORISATION_ID: Final = "autorisation_id"
+CONF_CONSENT_END: Final = "consent_end"
+CONF_CONSENT_DURATION: Final = "consent_duration"
+CONF_ENVIRONMENT: Final = "environment"
+CONF_PRODUCTION: Final = "production"  # the meter also produces (from the consent)
+
+PRODUCTION: Final = "production"
+SANDBOX: Final = "sandbox"
+ENVIRONMENTS: Final = (PRODUCTION, SANDBOX)
+
+# A repair issue invites the user to renew the consent this long before it ends.
+CONSENT_WARNING: Final = timedelta(days=30)
+
+MANUFACTURER: Final = "Enedis"
+MODEL: Final = "Linky (Data Connect)"
+
+
+def entry_title(prm: str) -> str:
+    """Title of a meter's entry: enough to tell meters apart, never the whole PRM."""
+    return f"Linky …{prm[-4:]}"

@@ -1,0 +1,249 @@
+"""Daily Linky refresh: yesterday's values, the contract, the recent statistics.
+
+Enedis publishes day D from about 08:00 on D+1. The coordinator has no fixed interval: after
+each refresh it sets ``update_interval`` to the next try (``backfill.next_refresh``): a few
+tries a day until yesterday is complete, then tomorrow morning, with jitter. Each refresh
+re-fetches the last week (gaps heal by themselves) and imports it into the statistics, except
+while the history back-fill runs (it covers those days and owns the statistics meanwhile).
+
+Errors map to Home Assistant's mechanisms: consent refused or expired → reauth; meter moved /
+API not subscribed → repair issue; load curve not activated → repair issue, daily values still
+imported; 429 → retry after the wait Enedis asked for; technical faults → retry within the
+hour. The last good data are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+import random
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from ..api.enedis import EnedisClient
+from ..api.enedis_errors import (
+    EnedisCurveNotActivatedError,
+    EnedisMovedError,
+    EnedisNoDataError,
+    EnedisNotSubscribedError,
+    EnedisRateLimitedError,
+    EnedisWrongDirectionError,
+)
+from ..api.enedis_models import PARIS, DailyValue, MaxPower
+from ..api.errors import ApiAuthError, ApiError
+from ..const import DOMAIN, LOGGER
+from ..runtime import DelestageConfigEntry
+from .backfill import RefreshResult, async_refresh_recent, next_refresh
+from .const import CONF_CONSENT_END, CONF_PRM, CONSENT_WARNING
+from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
+from .statistics import EnergyKind
+
+# Days fetched by each daily refresh: the newest published day, and a week to fill gaps.
+RECENT_DAYS = 7
+# After a transient failure: retry after an hour, plus up to 20 minutes of jitter.
+RETRY_DELAY = 3600.0
+RETRY_JITTER = 1200.0
+# After the meter moved or the app lost an API subscription: wait long, the user must act.
+WAIT_FOR_USER = 6 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class LinkyData:
+    """What the sensors show: the newest published day of each value."""
+
+    consumption: DailyValue | None
+    production: DailyValue | None
+    max_power: MaxPower | None
+    subscribed_power_kva: float | None
+    consent_end: date | None
+
+
+def consent_end(entry: DelestageConfigEntry) -> date | None:
+    """Return the consent end stored in the entry, if known."""
+    value = entry.data.get(CONF_CONSENT_END)
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
+    """Fetches a meter's newest daily values once Enedis has published them."""
+
+    config_entry: DelestageConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DelestageConfigEntry,
+        client: EnedisClient,
+        *,
+        producing: bool,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Prepare the coordinator of one meter."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name="Enedis Linky",
+            update_interval=timedelta(hours=1),
+        )
+        self.client = client
+        self.prm: str = entry.data[CONF_PRM]
+        self.producing = producing
+        # False while the back-fill runs: it owns the statistics until it is done.
+        self.import_statistics = True
+        # Held while this meter's statistics are written (refresh or action): sums stay right.
+        self.statistics_lock = asyncio.Lock()
+        # Cleared when Enedis says the customer did not activate the load curve.
+        self.curve_available = {EnergyKind.CONSUMPTION: True, EnergyKind.PRODUCTION: True}
+        self._rng = rng or random.Random()
+        self._contract_day: date | None = None
+        self._subscribed_power: float | None = None
+        self.next_refresh: datetime | None = None
+
+    async def _async_update_data(self) -> LinkyData:
+        today = dt_util.utcnow().astimezone(PARIS).date()
+        end = consent_end(self.config_entry)
+        self._check_consent_end(end, today)
+        try:
+            data = await self._async_fetch(today, end)
+        except ApiAuthError as err:  # no consent (ADAM-DC-0008), or the app's secret refused
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="enedis_consent_invalid"
+            ) from err
+        except EnedisMovedError as err:
+            async_raise_issue(self.hass, self.config_entry, LinkyIssue.METER_MOVED)
+            raise self._failed("enedis_meter_moved", WAIT_FOR_USER) from err
+        except EnedisNotSubscribedError as err:
+            async_raise_issue(self.hass, self.config_entry, LinkyIssue.API_NOT_SUBSCRIBED)
+            raise self._failed("enedis_api_not_subscribed", WAIT_FOR_USER) from err
+        except EnedisRateLimitedError as err:
+            raise self._failed("enedis_rate_limited", err.retry_after or self._retry()) from err
+        except ApiError as err:
+            LOGGER.debug("Enedis refresh failed: %s", err)
+            raise self._failed("enedis_unavailable", self._retry()) from err
+        async_clear_issue(self.hass, self.config_entry, LinkyIssue.METER_MOVED)
+        async_clear_issue(self.hass, self.config_entry, LinkyIssue.API_NOT_SUBSCRIBED)
+        return data
+
+    def _retry(self) -> float:
+        return RETRY_DELAY + self._rng.uniform(0, RETRY_JITTER)
+
+    def _failed(self, key: str, retry_after: float) -> UpdateFailed:
+        # Without listeners nothing is scheduled; with them, retry_after decides the next try.
+        return UpdateFailed(translation_domain=DOMAIN, translation_key=key, retry_after=retry_after)
+
+    def _check_consent_end(self, end: date | None, today: date) -> None:
+        if end is not None and end < today:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="enedis_consent_expired"
+            )
+        if end is not None and end - today <= CONSENT_WARNING:
+            async_raise_issue(
+                self.hass,
+                self.config_entry,
+                LinkyIssue.CONSENT_EXPIRING,
+                {"end": end.isoformat(), "days": str((end - today).days)},
+            )
+        else:
+            async_clear_issue(self.hass, self.config_entry, LinkyIssue.CONSENT_EXPIRING)
+
+    async def _async_fetch(self, today: date, end: date | None) -> LinkyData:
+        last_day = today - timedelta(days=1)
+        new_day = self._contract_day != today
+        if new_day:
+            # Once a day, look again at a curve that was not activated (one call).
+            self.curve_available = dict.fromkeys(self.curve_available, True)
+        consumption, complete = await self._async_daily(EnergyKind.CONSUMPTION, today)
+        production: DailyValue | None = None
+        if self.producing:
+            production, production_complete = await self._async_daily(EnergyKind.PRODUCTION, today)
+            complete = complete and production_complete
+        max_power = await self._async_newest_max_power(today)
+        if new_day:
+            contract = await self.client.async_get_contract(self.prm)
+            self._subscribed_power = contract.subscribed_power_kva
+            self._contract_day = today
+        self.next_refresh = next_refresh(dt_util.utcnow(), complete=complete, rng=self._rng)
+        self.update_interval = max(self.next_refresh - dt_util.utcnow(), timedelta(minutes=1))
+        LOGGER.debug(
+            "Linky data up to %s %s; next try at %s",
+            last_day,
+            "complete" if complete else "not complete yet",
+            self.next_refresh.isoformat(),
+        )
+        return LinkyData(consumption, production, max_power, self._subscribed_power, end)
+
+    async def _async_daily(self, kind: EnergyKind, today: date) -> tuple[DailyValue | None, bool]:
+        """Return the newest daily value of ``kind`` and whether yesterday is complete.
+
+        The week is imported into the statistics, unless the back-fill owns them.
+        """
+        if not self.import_statistics:
+            values = await self._async_fetch_daily(kind, today)
+            newest = values[-1] if values else self._previous(kind)
+            return newest, False
+        try:
+            async with self.statistics_lock:
+                result = await self._async_refresh_recent(kind, today)
+        except EnedisWrongDirectionError:
+            return self._previous(kind), True
+        if kind is EnergyKind.CONSUMPTION and self.curve_available[kind]:
+            async_clear_issue(self.hass, self.config_entry, LinkyIssue.CURVE_NOT_ACTIVATED)
+        newest = result.daily[-1] if result.daily else self._previous(kind)
+        return newest, result.complete
+
+    async def _async_refresh_recent(self, kind: EnergyKind, today: date) -> RefreshResult:
+        try:
+            return await async_refresh_recent(
+                self.hass,
+                self.client,
+                self.prm,
+                kind,
+                today=today,
+                days=RECENT_DAYS,
+                with_curve=self.curve_available[kind],
+            )
+        except EnedisCurveNotActivatedError:
+            # The daily values were imported before the curve call failed.
+            self.curve_available[kind] = False
+            async_raise_issue(self.hass, self.config_entry, LinkyIssue.CURVE_NOT_ACTIVATED)
+            return await async_refresh_recent(
+                self.hass, self.client, self.prm, kind, today=today, with_curve=False
+            )
+
+    async def _async_fetch_daily(self, kind: EnergyKind, today: date) -> tuple[DailyValue, ...]:
+        fetch = (
+            self.client.async_get_daily_production
+            if kind is EnergyKind.PRODUCTION
+            else self.client.async_get_daily_consumption
+        )
+        try:
+            readings = await fetch(self.prm, today - timedelta(days=RECENT_DAYS), today)
+        except EnedisNoDataError, EnedisWrongDirectionError:
+            return ()
+        return readings.values
+
+    def _previous(self, kind: EnergyKind) -> DailyValue | None:
+        previous: LinkyData | None = self.data  # None before the first refresh
+        if previous is None:
+            return None
+        return previous.production if kind is EnergyKind.PRODUCTION else previous.consumption
+
+    async def _async_newest_max_power(self, today: date) -> MaxPower | None:
+        try:
+            values = await self.client.async_get_max_power(
+                self.prm, today - timedelta(days=RECENT_DAYS), today
+            )
+        except EnedisNoDataError, EnedisWrongDirectionError:
+            values = ()
+        if values:
+            return values[-1]
+        previous: LinkyData | None = self.data
+        return previous.max_power if previous is not None else None
