@@ -14,10 +14,13 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.delestage.const import DOMAIN
 
+from ..rte.conftest import ENTRY_DATA
+from ..rte.fake_rte import FakeRte, day_payload, tempo_payload
 from .conftest import async_set_load
 
 # The template trigger's once-a-minute re-render timer outlives the frozen test clock.
@@ -25,7 +28,8 @@ pytestmark = pytest.mark.parametrize("expected_lingering_timers", [True])
 
 PARIS = ZoneInfo("Europe/Paris")
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
-LEVEL = "sensor.ecowatt_level_now"
+LEVEL = "sensor.rte_ecowatt_ecowatt_level_now"
+STAND_IN = "sensor.ecowatt_level_now"
 AUTOMATION = "automation.shed_on_red"
 
 # A winter evening: red 18:00-20:00 Paris time, orange at 17:00 and 20:00.
@@ -49,16 +53,62 @@ def _forecast() -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture
-async def ecowatt(hass: HomeAssistant) -> Callable[[], None]:
-    """An Ecowatt "level now" sensor; returns a function that refreshes it for the current hour."""
+def _stand_in_level(hass: HomeAssistant) -> Callable[[], None]:
+    """A stand-in "level now" sensor (same state and forecast attribute as the real one)."""
 
     @callback
     def _refresh() -> None:
         now = datetime.now(PARIS)
-        hass.states.async_set(LEVEL, _level_at(now.hour), {"forecast": _forecast()})
+        hass.states.async_set(STAND_IN, _level_at(now.hour), {"forecast": _forecast()})
 
     return _refresh
+
+
+TEMPO_TODAY = "sensor.rte_ecowatt_tempo_today"
+TEMPO_TOMORROW = "sensor.rte_ecowatt_tempo_tomorrow"
+# Tempo colours by Tempo day (a Tempo day runs 06:00 to 06:00).
+TEMPO = {
+    DAY.date() - timedelta(days=1): "blue",
+    DAY.date(): "red",
+    DAY.date() + timedelta(days=1): "white",
+}
+
+
+_HVALUE = {"green": 1, "orange": 2, "red": 3}
+
+
+@pytest.fixture
+async def rte_entry(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> MockConfigEntry:
+    """A real RTE entry whose Ecowatt forecast has the red evening of DAY, Tempo red on DAY."""
+    await hass.config.async_set_time_zone("Europe/Paris")
+    fake_rte = FakeRte(
+        aioclient_mock,
+        signals={
+            "signals": [
+                day_payload(
+                    (DAY + timedelta(days=offset)).date(),
+                    [_HVALUE[_level_at(hour)] if offset == 0 else 1 for hour in range(24)],
+                )
+                for offset in range(4)
+            ]
+        },
+    )
+    fake_rte.tempo = tempo_payload({day: colour.upper() for day, colour in TEMPO.items()})
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="RTE Ecowatt", unique_id=ENTRY_DATA["client_id"], data=ENTRY_DATA
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+def ecowatt(rte_entry: MockConfigEntry) -> Callable[[], None]:
+    """The RTE entry's sensors follow the hour boundaries themselves: nothing to refresh."""
+    return lambda: None
 
 
 async def _setup_automation(
@@ -121,6 +171,7 @@ def switch_commands(hass: HomeAssistant) -> list[tuple[float, str, Any]]:
     return calls
 
 
+@pytest.mark.freeze_time("2026-12-07T16:00:00+01:00")
 async def test_red_period_with_lead_time(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -165,6 +216,7 @@ async def test_red_period_with_lead_time(
     print(f"restore command {1000 * (switch_commands[0][0] - started):.1f} ms after the boundary")
 
 
+@pytest.mark.freeze_time("2026-12-07T16:30:00+01:00")
 async def test_orange_and_red_without_restore(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -187,6 +239,7 @@ async def test_orange_and_red_without_restore(
     assert not _is_on(hass, water_heater)  # not switched back on, as asked
 
 
+@pytest.mark.freeze_time("2026-12-07T18:20:00+01:00")
 async def test_restart_in_the_middle_of_a_period(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -223,18 +276,18 @@ async def test_no_signal_no_decision(
     freezer: FrozenDateTimeFactory,
     tmp_path: Path,
     loads: tuple[str, ...],
-    ecowatt: Callable[[], None],
 ) -> None:
     """While the Ecowatt sensor is unavailable, shed loads stay off."""
     water_heater = loads[0]
+    ecowatt = _stand_in_level(hass)
     freezer.move_to(DAY + timedelta(hours=17, minutes=50))
     ecowatt()
     await async_set_load(hass, water_heater, True)
-    await _setup_automation(hass, tmp_path, loads, ecowatt_level=LEVEL)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN)
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
     assert not _is_on(hass, water_heater)
 
-    hass.states.async_set(LEVEL, "unavailable")
+    hass.states.async_set(STAND_IN, "unavailable")
     await hass.async_block_till_done()
     freezer.move_to(DAY + timedelta(hours=20, minutes=30))
     async_fire_time_changed(hass)
@@ -247,29 +300,13 @@ async def test_no_signal_no_decision(
     assert _is_on(hass, water_heater)
 
 
-TEMPO_TODAY = "sensor.tempo_today"
-TEMPO_TOMORROW = "sensor.tempo_tomorrow"
-# Tempo colours by Tempo day (a Tempo day runs 06:00 to 06:00).
-TEMPO = {
-    DAY.date() - timedelta(days=1): "blue",
-    DAY.date(): "red",
-    DAY.date() + timedelta(days=1): "white",
-}
-
-
 @pytest.fixture
-def tempo(hass: HomeAssistant) -> Callable[[], None]:
-    """Tempo today/tomorrow sensors; returns a function that refreshes them for now."""
-
-    @callback
-    def _refresh() -> None:
-        tempo_day = (datetime.now(PARIS) - timedelta(hours=6)).date()
-        hass.states.async_set(TEMPO_TODAY, TEMPO.get(tempo_day, "unknown"))
-        hass.states.async_set(TEMPO_TOMORROW, TEMPO.get(tempo_day + timedelta(days=1), "unknown"))
-
-    return _refresh
+def tempo(rte_entry: MockConfigEntry) -> Callable[[], None]:
+    """The RTE entry's Tempo sensors switch at 06:00 themselves: nothing to refresh."""
+    return lambda: None
 
 
+@pytest.mark.freeze_time("2026-12-07T04:00:00+01:00")
 async def test_tempo_red_day_peak_hours(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -278,7 +315,6 @@ async def test_tempo_red_day_peak_hours(
     tempo: Callable[[], None],
 ) -> None:
     water_heater, radiator, _dryer = loads
-    await hass.config.async_set_time_zone("Europe/Paris")
     freezer.move_to(DAY + timedelta(hours=4))
     tempo()
     await async_set_load(hass, water_heater, True)
