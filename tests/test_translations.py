@@ -1,0 +1,109 @@
+"""Every text exists in English and French, and every key the code uses has a text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+import yaml
+
+from custom_components.delestage.config_flow import DelestageConfigFlow
+from custom_components.delestage.const import DOMAIN
+
+from .translations import LANGUAGES, lookup, missing_flow_texts, translations
+
+PACKAGE = Path(__file__).parents[1] / "custom_components" / DOMAIN
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _leaves(node: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(node, dict):
+        leaves: dict[str, str] = {}
+        for key, value in node.items():
+            leaves.update(_leaves(value, f"{prefix}.{key}" if prefix else key))
+        return leaves
+    return {prefix: node}
+
+
+def test_english_and_french_have_the_same_texts() -> None:
+    english, french = _leaves(translations("en")), _leaves(translations("fr"))
+
+    assert sorted(set(english) ^ set(french)) == []
+    for path, text in english.items():
+        assert isinstance(text, str), path
+        assert text.strip(), f"empty text at {path}"
+        assert french[path].strip(), f"empty French text at {path}"
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(french[path])), path
+
+
+def test_every_translation_key_in_the_code_has_a_text() -> None:
+    entity_keys = {key for platform in (lookup("en", "entity") or {}).values() for key in platform}
+    known = entity_keys | set(lookup("en", "exceptions") or {}) | set(lookup("en", "issues") or {})
+    used = {
+        key
+        for path in PACKAGE.rglob("*.py")
+        for key in re.findall(r'translation_key\s*=\s*"(\w+)"', path.read_text("utf-8"))
+    }
+
+    assert sorted(used - known) == []
+
+
+def test_actions_have_texts_and_icons() -> None:
+    services = yaml.safe_load((PACKAGE / "services.yaml").read_text("utf-8"))
+    icons = (lookup_icons() or {}).get("services", {})
+
+    for service, spec in services.items():
+        assert service in icons, service
+        for language in LANGUAGES:
+            assert lookup(language, f"services.{service}.name"), (language, service)
+            for field in (spec or {}).get("fields", {}):
+                assert lookup(language, f"services.{service}.fields.{field}.name"), (
+                    language,
+                    service,
+                    field,
+                )
+
+
+def lookup_icons() -> dict[str, Any]:
+    import json
+
+    data: dict[str, Any] = json.loads((PACKAGE / "icons.json").read_text("utf-8"))
+    return data
+
+
+def test_entity_icons_belong_to_translated_entities() -> None:
+    for platform, keys in lookup_icons().get("entity", {}).items():
+        for key in keys:
+            assert lookup("en", f"entity.{platform}.{key}.name"), f"{platform}.{key}"
+
+
+@pytest.mark.parametrize(
+    ("result", "missing"),
+    [
+        ({"type": FlowResultType.ABORT, "reason": "no_such_reason"}, "config.abort.no_such_reason"),
+        ({"type": FlowResultType.ABORT, "reason": "reauth_successful"}, None),
+        ({"type": FlowResultType.FORM, "step_id": "no_such_step", "errors": {}}, "config.step"),
+        (
+            {"type": FlowResultType.MENU, "step_id": "user", "menu_options": ["rte", "gas"]},
+            "config.step.user.menu_options.gas",
+        ),
+        ({"type": FlowResultType.MENU, "step_id": "user", "menu_options": ["rte"]}, None),
+    ],
+)
+def test_flow_text_check_reports_what_is_missing(
+    result: dict[str, Any], missing: str | None
+) -> None:
+    flow = DelestageConfigFlow()
+    flow.handler = DOMAIN
+
+    reported = missing_flow_texts(flow, result)
+
+    if missing is None:
+        assert reported == []
+    else:
+        assert reported, result
+        assert all(missing in line for line in reported)
+        assert {line.split(":")[0] for line in reported} == set(LANGUAGES)
