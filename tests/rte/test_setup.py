@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import seed_store
-from .fake_rte import FakeRte, load_json
+from .fake_rte import FakeRte
 
 SANDBOX_MORNING = "2022-06-03T08:00:00+02:00"
 

@@ -90,7 +90,7 @@ class RteClient:
         *,
         environment: Environment = Environment.PRODUCTION,
         base_url: str | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         on_token: Callable[[AccessToken], None] | None = None,
     ) -> None:
         """Prepare the client; nothing is sent until a method is called."""
@@ -104,7 +104,7 @@ class RteClient:
             credentials.client_secret,
             default_lifetime=TOKEN_LIFETIME,
             expiry_margin=TOKEN_MARGIN,
-            clock=clock,
+            clock=clock if clock is not None else _wall_clock,
             on_token=on_token,
         )
         self.signal_requests = 0
@@ -173,6 +173,11 @@ class RteClient:
                 api,
             )
         raise_for_status(response, what)
+
+
+def _wall_clock() -> float:
+    """Seconds since the epoch, looked up at each call (so test clocks apply)."""
+    return time.time()
 
 
 def _rte_date(day: date) -> str:

@@ -94,12 +94,11 @@ class RteCoordinator[DataT: EcowattForecast | TempoCalendar](DataUpdateCoordinat
     def next_call(self) -> datetime:
         """When the next call may be made."""
         state = self.state
-        due = dt_util.utc_from_timestamp(0)
-        if state.last_call is not None:
-            due = self._scheduled_call(state.last_call)
         if state.not_before is not None:
-            due = max(due, state.not_before)
-        return due
+            return state.not_before  # asked by a 429's Retry-After
+        if state.last_call is not None:
+            return self._scheduled_call(state.last_call)
+        return dt_util.utc_from_timestamp(0)
 
     def _plan(self, due: datetime, now: datetime) -> None:
         """Make the coordinator's timer fire when the next call is due."""

@@ -1,0 +1,195 @@
+"""Parsing of Ecowatt v5 and Tempo answers: every quirk of the reference, DST days."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from custom_components.delestage.api.errors import ApiResponseError
+from custom_components.delestage.api.rte_models import (
+    PARIS,
+    parse_signals,
+    parse_tempo,
+    tempo_day,
+)
+
+from .fake_rte import day_payload, load_json, tempo_payload
+
+
+def paris(*args: int) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+def test_sandbox_payload_days_by_date_hours_by_pas() -> None:
+    forecast = parse_signals(load_json("sandbox_signals.json"))
+
+    # Days arrive as 06-06, 06-04, 06-05, 06-03: looked up by date, not position.
+    assert list(forecast.days) == [date(2022, 6, d) for d in (3, 4, 5, 6)]
+    assert forecast.first_day == date(2022, 6, 3)
+    assert forecast.last_day == date(2022, 6, 6)
+    assert [forecast.days[date(2022, 6, d)].level for d in (3, 4, 5, 6)] == [3, 3, 2, 1]
+    # 06-03 has only pas 7..23: earlier hours are unknown, not an error.
+    assert forecast.level_at(paris(2022, 6, 3, 6, 59)) is None
+    assert forecast.level_at(paris(2022, 6, 3, 7, 0)) == 3
+    assert forecast.level_at(paris(2022, 6, 3, 9, 30)) == 1
+    # Level 0 ("low carbon") is a real value, better than 1, and the day still says 1.
+    assert forecast.level_at(paris(2022, 6, 6, 0, 10)) == 0
+    assert forecast.level_at(paris(2022, 6, 6, 2, 0)) == 1
+    assert forecast.level_at(paris(2022, 6, 7, 0, 0)) is None
+    # Padded messages are cleaned for display.
+    assert forecast.days[date(2022, 6, 6)].message == "Pas d’alerte"
+    assert forecast.days[date(2022, 6, 5)].message.endswith("sont les bienvenus.")
+    assert len(forecast.hours) == 17 + 24 * 3
+
+
+def test_alert_runs_merge_consecutive_hours() -> None:
+    forecast = parse_signals(load_json("sandbox_signals.json"))
+    runs = forecast.runs()
+
+    first = runs[0]
+    assert (first.start, first.end, first.level) == (
+        paris(2022, 6, 3, 7),
+        paris(2022, 6, 3, 9),
+        3,
+    )
+    # 14:00-21:00 red then 21:00-24:00 orange: one run, red, two parts.
+    second = runs[1]
+    assert (second.start, second.end, second.level) == (
+        paris(2022, 6, 3, 14),
+        paris(2022, 6, 4, 0),
+        3,
+    )
+    assert [part[2] for part in second.parts] == [3, 2]
+    # 06-04 05:00 -> 06-05 00:00 continuous (orange/red), then 06-05 07:00-12:00 orange.
+    assert (runs[2].start, runs[2].end) == (paris(2022, 6, 4, 5), paris(2022, 6, 5, 0))
+    assert (runs[3].start, runs[3].end, runs[3].level) == (
+        paris(2022, 6, 5, 7),
+        paris(2022, 6, 5, 12),
+        2,
+    )
+    assert all(run.level >= 2 for run in runs)
+
+
+def test_spring_forward_day_has_23_hours() -> None:
+    """2026-03-29: 02:00 does not exist; pas n starts at jour + n hours (absolute)."""
+    levels = dict.fromkeys(range(24), 1)
+    levels[2] = 3  # jour 00:00+01:00 + 2 h = 01:00 UTC = 03:00 CEST
+    levels[23] = 2  # would start at the next midnight: the next day wins
+    payload = {
+        "signals": [
+            day_payload(date(2026, 3, 30), [1] * 24),
+            day_payload(date(2026, 3, 29), levels),
+        ]
+    }
+    forecast = parse_signals(payload)
+
+    assert payload["signals"][1]["jour"] == "2026-03-29T00:00:00+01:00"
+    assert forecast.level_at(paris(2026, 3, 29, 1, 30)) == 1
+    assert forecast.level_at(paris(2026, 3, 29, 3, 30)) == 3
+    assert forecast.level_at(datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == 3
+    assert forecast.level_at(paris(2026, 3, 30, 0, 30)) == 1
+    day_hours = [h for h in forecast.hours if h.start.astimezone(PARIS).date() == date(2026, 3, 29)]
+    assert len(day_hours) == 23
+
+
+def test_fall_back_day_has_25_hours() -> None:
+    """2026-10-25: 02:00-03:00 happens twice; pas 2 is the first, pas 3 the second."""
+    levels = dict.fromkeys(range(25), 1)
+    levels[2], levels[3] = 2, 3
+    payload = {"signals": [day_payload(date(2026, 10, 25), levels)]}
+    forecast = parse_signals(payload)
+
+    assert payload["signals"][0]["jour"] == "2026-10-25T00:00:00+02:00"
+    # 00:30 UTC = 02:30 CEST (first pass), 01:30 UTC = 02:30 CET (second pass).
+    assert forecast.level_at(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == 2
+    assert forecast.level_at(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == 3
+    assert forecast.level_at(paris(2026, 10, 25, 23, 30)) == 1  # pas 24
+    assert len(forecast.hours) == 25
+
+
+def test_yesterday_first_and_missing_day_3() -> None:
+    """After midnight the file still starts with yesterday; D+3 is absent."""
+    payload = {
+        "signals": [
+            day_payload(date(2026, 1, 12), [1] * 24),
+            day_payload(date(2026, 1, 10), [1] * 24),
+            day_payload(date(2026, 1, 11), [1] * 8 + [2] * 4 + [1] * 12),
+        ]
+    }
+    forecast = parse_signals(payload)
+
+    assert forecast.first_day == date(2026, 1, 10)
+    assert forecast.day(date(2026, 1, 13)) is None
+    assert forecast.days[date(2026, 1, 11)].level == 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        {"signals": None},
+        {"signals": []},
+        {"signals": [{"jour": "not a date", "dvalue": 1, "values": []}]},
+        {"signals": [{"jour": 12, "dvalue": 1}]},
+        {"signals": [{"jour": "2026-01-10T00:00:00+01:00", "values": "x"}]},
+    ],
+)
+def test_unusable_answers_raise(payload: Any) -> None:
+    with pytest.raises(ApiResponseError):
+        parse_signals(payload)
+
+
+def test_malformed_parts_are_skipped() -> None:
+    good = day_payload(date(2026, 1, 10), [1] * 24)
+    odd = {
+        "jour": "2026-01-11",  # bare date: read as Paris midnight
+        "values": [
+            {"pas": 0, "hvalue": 2},
+            {"pas": 30, "hvalue": 1},
+            {"pas": 1, "hvalue": 9},
+            {"pas": True, "hvalue": 1},
+            "junk",
+        ],
+        "message": None,
+    }
+    forecast = parse_signals({"signals": [good, odd, "junk", {"jour": None}]})
+
+    day = forecast.days[date(2026, 1, 11)]
+    assert day.hours == {0: 2}
+    assert day.level == 2  # no dvalue: highest hour
+    assert day.message == ""
+    assert day.start == paris(2026, 1, 11)
+
+
+def test_rebased_moves_days_to_today() -> None:
+    forecast = parse_signals(load_json("sandbox_signals.json")).rebased(date(2026, 3, 28))
+
+    assert list(forecast.days) == [date(2026, 3, d) for d in (28, 29, 30, 31)]
+    # The 23-hour day keeps pas 0..22 only; pas 23 would be 00:00 on the 30th.
+    assert forecast.level_at(paris(2026, 3, 28, 7, 30)) == 3
+    assert forecast.level_at(paris(2026, 3, 31, 0, 30)) == 0
+
+
+def test_tempo_colours_by_date_and_tempo_day() -> None:
+    payload = tempo_payload({date(2026, 1, 10): "BLUE", date(2026, 1, 11): "RED"})
+    payload["tempo_like_calendars"]["values"].append(
+        {"start_date": "2022-12-28T00:00:00+01:00", "end_date": "2022-12-29T00:00:00+01:00"}
+    )
+    payload["tempo_like_calendars"]["values"].append("junk")
+    calendar = parse_tempo(payload)
+
+    assert calendar.color(date(2026, 1, 11)) == "RED"
+    assert calendar.color(date(2022, 12, 28)) is None
+    assert calendar.last_day == date(2026, 1, 11)
+    assert tempo_day(paris(2026, 1, 11, 5, 59)) == date(2026, 1, 10)
+    assert tempo_day(paris(2026, 1, 11, 6, 0)) == date(2026, 1, 11)
+    assert parse_tempo({"tempo_like_calendars": {"values": []}}).last_day is None
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"tempo_like_calendars": {"values": None}}])
+def test_tempo_wrong_shape_raises(payload: Any) -> None:
+    with pytest.raises(ApiResponseError):
+        parse_tempo(payload)
