@@ -25,7 +25,7 @@ async def test_menu_offers_every_entry_type(hass: HomeAssistant) -> None:
     [
         entry_type
         for entry_type in EntryType
-        if entry_type not in (EntryType.ENEDIS, EntryType.RTE)
+        if entry_type not in (EntryType.ENEDIS, EntryType.METEOFRANCE, EntryType.RTE)
     ],
 )
 async def test_entry_type_not_landed_aborts_with_reason(

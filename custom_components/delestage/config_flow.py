@@ -19,10 +19,13 @@ from homeassistant.core import callback
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .enedis.flow import EnedisFlowMixin
+from .meteofrance.flow import MeteoFranceFlowMixin, MeteoFranceOptionsFlow
 from .rte.flow import RteFlowMixin
 
 # Options and subentry flows of the entry types that have them.
-OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {}
+OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {
+    EntryType.METEOFRANCE: MeteoFranceOptionsFlow,
+}
 SUBENTRY_FLOWS: dict[EntryType, dict[str, type[ConfigSubentryFlow]]] = {}
 
 
@@ -30,7 +33,9 @@ def _entry_type(entry: ConfigEntry) -> EntryType:
     return EntryType(entry.data[CONF_ENTRY_TYPE])
 
 
-class DelestageConfigFlow(EnedisFlowMixin, RteFlowMixin, ConfigFlow, domain=DOMAIN):
+class DelestageConfigFlow(
+    EnedisFlowMixin, MeteoFranceFlowMixin, RteFlowMixin, ConfigFlow, domain=DOMAIN
+):
     """Handle a config flow for Délestage."""
 
     VERSION = 1
@@ -62,12 +67,6 @@ class DelestageConfigFlow(EnedisFlowMixin, RteFlowMixin, ConfigFlow, domain=DOMA
 
     async def _async_abort_not_available(self) -> ConfigFlowResult:
         return self.async_abort(reason="not_available_yet")
-
-    async def async_step_meteofrance(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a Météo-France station (not available yet)."""
-        return await self._async_abort_not_available()
 
     async def async_step_phidget(
         self, user_input: dict[str, Any] | None = None

@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import EntryType
 from .enedis import async_setup_entry as async_setup_enedis
+from .meteofrance import async_setup_entry as async_setup_meteofrance
 from .rte import async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
 
@@ -17,5 +18,6 @@ type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[Dele
 # but aborts with a translated "not available yet" reason.
 ENTRY_SETUP: dict[EntryType, EntrySetup] = {
     EntryType.ENEDIS: async_setup_enedis,
+    EntryType.METEOFRANCE: async_setup_meteofrance,
     EntryType.RTE: async_setup_rte,
 }

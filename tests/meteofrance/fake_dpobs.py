@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 import itertools
 import json
+import logging
 from pathlib import Path
 import re
 from typing import Any
@@ -22,7 +23,11 @@ from aiohttp.test_utils import TestServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_PATH = "/public/DPObs/v1"
-API_KEY = "eyJ4NXQiOiJZV0kxTTJZNE1qWTNOemsyTkRZeU5XTTRPV014TXpjek1UVmhNbU14T1RSa09ETXlOVEUwTkEiLCJhbGciOiJSUzI1NiJ9.test-key"
+API_KEY = (
+    "eyJ4NXQiOiJZV0kxTTJZNE1qWTNOemsyTkRZeU5XTTRPV014TXpjek1UVmhNbU14T1RSa09"
+    "ETXlOVEUwTkEiLCJhbGciOiJSUzI1NiJ9"
+    ".test-key"
+)
 CLIENT_ID = "Xq3hFqFv0R4mOZbfSaNnUtWCvGca"
 CLIENT_SECRET = "c7o9tEqf2WzLxuVnHdJb_kMYp8sa"
 APPLICATION_ID = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -171,6 +176,8 @@ class FakeDpobs:
 @asynccontextmanager
 async def serve(fake: FakeDpobs) -> AsyncIterator[str]:
     """Run the fake on a local port; yields the API base URL."""
+    # aiohttp's access log looks up the local UTC offset, which freezegun's clock lacks.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     server = TestServer(fake.app())
     await server.start_server()
     try:

@@ -200,7 +200,9 @@ def test_parse_observations_payload_shapes() -> None:
     assert obs.temperature is None  # a boolean is not a temperature
     assert obs.cloud_coverage is None  # 9 octas = sky obscured
     assert parse_observations([record], Resolution.HOURLY).temperature == pytest.approx(0.5)
-    assert Observation.from_api({**record, "t": float("nan")}, Resolution.HOURLY).temperature is None
+    assert (
+        Observation.from_api({**record, "t": float("nan")}, Resolution.HOURLY).temperature is None
+    )
     assert Observation.from_api({**record, "t": "n/a"}, Resolution.HOURLY).temperature is None
 
     with pytest.raises(StationNotFoundError):

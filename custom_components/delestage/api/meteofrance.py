@@ -368,16 +368,16 @@ class MeteoFranceClient:
         base_url: str | None = None,
         token_url: str | None = None,
         limiter: CallLimiter | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         on_token: Callable[[AccessToken], None] | None = None,
     ) -> None:
-        """Use exactly one of ``api_key`` and ``application_id``."""
+        """Use exactly one of ``api_key`` and ``application_id``; ``clock`` gives epoch seconds."""
         if (api_key is None) == (application_id is None):
             raise ValueError("Give either an API key or an application id")
         self._session = session
         self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self._limiter = limiter or CallLimiter()
-        self._clock = clock
+        self._clock = clock or _wall_clock
         self._api_key = api_key.strip() if api_key is not None else None
         self._token_auth: ClientCredentialsAuth | None = None
         if application_id is not None:
@@ -390,7 +390,7 @@ class MeteoFranceClient:
                 session,
                 token_url,
                 *credentials,
-                clock=clock,
+                clock=self._clock,
                 on_token=on_token,
                 expiry_margin=120.0,
             )
@@ -442,6 +442,11 @@ class MeteoFranceClient:
             return {"apikey": self._api_key, "Accept": "*/*"}, None
         token = await self._token_auth.async_get_token()
         return {"Authorization": f"Bearer {token}", "Accept": "*/*"}, token
+
+
+def _wall_clock() -> float:
+    """Return the current epoch time (looked up at each call, so test clocks apply)."""
+    return time.time()
 
 
 def _token_url(base_url: str) -> str:
