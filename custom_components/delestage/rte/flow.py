@@ -8,6 +8,7 @@ inside 15 minutes would be refused with a 429.
 from __future__ import annotations
 
 from datetime import timedelta
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
@@ -163,10 +164,14 @@ class RteFlowMixin(ConfigFlow):
         except RteNotSubscribedError:
             return "rte_not_subscribed"
         except ApiRateLimitedError as err:
-            wait = max(err.retry_after or 0.0, MIN_SIGNALS_SPACING.total_seconds())
+            wait = (
+                err.retry_after
+                if err.retry_after is not None
+                else MIN_SIGNALS_SPACING.total_seconds()
+            )
             state.last_call_ok = False
             state.not_before = now + timedelta(seconds=wait)
-            self._rte_placeholders["minutes"] = str(max(1, round(wait / 60)))
+            self._rte_placeholders["minutes"] = str(max(1, math.ceil(wait / 60)))
             return "rte_rate_limited"
         except ApiError as err:
             LOGGER.debug("RTE test call failed: %s", err)
