@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from .const import EntryType
 from .enedis import async_setup_entry as async_setup_enedis
 from .meteofrance import async_setup_entry as async_setup_meteofrance
+from .phidget import async_setup_entry as async_setup_phidget
 from .rte import async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
 
@@ -19,5 +20,6 @@ type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[Dele
 ENTRY_SETUP: dict[EntryType, EntrySetup] = {
     EntryType.ENEDIS: async_setup_enedis,
     EntryType.METEOFRANCE: async_setup_meteofrance,
+    EntryType.PHIDGET: async_setup_phidget,
     EntryType.RTE: async_setup_rte,
 }

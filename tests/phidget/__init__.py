@@ -1,0 +1,1 @@
+"""Tests of the Phidget relays entry type."""
