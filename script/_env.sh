@@ -49,7 +49,7 @@ run_in_env() {
       mount --bind '$REPO' '$ROOTFS$REPO'
       mount -t proc proc '$ROOTFS/proc' 2>/dev/null || true
       exec chroot '$ROOTFS' env -u PIP_FIND_LINKS PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
-        HOME=/root LANG=C.UTF-8 PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+        HOME=/root LANG=C.UTF-8 TMPDIR=/tmp PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
         bash -c 'cd \"$REPO\" && exec $quoted'"
   else
     echo "No environment yet: run script/setup" >&2
