@@ -6,14 +6,16 @@ from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
 
+from aiohttp import web
 from homeassistant.components.recorder.statistics import statistics_during_period
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -196,8 +198,6 @@ async def test_recorder_is_required(hass: HomeAssistant, api_url: str) -> None:
 async def test_first_refresh_failure_retries_setup(
     hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
 ) -> None:
-    from aiohttp import web
-
     recent_meter.injected.append(
         web.json_response({"code": "technical_error", "message": "Erreur technique"}, status=500)
     )
@@ -255,3 +255,84 @@ async def test_logs_never_show_the_meter(
     delestage_logs = [r for r in caplog.records if r.name.startswith("custom_components")]
     assert delestage_logs
     assert not [r for r in delestage_logs if PRM in r.getMessage()]
+
+
+def _no_data(gateway: FakeEnedis) -> None:
+    """The first refresh's two data calls find nothing yet (not an error)."""
+    for _ in range(2):
+        gateway.injected.append(
+            web.json_response({"code": "no_data_found", "message": "Aucune donnée"}, status=404)
+        )
+
+
+@pytest.mark.usefixtures("recorder_mock")
+@pytest.mark.parametrize(
+    ("status", "code", "issue"),
+    [
+        (403, "ADAM-DC-0007", "enedis_meter_moved"),
+        (403, "900908", "enedis_api_not_subscribed"),
+        (403, "ADAM-DC-0008", None),
+    ],
+)
+async def test_backfill_errors_that_need_the_user(
+    hass: HomeAssistant,
+    api_url: str,
+    recent_meter: FakeEnedis,
+    status: int,
+    code: str,
+    issue: str | None,
+) -> None:
+    _no_data(recent_meter)
+    recent_meter.injected.append(web.json_response({"code": code, "message": "x"}, status=status))
+    entry = make_entry(api_url)
+    await setup_entry(hass, entry)
+
+    assert hass.states.get(entity_id(hass, "backfill_progress")).state == "0"
+    if issue is None:  # no consent: reauth
+        flows = hass.config_entries.flow.async_progress()
+        assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    else:
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"{issue}_{entry.entry_id}")
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_backfill_pauses_on_technical_errors_and_resumes(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+) -> None:
+    _no_data(recent_meter)
+    recent_meter.injected.append(
+        web.json_response({"code": "technical_error", "message": "x"}, status=500)
+    )
+    entry = make_entry(api_url)
+    await setup_entry(hass, entry)
+    assert hass.states.get(entity_id(hass, "backfill_progress")).state == "0"
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(entity_id(hass, "backfill_progress")).state == "100"
+    # Once the back-fill is done, the refresh imports and shows yesterday.
+    state = hass.states.get(entity_id(hass, "consumption_yesterday"))
+    assert state.attributes["date"] == yesterday().isoformat()
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_backfill_without_load_curve_raises_the_issue(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+) -> None:
+    recent_meter.curve_enabled = False
+    entry = make_entry(api_url)
+    await setup_entry(hass, entry)
+
+    assert hass.states.get(entity_id(hass, "backfill_progress")).state == "100"
+    assert ir.async_get(hass).async_get_issue(
+        DOMAIN, f"enedis_curve_not_activated_{entry.entry_id}"
+    )
+    rows = await hourly_sums(hass)  # daily values, spread over the hours
+    expected_kwh = (
+        sum(
+            recent_meter.daily_wh(recent_meter.activation + timedelta(days=i))
+            for i in range((paris_today() - recent_meter.activation).days)
+        )
+        / 1000
+    )
+    assert rows[-1]["sum"] == pytest.approx(expected_kwh, rel=1e-6)

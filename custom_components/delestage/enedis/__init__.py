@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from homeassistant.const import Platform
@@ -99,6 +99,10 @@ class EnedisRuntime(DelestageRuntime):
             self.hass, self._async_backfill(), f"{DOMAIN} Linky history back-fill"
         )
 
+    @callback
+    def _async_resume_backfill(self, _now: datetime) -> None:
+        self.async_start_backfill()
+
     async def _async_backfill(self) -> None:
         retry: float | None = None
         try:
@@ -119,9 +123,7 @@ class EnedisRuntime(DelestageRuntime):
             LOGGER.info("Linky history back-fill paused (%s); it resumes later", err)
             retry = BACKFILL_RETRY.total_seconds()
         if retry is not None:
-            self._retry_unsub = async_call_later(
-                self.hass, retry, lambda _now: self.async_start_backfill()
-            )
+            self._retry_unsub = async_call_later(self.hass, retry, self._async_resume_backfill)
             return
         self._on_progress(progress)
         if not progress.curve_available:
@@ -219,6 +221,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
     await coordinator.async_config_entry_first_refresh()
+    # Keep refreshing (and writing statistics) even when every sensor is disabled.
+    entry.async_on_unload(coordinator.async_add_listener(lambda: None))
     if not progress.finished:
         runtime.async_start_backfill()
     return runtime
