@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 import json
+import logging
 import math
 import secrets
 import time
@@ -75,6 +76,8 @@ class FakeEnedis:
     per_second: int | None = 5
     per_hour: int | None = 1000
     injected: deque[web.Response] = field(default_factory=deque)
+    # Called with (resource, query) on each data call; an answer it returns is sent instead.
+    hook: Callable[[str, dict[str, str]], web.Response | None] | None = None
     data_calls: int = 0
     token_calls: int = 0
     calls_by_resource: dict[str, int] = field(default_factory=dict)
@@ -237,6 +240,8 @@ class FakeEnedis:
             return throttled
         if self.injected:
             return self.injected.popleft()
+        if self.hook is not None and (hooked := self.hook(resource, dict(request.query))):
+            return hooked
         query = request.query
         try:
             start = date.fromisoformat(query["dateDebut"])
@@ -309,6 +314,16 @@ class FakeEnedis:
             ),
             content_type="application/json",
         )
+
+
+@pytest.fixture
+def quiet_sql() -> Any:
+    """Silence SQLAlchemy's per-statement INFO log, as in production (tests log at DEBUG)."""
+    logger = logging.getLogger("sqlalchemy.engine")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture

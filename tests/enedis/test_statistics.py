@@ -34,7 +34,10 @@ from custom_components.delestage.enedis.statistics import (
     statistic_id,
 )
 
-from .fake_enedis import PRM, FakeEnedis
+from .fake_enedis import PRM, FakeEnedis, quiet_sql
+
+pytestmark = pytest.mark.usefixtures("quiet_sql")
+__all__ = ["quiet_sql"]
 
 STAT = f"delestage:linky_{PRM}_consumption"
 

@@ -33,6 +33,7 @@ from homeassistant.components.recorder.models import (
 from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     statistics_during_period,
+    valid_statistic_id,
 )
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
@@ -41,8 +42,14 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
 from ..const import DOMAIN
+from .recorder_bulk import async_bulk_upsert
 
 HOUR = timedelta(hours=1)
+# kWh differences below this are rounding noise.
+EPSILON = 1e-9
+# Above this many rows, write them with one set-based recorder task (see recorder_bulk.py);
+# below, Home Assistant's own importer. Both are upserts by (statistic_id, start).
+BULK_THRESHOLD = 1000
 
 
 class EnergyKind(StrEnum):
@@ -54,7 +61,7 @@ class EnergyKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What one import wrote."""
+    """What one import did; ``rows`` = hourly rows written (new or changed)."""
 
     statistic_id: str
     rows: int
@@ -186,6 +193,8 @@ async def async_import_hourly(
     """
     meta = statistic_metadata(prm, kind)
     stat_id = meta["statistic_id"]
+    if not valid_statistic_id(stat_id):
+        raise ValueError("A PRM is 14 digits")
     if not hourly:
         return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
     for hour in hourly:
@@ -200,29 +209,39 @@ async def async_import_hourly(
     )
     base = 0.0
     old_end_sum: float | None = None
-    kwh_by_hour: dict[datetime, float] = {}
+    stored: dict[datetime, tuple[float, float]] = {}
     for start, state, total in existing:
         if start < first:
             base = total
         else:
-            kwh_by_hour[start] = state
+            stored[start] = (state, total)
             old_end_sum = total
     if old_end_sum is None:
         old_end_sum = base
     new_kwh = {_floor_hour(hour): wh / 1000.0 for hour, wh in hourly.items()}
-    kwh_by_hour.update(new_kwh)
+    kwh_by_hour = {start: state for start, (state, _) in stored.items()} | new_kwh
     running = base
-    rows: list[StatisticData] = []
+    changed: list[StatisticData] = []
     for start in sorted(kwh_by_hour):
         running += kwh_by_hour[start]
-        rows.append(StatisticData(start=start, state=kwh_by_hour[start], sum=running))
-    async_add_external_statistics(hass, meta, rows)
+        old = stored.get(start)
+        # Only rows that differ are written: a re-import of the same data writes nothing.
+        if (
+            old is None
+            or abs(old[0] - kwh_by_hour[start]) > EPSILON
+            or abs(old[1] - running) > EPSILON
+        ):
+            changed.append(StatisticData(start=start, state=kwh_by_hour[start], sum=running))
+    if len(changed) > BULK_THRESHOLD:
+        async_bulk_upsert(hass, meta, changed)
+    elif changed:
+        async_add_external_statistics(hass, meta, changed)
     shift = running - old_end_sum
-    if abs(shift) > 1e-9:
+    if abs(shift) > EPSILON:
         recorder.async_adjust_statistics(
-            stat_id, rows[-1]["start"] + HOUR, shift, UnitOfEnergy.KILO_WATT_HOUR
+            stat_id, max(kwh_by_hour) + HOUR, shift, UnitOfEnergy.KILO_WATT_HOUR
         )
-    return ImportResult(stat_id, len(rows), first, last, sum(new_kwh.values()), shift)
+    return ImportResult(stat_id, len(changed), first, last, sum(new_kwh.values()), shift)
 
 
 def _read_rows(

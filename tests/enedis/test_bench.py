@@ -1,0 +1,98 @@
+"""Benchmarks (script/bench): Linky back-fill against a simulated API, and a 2-year import.
+
+Targets (DESIGN §5): back-fill of 24 months curve + 36 months daily in ≤ 115 data calls, paced
+within quota; import of 17,520 hourly rows in ≤ 5 s, idempotent, sum continuous.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.delestage.api.enedis import EnedisClient
+from custom_components.delestage.enedis.backfill import BackfillRunner, backfill_store
+from custom_components.delestage.enedis.statistics import async_import_hourly
+
+from .fake_enedis import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PRM,
+    FakeEnedis,
+    base_url,
+    fake,
+    fake_server,
+    quiet_sql,
+)
+from .test_statistics import check_continuous, read_rows
+
+__all__ = ["fake", "fake_server", "quiet_sql"]
+
+pytestmark = [pytest.mark.bench, pytest.mark.usefixtures("quiet_sql")]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_bench_import_two_years(hass: HomeAssistant) -> None:
+    """17,520 hourly rows: first import, then an identical re-import (idempotent)."""
+    start = datetime(2024, 11, 23, tzinfo=UTC)
+    hourly = {start + timedelta(hours=h): 300.0 + (h % 24) * 25.0 + (h % 7) for h in range(17520)}
+    began = time.perf_counter()
+    result = await async_import_hourly(hass, PRM, "consumption", hourly)
+    rows = await read_rows(hass)
+    first = time.perf_counter() - began
+    began = time.perf_counter()
+    again = await async_import_hourly(hass, PRM, "consumption", hourly)
+    rows_again = await read_rows(hass)
+    second = time.perf_counter() - began
+    assert result.rows == len(rows) == len(rows_again) == 17520
+    assert again.sum_shift_kwh == pytest.approx(0, abs=1e-6)
+    check_continuous(rows_again)
+    assert rows_again[-1]["sum"] == pytest.approx(sum(hourly.values()) / 1000)
+    assert [r["sum"] for r in rows] == pytest.approx([r["sum"] for r in rows_again])
+    print(
+        f"\nBENCH enedis import 17,520 rows: first {first:.2f} s, re-import {second:.2f} s "
+        f"(target ≤ 5 s), sums unchanged, continuous"
+    )
+    assert first <= 5.0
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_bench_backfill(
+    hass: HomeAssistant, fake: FakeEnedis, fake_server: TestServer
+) -> None:
+    """Full history: 36 months daily + 24 months curve, real pacing (5/s), fake quota checks."""
+    today = date(2026, 11, 23)
+    fake.today = today
+    async with aiohttp.ClientSession() as session:
+        client = EnedisClient(session, CLIENT_ID, CLIENT_SECRET, base_url=base_url(fake_server))
+        runner = BackfillRunner(hass, client, PRM, backfill_store(hass, "bench"), today=today)
+        began = time.perf_counter()
+        progress = await runner.async_run()
+        wall = time.perf_counter() - began
+    rows = await read_rows(hass)
+    check_continuous(rows)
+    assert progress.finished
+    assert fake.data_calls == progress.data_calls
+    by = fake.calls_by_resource
+    print(
+        f"\nBENCH enedis back-fill: {fake.data_calls} data calls ({by}), "
+        f"{fake.token_calls} token call(s), {wall:.1f} s wall, max {fake.max_in_one_second} "
+        f"calls in any second, 0 × 429 = {_no_429(fake)}, {len(rows)} hourly rows "
+        f"from {datetime.fromtimestamp(rows[0]['start'], UTC).date()}"
+    )
+    assert fake.data_calls <= 115
+    assert fake.max_in_one_second <= 5
+    assert fake.token_calls == 1
+
+
+def _no_429(fake: FakeEnedis) -> bool:
+    return fake.max_in_one_second <= (fake.per_second or 0)
+
+
+def _unused(_: Any) -> None:  # pragma: no cover
+    pass
