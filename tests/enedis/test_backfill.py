@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+import itertools
 import logging
 import random
 from typing import Any
@@ -44,7 +45,7 @@ from .fake_enedis import (
     fake_server,
     quiet_sql,
 )
-from .test_statistics import STAT, check_continuous, read_rows
+from .test_statistics import check_continuous, read_rows
 
 __all__ = ["fake", "fake_server", "quiet_sql"]
 
@@ -90,13 +91,13 @@ def test_plan_fewest_calls() -> None:
     curve = [s for s in steps if s.kind is StepKind.CURVE]
     assert len(daily) == 4
     assert len(curve) == 105
-    assert len(steps) == 109 <= 115
+    assert len(steps) == 109  # ≤ 115 (DESIGN §5)
     assert steps[0] == BackfillStep(StepKind.DAILY, date(2025, 11, 23), TODAY)
     assert daily[-1].start == date(2023, 11, 23)
     assert curve[0].end == TODAY
     assert curve[-1].start == date(2024, 11, 23)
     for series in (daily, curve):
-        for newer, older in zip(series, series[1:], strict=False):
+        for newer, older in itertools.pairwise(series):
             assert older.end == newer.start  # contiguous, no overlap
     assert all((s.end - s.start).days <= 7 for s in curve)
     assert all((s.end - s.start).days <= 365 for s in daily)

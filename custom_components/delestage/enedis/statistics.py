@@ -48,8 +48,8 @@ HOUR = timedelta(hours=1)
 # kWh differences below this are rounding noise.
 EPSILON = 1e-9
 # Above this many rows, write them with one set-based recorder task (see recorder_bulk.py);
-# below, Home Assistant's own importer. Both are upserts by (statistic_id, start).
-BULK_THRESHOLD = 1000
+# below (a day or two of changes), Home Assistant's own importer. Both are upserts by (statistic_id, start).
+BULK_THRESHOLD = 150
 
 
 class EnergyKind(StrEnum):
