@@ -5,11 +5,10 @@ from __future__ import annotations
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.delestage.config_flow import DelestageConfigFlow
-from custom_components.delestage.const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from custom_components.delestage.const import CONF_ENTRY_TYPE, DOMAIN
 
 
 async def test_menu_offers_every_entry_type(hass: HomeAssistant) -> None:
@@ -18,27 +17,6 @@ async def test_menu_offers_every_entry_type(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
     assert result["menu_options"] == ["rte", "enedis", "meteofrance", "phidget"]
-
-
-@pytest.mark.parametrize(
-    "entry_type",
-    [
-        entry_type
-        for entry_type in EntryType
-        if entry_type not in (EntryType.ENEDIS, EntryType.METEOFRANCE, EntryType.RTE)
-    ],
-)
-async def test_entry_type_not_landed_aborts_with_reason(
-    hass: HomeAssistant, entry_type: EntryType, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A menu choice whose feature is not in this version aborts with a translated reason."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": entry_type.value}
-    )
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "not_available_yet"
 
 
 async def test_reauth_and_reconfigure_without_steps_abort(hass: HomeAssistant) -> None:

@@ -20,13 +20,17 @@ from homeassistant.core import callback
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .enedis.flow import EnedisFlowMixin
 from .meteofrance.flow import MeteoFranceFlowMixin, MeteoFranceOptionsFlow
+from .phidget.const import SUBENTRY_RELAY
+from .phidget.flow import PhidgetFlowMixin, RelaySubentryFlow
 from .rte.flow import RteFlowMixin
 
 # Options and subentry flows of the entry types that have them.
 OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {
     EntryType.METEOFRANCE: MeteoFranceOptionsFlow,
 }
-SUBENTRY_FLOWS: dict[EntryType, dict[str, type[ConfigSubentryFlow]]] = {}
+SUBENTRY_FLOWS: dict[EntryType, dict[str, type[ConfigSubentryFlow]]] = {
+    EntryType.PHIDGET: {SUBENTRY_RELAY: RelaySubentryFlow},
+}
 
 
 def _entry_type(entry: ConfigEntry) -> EntryType:
@@ -34,7 +38,12 @@ def _entry_type(entry: ConfigEntry) -> EntryType:
 
 
 class DelestageConfigFlow(
-    EnedisFlowMixin, MeteoFranceFlowMixin, RteFlowMixin, ConfigFlow, domain=DOMAIN
+    EnedisFlowMixin,
+    MeteoFranceFlowMixin,
+    PhidgetFlowMixin,
+    RteFlowMixin,
+    ConfigFlow,
+    domain=DOMAIN,
 ):
     """Handle a config flow for Délestage."""
 
@@ -64,15 +73,6 @@ class DelestageConfigFlow(
             return self.async_abort(reason=f"{step}_not_supported")
         result: ConfigFlowResult = await handler()
         return result
-
-    async def _async_abort_not_available(self) -> ConfigFlowResult:
-        return self.async_abort(reason="not_available_yet")
-
-    async def async_step_phidget(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add Phidget relays (not available yet)."""
-        return await self._async_abort_not_available()
 
     @staticmethod
     @callback

@@ -61,6 +61,7 @@ class Dispatcher:
 
     def stop(self) -> None:
         self._queue.put(None)
+        self.thread.join(timeout=1)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Hardware:
     loop_calls: list[str] = field(default_factory=list)
     calls: list[tuple[ChannelAddress | None, str, tuple[Any, ...]]] = field(default_factory=list)
     servers: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    managers: list[FakeManager] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def plug(self, address: ChannelAddress, **kwargs: Any) -> BoardChannel:
@@ -112,6 +114,8 @@ class Hardware:
         for channel in self.opened:
             channel.dispatcher.stop()
             channel.stop_watchdog()
+        for manager in self.managers:
+            manager.dispatcher.stop()
 
 
 class FakeDigitalOutput:
@@ -387,6 +391,7 @@ class FakeManager:
         self.handler: Callable[..., None] | None = None
         self.dispatcher = Dispatcher()
         self.closed = False
+        self.hardware.managers.append(self)
 
     def setOnAttachHandler(self, handler: Callable[..., None]) -> None:
         self.hardware.check_thread("Manager.setOnAttachHandler")

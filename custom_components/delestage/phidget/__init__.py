@@ -19,11 +19,6 @@ from .subentry import RelayConfig
 from .switch import PhidgetRelaySwitch
 
 
-def server_name(host: str) -> str:
-    """Return the name under which a network server is registered in the library."""
-    return f"delestage-{host}"
-
-
 class PhidgetRuntime(DelestageRuntime):
     """The relay channels of one Phidget connection.
 
@@ -146,7 +141,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     server: str | None = None
     if entry.data[CONF_CONNECTION] == Connection.NETWORK:
         host = entry.data[CONF_HOST]
-        server = server_name(host)
+        server = relays.server_name(host)
         try:
             await hass.async_add_executor_job(
                 relays.add_server,

@@ -97,6 +97,16 @@ def load_library() -> str:
         raise LibraryMissingError(str(err)) from err
 
 
+def _construct[T](factory: Callable[[], T]) -> T:
+    """Create a library object, after checking that the native library loads.
+
+    Without the check, a constructor fails half-way and the object's ``__del__`` fails
+    again later ("Exception ignored in ... __del__").
+    """
+    load_library()
+    return factory()
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelAddress:
     """Where a relay is: board (or VINT hub) serial, hub port, port-as-device flag, channel."""
@@ -232,14 +242,15 @@ class RelayChannel:
 
     async def _async_open(self) -> None:
         # Known before open(): the attach event may reach the loop before open() returns.
-        self._channel = await self.hass.async_add_executor_job(self._create)
-        await self.hass.async_add_executor_job(self._call, self._channel, _open)
+        self._channel = channel = await self.hass.async_add_executor_job(self._create)
+        try:
+            await self.hass.async_add_executor_job(self._call, channel, _open)
+        except RelayError:
+            self._channel = None
+            raise
 
     def _create(self) -> DigitalOutput:
-        try:
-            channel = DIGITAL_OUTPUT_FACTORY()
-        except OSError as err:
-            raise LibraryMissingError(str(err)) from err
+        channel = _construct(DIGITAL_OUTPUT_FACTORY)
         try:
             _configure(channel, self.address, self.server_name)
             channel.setOnAttachHandler(self._handle_attach)
@@ -456,10 +467,7 @@ def open_and_wait(address: ChannelAddress, server_name: str | None, timeout_ms: 
 
     Returns its output state, then closes it again.
     """
-    try:
-        channel = DIGITAL_OUTPUT_FACTORY()
-    except OSError as err:
-        raise LibraryMissingError(str(err)) from err
+    channel = _construct(DIGITAL_OUTPUT_FACTORY)
     try:
         _configure(channel, address, server_name)
         channel.openWaitForAttachment(timeout_ms)
@@ -472,6 +480,11 @@ def open_and_wait(address: ChannelAddress, server_name: str | None, timeout_ms: 
 
 
 # --- Network servers (executor) ---
+
+
+def server_name(host: str) -> str:
+    """Return the name under which a network server is registered in the library."""
+    return f"delestage-{host}"
 
 
 def add_server(name: str, host: str, port: int, password: str) -> None:
@@ -534,10 +547,7 @@ async def async_discover(
         hass.loop.call_soon_threadsafe(_async_found, discovered)
 
     def _open_manager() -> Manager:
-        try:
-            manager = MANAGER_FACTORY()
-        except OSError as err:
-            raise LibraryMissingError(str(err)) from err
+        manager = _construct(MANAGER_FACTORY)
         try:
             manager.setOnAttachHandler(_on_attach)
             manager.open()
