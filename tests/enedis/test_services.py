@@ -54,7 +54,8 @@ async def test_import_history(hass: HomeAssistant, api_url: str, gateway: FakeEn
     response = await call(hass, entry.entry_id, first, last)
     await hass.async_block_till_done()
 
-    assert response == {"consumption": {"days": 10, "hours": 240}}
+    # Same data as the back-fill wrote: nothing to change.
+    assert response == {"consumption": {"days": 10, "hours_changed": 0}}
     # One daily call, then the curve in 7-day windows.
     assert [resource for resource, _ in gateway.requests] == [
         "consommation_quotidienne",
@@ -104,7 +105,8 @@ async def test_import_history(hass: HomeAssistant, api_url: str, gateway: FakeEn
     # No load curve: the days come from the daily values, and the user is told.
     gateway.curve_enabled = False
     response = await call(hass, entry.entry_id, first, last)
-    assert response == {"consumption": {"days": 10, "hours": 240}}
+    assert response["consumption"]["days"] == 10
+    assert 200 < response["consumption"]["hours_changed"] <= 240  # flat days replace the curve
     assert ir.async_get(hass).async_get_issue(
         DOMAIN, f"enedis_curve_not_activated_{entry.entry_id}"
     )

@@ -157,7 +157,10 @@ class EnedisRuntime(DelestageRuntime):
                 if not done.curve_available and coordinator.curve_available[kind]:
                     coordinator.curve_available[kind] = False
                     async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)
-                result[str(kind)] = {"days": done.days_with_data, "hours": done.rows}
+                result[str(kind)] = {
+                    "days": done.days_with_data,
+                    "hours_changed": done.hours_changed,
+                }
         return result
 
     async def async_shutdown(self) -> None:

@@ -43,6 +43,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import dt as dt_util
 import probatio
 
+from ..api.enedis_models import PARIS
 from ..api.errors import ApiAuthError, ApiError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from .client import async_create_client
@@ -232,7 +233,7 @@ class EnedisFlowMixin(ConfigFlow):
             else:
                 state.prms = split_usage_points(redirect.get(REDIRECT_USAGE_POINT_ID, ""))
                 # v1 redirects carry no consent end: count the duration from today.
-                state.consent_end = dt_util.now().date() + timedelta(
+                state.consent_end = dt_util.utcnow().astimezone(PARIS).date() + timedelta(
                     days=_DURATION_DAYS[state.duration]
                 )
                 await client.auth.async_get_token()  # checks the app's id and secret

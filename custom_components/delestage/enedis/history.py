@@ -23,7 +23,7 @@ class HistoryImport:
 
     kind: EnergyKind
     days_with_data: int
-    rows: int
+    hours_changed: int  # hourly rows written because they were new or different
     curve_available: bool
 
 
@@ -88,7 +88,7 @@ async def async_import_history(
         daily = await _async_daily(client, prm, kind, start, end)
     except EnedisWrongDirectionError:
         return HistoryImport(kind, 0, 0, with_curve)
-    rows = 0
+    changed = 0
     done = start
     curve_available = with_curve
     if with_curve:
@@ -99,9 +99,9 @@ async def async_import_history(
                 curve_available = False
                 break
             week = [value for value in daily if first <= value.day < stop]
-            rows += (await async_import_readings(hass, prm, kind, curve=curve, daily=week)).rows
+            changed += (await async_import_readings(hass, prm, kind, curve=curve, daily=week)).rows
             done = stop
     rest = [value for value in daily if value.day >= done]
     if rest:
-        rows += (await async_import_readings(hass, prm, kind, daily=rest)).rows
-    return HistoryImport(kind, len(daily), rows, curve_available)
+        changed += (await async_import_readings(hass, prm, kind, daily=rest)).rows
+    return HistoryImport(kind, len(daily), changed, curve_available)
