@@ -82,6 +82,7 @@ class FakeEnedis:
     token_calls: int = 0
     calls_by_resource: dict[str, int] = field(default_factory=dict)
     max_in_one_second: int = 0
+    throttled: int = 0  # 429 answers sent
     tokens: set[str] = field(default_factory=set)
     consent_end: str = "2029-11-20"
     _times: deque[float] = field(default_factory=deque)
@@ -132,8 +133,10 @@ class FakeEnedis:
         last_second = sum(1 for t in self._times if t > now - 1.0)
         self.max_in_one_second = max(self.max_in_one_second, last_second)
         if self.per_second is not None and last_second > self.per_second:
+            self.throttled += 1
             return error(429, "429", "SLA dépassé")
         if self.per_hour is not None and len(self._times) > self.per_hour:
+            self.throttled += 1
             return error(429, "429", "SLA dépassé", **{"Retry-After": "600"})
         return None
 

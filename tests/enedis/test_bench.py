@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 import time
-from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -78,21 +77,17 @@ async def test_bench_backfill(
     check_continuous(rows)
     assert progress.finished
     assert fake.data_calls == progress.data_calls
+    oldest = date(2023, 11, 23)
+    expected = sum(fake.daily_wh(oldest + timedelta(days=i)) for i in range((today - oldest).days))
+    assert rows[-1]["sum"] == pytest.approx(expected / 1000, rel=1e-9)
     by = fake.calls_by_resource
     print(
         f"\nBENCH enedis back-fill: {fake.data_calls} data calls ({by}), "
-        f"{fake.token_calls} token call(s), {wall:.1f} s wall, max {fake.max_in_one_second} "
-        f"calls in any second, 0 × 429 = {_no_429(fake)}, {len(rows)} hourly rows "
-        f"from {datetime.fromtimestamp(rows[0]['start'], UTC).date()}"
+        f"{fake.token_calls} token call(s), {wall:.1f} s wall, at most "
+        f"{fake.max_in_one_second} calls in any second, {fake.throttled} × 429, "
+        f"{len(rows)} hourly rows from {oldest} (sum {rows[-1]['sum']:.1f} kWh = simulated total)"
     )
     assert fake.data_calls <= 115
     assert fake.max_in_one_second <= 5
+    assert fake.throttled == 0
     assert fake.token_calls == 1
-
-
-def _no_429(fake: FakeEnedis) -> bool:
-    return fake.max_in_one_second <= (fake.per_second or 0)
-
-
-def _unused(_: Any) -> None:  # pragma: no cover
-    pass
