@@ -34,6 +34,17 @@ from custom_components.delestage.api.enedis import (
     RateLimiter,
     today_in_paris,
 )
+from custom_components.delestage.api.enedis_models import (
+    DailyValue,
+    SubscribedService,
+    consent_from_services,
+    parse_contract,
+    parse_daily,
+    parse_load_curve,
+    parse_max_power,
+    parse_step,
+    parse_subscribed_services,
+)
 from custom_components.delestage.api.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -474,3 +485,156 @@ async def test_hourly_budget_refuses_before_calling(
     with pytest.raises(EnedisRateLimitedError):
         await client.async_get_daily_consumption(PRM, day, day + timedelta(days=1))
     assert fake.data_calls == 2
+
+
+async def test_autorisation_id_not_a_number(client: EnedisClient, fake: FakeEnedis) -> None:
+    """A non-numeric consent id is sent as a string (the gateway knows no such consent)."""
+    assert await client.async_get_subscribed_services("abc") == ()
+
+
+async def test_wso2_fault_body(client: EnedisClient, fake: FakeEnedis) -> None:
+    """The gateway's own errors come as ``{"fault": {"code": <int>}}``."""
+    inject(fake, 403, {"fault": {"code": 900908, "message": "Resource forbidden "}})
+    day = date(2026, 11, 20)
+    with pytest.raises(EnedisNotSubscribedError) as err:
+        await client.async_get_daily_consumption(PRM, day, day + timedelta(days=1))
+    assert err.value.code == "900908"
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def answer(points: Any, **extra: Any) -> dict[str, Any]:
+    """A 2026 measure answer around ``points``."""
+    return {
+        "periode": {"dateDebut": "2026-01-10", "dateFin": "2026-01-11"},
+        "grandeur": [{"unite": extra.pop("unite", "W"), "points": points}],
+        **extra,
+    }
+
+
+def test_parse_step() -> None:
+    """ISO 8601 steps of the load curve."""
+    assert parse_step("PT30M") == timedelta(minutes=30)
+    assert parse_step("PT1H") == timedelta(hours=1)
+    assert parse_step(" PT10M ") == timedelta(minutes=10)
+    assert parse_step("PT1H30M") == timedelta(minutes=90)
+    for bad in ("P1D", "PT0M", "", None, 30):
+        assert parse_step(bad) is None
+
+
+def test_parse_daily_units_and_errors() -> None:
+    """kWh answers are converted; malformed answers are refused clearly."""
+    readings = parse_daily(answer([{"v": "1.5", "d": "2026-01-10"}], unite="kWh"))
+    assert readings.values == (DailyValue(date(2026, 1, 10), 1500.0),)
+    assert (
+        parse_daily({"periode": {"dateDebut": "2026-01-10", "dateFin": "2026-01-11"}}).values == ()
+    )
+    assert parse_daily(answer([]) | {"grandeur": ["x"]}).values == ()
+    bad = [
+        {},
+        {"periode": {"dateDebut": "x", "dateFin": "2026-01-11"}},
+        answer([{"v": "1", "d": "10/01/2026"}]),
+        answer([{"v": True, "d": "2026-01-10"}]),
+        answer([{"v": "abc", "d": "2026-01-10"}]),
+        answer([{"v": None, "d": 20260110}]),
+        answer("x"),
+        answer(["x"]),
+        answer([]) | {"grandeur": {"points": []}},
+    ]
+    for data in bad:
+        with pytest.raises(ApiResponseError):
+            parse_daily(data)
+
+
+def test_parse_load_curve_steps_and_quirks() -> None:
+    """Own step, else the answer's, else the gap; duplicates dropped; kW and offsets handled."""
+    curve = parse_load_curve(
+        answer(
+            [
+                {"v": "1", "d": "2026-01-10 00:30:00", "p": "PT30M"},
+                {"v": "2", "d": "2026-01-10 00:40:00"},
+                {"v": "2", "d": "2026-01-10 00:40:00"},
+                {"v": "3", "d": "2026-01-10T00:50:00+01:00", "p": "PT10M"},
+            ],
+            unite="kW",
+        )
+    )
+    assert [p.end - p.start for p in curve.points] == [timedelta(minutes=m) for m in (30, 10, 10)]
+    assert [p.watts for p in curve.points] == [1000, 2000, 3000]
+    assert curve.points[2].end == datetime(2026, 1, 9, 23, 50, tzinfo=UTC)
+    with_pas = parse_load_curve(answer([{"v": "4", "d": "2026-01-10 01:00:00"}], pas="PT1H"))
+    assert with_pas.points[0].start == datetime(2026, 1, 9, 23, tzinfo=UTC)
+    for points in (
+        [{"v": "1", "d": "2026-01-10 00:30:00"}],
+        [{"v": "1", "d": 1}],
+        [{"v": "1", "d": "tomorrow"}],
+    ):
+        with pytest.raises(ApiResponseError):
+            parse_load_curve(answer(points))
+
+
+def test_parse_max_power_dates() -> None:
+    """A date-only point has no time; a bad date is refused."""
+    (value,) = parse_max_power(answer([{"v": "3000", "d": "2026-01-10"}]))
+    assert (value.day, value.va, value.at) == (date(2026, 1, 10), 3000, None)
+    with pytest.raises(ApiResponseError):
+        parse_max_power(answer([{"v": "3000", "d": "?"}]))
+
+
+def test_parse_subscribed_services_shapes() -> None:
+    """One service as an object, string booleans; malformed lists refused."""
+    (service,) = parse_subscribed_services(
+        {"serviceSouscrit": {"pointId": PRM, "soutirage": "false", "injection": "true"}}
+    )
+    assert (service.consumption, service.production, service.end) == (False, True, None)
+    consent = consent_from_services((service,))
+    assert (consent.prm, consent.end, consent.production) == (PRM, None, True)
+    for data in (
+        {"serviceSouscrit": "x"},
+        {"serviceSouscrit": ["x"]},
+        {"serviceSouscrit": [{"pointId": ""}]},
+    ):
+        with pytest.raises(ApiResponseError):
+            parse_subscribed_services(data)
+
+
+def test_consent_prefers_active_services() -> None:
+    """An ended service of another PRM does not hide the active one."""
+    old = SubscribedService(
+        "11111111111111", "ACCES", "TERMINE", None, date(2025, 1, 1), None, True, False
+    )
+    new = SubscribedService(PRM, "ACCES", "ACTIF", None, date(2029, 1, 1), "CDC", True, False)
+    consent = consent_from_services((old, new))
+    assert (consent.prm, consent.end) == (PRM, date(2029, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("data", "kva", "tariff"),
+    [
+        ({}, None, None),
+        ({"subscribed_power": "9 kVA", "distribution_tariff": "BTINFCU4"}, 9.0, "BTINFCU4"),
+        ({"c": [{"subscribed_power": {"unit": "VA", "value": "9000"}}]}, 9.0, None),
+        (
+            {"subscribed_power": {"value": 6}, "distribution_tariff": {"code": "BTINFMU4"}},
+            6,
+            "BTINFMU4",
+        ),
+        ({"subscribed_power": "n/a"}, None, None),
+        ({"subscribed_power": {"value": True}}, None, None),
+        ({"subscribed_power": "6,5 kVA"}, 6.5, None),
+        (
+            {
+                "a": {"subscribed_power": "36 kVA", "segment": "P4"},
+                "b": {"subscribed_power": "3 kVA", "tags": ["C5"]},
+            },
+            3.0,
+            None,
+        ),
+    ],
+)
+def test_parse_contract_shapes(data: dict[str, Any], kva: float | None, tariff: str | None) -> None:
+    """Loose contract shapes: strings with units, VA, nested lists, tariff objects."""
+    contract = parse_contract(data)
+    assert contract.subscribed_power_kva == kva
+    assert contract.distribution_tariff == tariff

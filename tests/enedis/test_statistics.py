@@ -317,3 +317,5 @@ async def test_production_series_and_bad_input(hass: HomeAssistant) -> None:
         await async_import_hourly(hass, PRM, "consumption", {utc(2026, 1, 1, 0, 30): 1.0})
     with pytest.raises(ValueError, match="hour starts"):
         await async_import_hourly(hass, PRM, "consumption", {datetime(2026, 1, 1): 1.0})
+    with pytest.raises(ValueError, match="14 digits"):
+        await async_import_hourly(hass, "PRM-1", "consumption", {utc(2026, 1, 1, 0): 1.0})
