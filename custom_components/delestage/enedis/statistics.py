@@ -48,7 +48,8 @@ HOUR = timedelta(hours=1)
 # kWh differences below this are rounding noise.
 EPSILON = 1e-9
 # Above this many rows, write them with one set-based recorder task (see recorder_bulk.py);
-# below (a day or two of changes), Home Assistant's own importer. Both are upserts by (statistic_id, start).
+# below (a day or two of changes), Home Assistant's own importer. Both upsert by
+# (statistic_id, start).
 BULK_THRESHOLD = 150
 
 
