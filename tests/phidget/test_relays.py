@@ -276,3 +276,19 @@ async def test_entity_of_an_unreadable_channel_keeps_its_default_model(
     )
     assert device is not None
     assert device.model == "Relay channel"
+
+
+async def test_library_calls_on_the_event_loop_would_be_caught(
+    hass: HomeAssistant, hardware: Hardware
+) -> None:
+    """The guard every test relies on: a library call on the loop thread is recorded."""
+    hardware.plug(HEATER)
+    channel, _ = await _open(hass, hardware)
+    await channel.async_set_state(True)
+    assert hardware.loop_calls == []  # everything above ran in the executor or library threads
+
+    hardware.opened[0].getState()  # called straight from the event loop
+
+    assert hardware.loop_calls == ["getState"]
+    hardware.loop_calls.clear()
+    await channel.async_close()
