@@ -265,6 +265,13 @@ async def test_reconfigure_within_quota_and_errors(hass: HomeAssistant, fake_rte
     )
     assert result["errors"] == {"base": "invalid_url"}
 
+    fake_rte.token_status = 400
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"client_id": CLIENT_ID, "environment": "production", "advanced": {}}
+    )
+    assert result["errors"] == {"base": "rte_invalid_auth"}
+    fake_rte.token_status = 200
+
     # Production again, 0 minutes after set-up's call: only the token is tested.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],

@@ -302,3 +302,45 @@ async def test_tempo_waits_for_publication(
         await _move(hass, freezer, paris(2026, 1, 10, hour, 0))
     await _move(hass, freezer, paris(2026, 1, 11, 10, 0))
     assert fake_rte.calls["tempo"] == 3
+
+
+async def test_unreadable_cache_is_ignored(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    now = paris(2022, 6, 3, 8, 20)
+    freezer.move_to(now)
+    seed_store(hass_storage, signals={"signals": "garbage"}, fetched_at=now - timedelta(minutes=1))
+    hass_storage[STORE_KEY]["data"]["tempo"] = "garbage"
+    hass_storage[STORE_KEY]["data"]["signals"]["last_call"] = None
+
+    await _setup(hass, rte_entry)
+
+    assert rte_entry.state is ConfigEntryState.LOADED
+    assert fake_rte.calls["signals"] == 1
+    assert hass.states.get(LEVEL).state == "red"  # type: ignore[union-attr]
+
+
+async def test_tempo_subscription_removed_drops_its_entities(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+) -> None:
+    fake_rte.signals = _today_signals(date(2026, 1, 10))
+    fake_rte.tempo = tempo_payload({date(2026, 1, 10): "BLUE", date(2026, 1, 11): "RED"})
+    freezer.move_to(paris(2026, 1, 10, 12, 0))
+    await _setup(hass, rte_entry)
+    assert hass.states.get(TEMPO_TODAY).state == "blue"  # type: ignore[union-attr]
+
+    fake_rte.tempo_status = 403
+    await _move(hass, freezer, paris(2026, 1, 11, 10, 41))
+    await hass.async_block_till_done()
+
+    assert fake_rte.calls["tempo"] == 2
+    assert rte_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(TEMPO_TODAY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert rte_entry.runtime_data.tempo_active is False  # type: ignore[attr-defined]

@@ -180,8 +180,6 @@ def _flatten_hours(days: Mapping[date, EcowattDay]) -> tuple[EcowattHour, ...]:
             start = day.hour_start(pas)
             if next_start is not None and start >= next_start:
                 continue
-            if hours and start < hours[-1].end:
-                continue  # overlaps the day before (defensive)
             hours.append(EcowattHour(start, day.hours[pas]))
     return tuple(hours)
 

@@ -62,10 +62,8 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
     @property
     def event(self) -> CalendarEvent | None:
         """The alert in progress, else the next one (None when there is none)."""
-        if self.coordinator.data is None:
-            return None
         now = dt_util.utcnow()
-        for run in self.coordinator.data.runs():
+        for run in self.data.runs():
             if run.end > now:
                 return self._event(run)
         return None
@@ -74,10 +72,8 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Alert periods overlapping the requested range."""
-        if self.coordinator.data is None:
-            return []
         return [
             self._event(run)
-            for run in self.coordinator.data.runs()
+            for run in self.data.runs()
             if run.start < end_date and run.end > start_date
         ]

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
 from homeassistant.util import dt as dt_util
 
-from ..api.rte import RteClient
+from ..api.rte import DEFAULT_BASE_URL, RteClient
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .binary_sensor import ECOWATT_BINARY_SENSORS, EcowattBinarySensor
 from .calendar import EcowattAlertCalendar
@@ -100,15 +100,14 @@ class RteRuntime(DelestageRuntime):
         token = self.client.auth.token
         return {
             "environment": self.client.environment.value,
-            "custom_api_base_url": self.client.base_url
-            != "https://digital.iservices.rte-france.com",
+            "custom_api_base_url": self.client.base_url != DEFAULT_BASE_URL,
             "token_expires_at": None
             if token is None
             else dt_util.utc_from_timestamp(token.expires_at).isoformat(),
             "requests_since_setup": {
-                "token": self.client.auth.token_requests,
-                "signals": self.client.signal_requests,
-                "tempo": self.client.tempo_requests,
+                "token_calls": self.client.auth.token_requests,
+                "signals_calls": self.client.signal_requests,
+                "tempo_calls": self.client.tempo_requests,
             },
             "ecowatt": {
                 "fetched_at": _iso(signals.fetched_at),

@@ -133,7 +133,7 @@ class EcowattSensor(RteEntity[EcowattForecast], SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """The level sensor lists every known hour (not recorded)."""
-        if self.entity_description.key != "ecowatt_level_now" or self.coordinator.data is None:
+        if self.entity_description.key != "ecowatt_level_now":
             return None
         return {
             "forecast": [
@@ -141,7 +141,7 @@ class EcowattSensor(RteEntity[EcowattForecast], SensorEntity):
                     "start": dt_util.as_local(hour.start).isoformat(),
                     "level": level_state(hour.level),
                 }
-                for hour in self.coordinator.data.hours
+                for hour in self.data.hours
             ]
         }
 

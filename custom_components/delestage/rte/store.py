@@ -143,7 +143,3 @@ class RteCache:
     def schedule_save(self) -> None:
         """Write soon (several changes in a row make one write)."""
         self._store.async_delay_save(self.data.as_dict, SAVE_DELAY)
-
-    async def async_remove(self) -> None:
-        """Delete the Store file."""
-        await self._store.async_remove()
