@@ -303,3 +303,15 @@ async def test_production_meter(hass: HomeAssistant, api_url: str, gateway: Fake
 def test_consent_end_parsing(api_url: str) -> None:
     assert consent_end(make_entry(api_url, consent_end="bad")) is None
     assert consent_end(make_entry(api_url, consent_end=None)) is None
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_production_flag_on_a_consumption_only_meter(
+    hass: HomeAssistant, api_url: str, gateway: FakeEnedis
+) -> None:
+    coordinator = await make_coordinator(hass, make_entry(api_url), producing=True)
+    coordinator.import_statistics = True
+    await coordinator.async_refresh()  # Enedis: not a production point → no production value
+    assert coordinator.last_update_success
+    assert coordinator.data.production is None
+    assert coordinator.data.consumption.day == yesterday()

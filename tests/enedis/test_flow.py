@@ -16,6 +16,8 @@ from homeassistant.components.application_credentials import (
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -488,3 +490,41 @@ async def test_view_is_served_before_any_entry(hass: HomeAssistant) -> None:
         for resource in hass.http.app.router.resources()  # type: ignore[attr-defined]
     ]
     assert routes.count(CALLBACK) == 1
+
+
+async def test_credentials_provider_down(hass: HomeAssistant, api_url: str) -> None:
+    with patch(
+        "custom_components.delestage.enedis.flow.async_get_implementations",
+        side_effect=ImplementationUnavailableError("down"),
+    ):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "enedis"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "oauth_implementation_unavailable"
+
+        entry = make_entry(api_url)
+        entry.add_to_hass(hass)
+        result = await entry.start_reauth_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"consent_duration": "P3Y"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "oauth_implementation_unavailable"
+
+
+async def test_consent_step_without_redirect_shows_the_link_again(
+    hass: HomeAssistant, api_url: str
+) -> None:
+    result = await _start(hass, api_url)
+    flow = hass.config_entries.flow._progress[result["flow_id"]]
+    again = await flow.async_step_enedis_consent(None)
+    assert again["type"] is FlowResultType.EXTERNAL_STEP
+    assert consent_state(again["url"]) != consent_state(result["url"])
+
+
+async def test_redirect_url_without_any_known_address(hass: HomeAssistant) -> None:
+    with patch("custom_components.delestage.enedis.oauth.get_url", side_effect=NoURLAvailableError):
+        placeholders = await application_credentials.async_get_description_placeholders(hass)
+    assert placeholders["redirect_url"] == (f"https://<your-home-assistant-address>{CALLBACK}")

@@ -336,3 +336,23 @@ async def test_backfill_without_load_curve_raises_the_issue(
         / 1000
     )
     assert rows[-1]["sum"] == pytest.approx(expected_kwh, rel=1e-6)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_entry_of_another_implementation_is_an_error(
+    hass: HomeAssistant, api_url: str
+) -> None:
+    from homeassistant.helpers.config_entry_oauth2_flow import (
+        LocalOAuth2Implementation,
+        async_register_implementation,
+    )
+
+    async_register_implementation(
+        hass,
+        DOMAIN,
+        LocalOAuth2Implementation(hass, "other", "id", "secret", "https://a", "https://b"),
+    )
+    entry = make_entry(api_url, auth_implementation="other")
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR

@@ -10,14 +10,19 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entry_implementation
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.enedis.client import async_create_client
+from custom_components.delestage.enedis.history import async_import_history
+from custom_components.delestage.enedis.oauth import EnedisOAuth2Implementation
+from custom_components.delestage.enedis.statistics import EnergyKind
 
 from .conftest import make_entry, paris_today, yesterday
-from .fake_enedis import FakeEnedis
+from .fake_enedis import PRM, FakeEnedis
 from .test_init import hourly_sums, setup_entry
 
 pytestmark = pytest.mark.usefixtures("credentials")
@@ -135,3 +140,40 @@ async def test_entry_must_be_a_loaded_linky(hass: HomeAssistant, api_url: str) -
         with pytest.raises(ServiceValidationError) as err:
             await call(hass, entry_id, "2026-01-01", "2026-01-02")
         assert err.value.translation_key == key
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_history_gaps_and_directions(
+    hass: HomeAssistant, api_url: str, gateway: FakeEnedis
+) -> None:
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    assert isinstance(implementation, EnedisOAuth2Implementation)
+    client = async_create_client(
+        hass, implementation, environment="production", api_base_url=api_url
+    )
+    last = yesterday()
+    first = last - timedelta(days=2)
+
+    # Not a producing meter: nothing to import.
+    done = await async_import_history(
+        hass, client, PRM, EnergyKind.PRODUCTION, start=first, end=last, with_curve=True
+    )
+    assert (done.days_with_data, done.hours_changed) == (0, 0)
+
+    # No daily values, no curve yet: nothing imported, no error.
+    inject(gateway, 404, "no_data_found")
+    inject(gateway, 404, "no_data_found")
+    done = await async_import_history(
+        hass, client, PRM, EnergyKind.CONSUMPTION, start=first, end=last, with_curve=True
+    )
+    assert (done.days_with_data, done.hours_changed) == (0, 0)
+
+    # Daily values but no curve: the days are imported flat.
+    gateway.missing_curve_days = {first, first + timedelta(days=1)}
+    done = await async_import_history(
+        hass, client, PRM, EnergyKind.CONSUMPTION, start=first, end=last, with_curve=True
+    )
+    assert done.days_with_data == 2
+    assert done.hours_changed == 48

@@ -106,7 +106,7 @@ def _duration_selector() -> SelectSelector:
     return SelectSelector(
         SelectSelectorConfig(
             options=list(CONSENT_DURATIONS),
-            translation_key="consent_duration",
+            translation_key="enedis_consent_duration",
             mode=SelectSelectorMode.LIST,
         )
     )
@@ -176,7 +176,7 @@ class EnedisFlowMixin(ConfigFlow):
                 {
                     probatio.Required(CONF_ENVIRONMENT, default=PRODUCTION): SelectSelector(
                         SelectSelectorConfig(
-                            options=list(ENVIRONMENTS), translation_key="environment"
+                            options=list(ENVIRONMENTS), translation_key="enedis_environment"
                         )
                     ),
                     probatio.Optional(CONF_API_BASE_URL): TextSelector(

@@ -64,13 +64,6 @@ def async_clear_issue(hass: HomeAssistant, entry: DelestageConfigEntry, issue: L
     ir.async_delete_issue(hass, DOMAIN, issue_id(entry, issue))
 
 
-@callback
-def async_clear_all_issues(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete every issue of ``entry`` (when it is removed)."""
-    for issue in LinkyIssue:
-        async_clear_issue(hass, entry, issue)
-
-
 class RenewConsentRepairFlow(RepairsFlow):
     """Confirm, then start the reauth flow that renews the meter's consent."""
 
