@@ -173,6 +173,7 @@ async def test_transient_error_keeps_last_data_then_stale_then_back(
     await advance_to(hass, freezer, "2026-11-23T18:11:02+00:00")
     assert float(sensor_state(hass, "temperature").state) == pytest.approx(7.0)
     assert "Fetching Météo-France station 75114001 data recovered" in caplog.text
+    assert "Météo-France station 75114001 reports again" in caplog.text
 
 
 async def test_rate_limit_honours_next_access_time(

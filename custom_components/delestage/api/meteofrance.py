@@ -10,7 +10,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 import io
@@ -37,6 +37,9 @@ DEFAULT_TOKEN_URL: Final = "https://portail-api.meteofrance.fr/token"
 CALLS_PER_MINUTE: Final = 50
 STATION_ID_PATTERN: Final = re.compile(r"^\d{8}$")
 ZERO_CELSIUS_IN_KELVIN: Final = 273.15
+_OBSERVATION_META: Final = frozenset(
+    {"station_id", "resolution", "validity_time", "reference_time"}
+)
 _STATION_COLUMNS: Final = ("Id_station", "Nom_usuel", "Latitude", "Longitude")
 _WSO2_TIME_FORMATS: Final = ("%Y-%b-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z")
 
@@ -111,6 +114,40 @@ class Observation:
     snow_depth: float | None = None  # cm
     solar_radiation: float | None = None  # W/m², mean over the period
     sunshine_duration: float | None = None  # min over the period
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise (JSON-safe) for persistence."""
+        data = {field.name: getattr(self, field.name) for field in fields(self)}
+        data["resolution"] = self.resolution.value
+        data["validity_time"] = self.validity_time.isoformat()
+        data["reference_time"] = self.reference_time.isoformat() if self.reference_time else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Observation | None:
+        """Restore a persisted observation; None when the data is not one."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            resolution = Resolution(data["resolution"])
+            validity = _parse_time(data["validity_time"])
+            station_id = _station_id(data["station_id"])
+        except KeyError, ValueError:
+            return None
+        if validity is None or station_id is None:
+            return None
+        values = {
+            field.name: _number(data, field.name)
+            for field in fields(cls)
+            if field.name not in _OBSERVATION_META
+        }
+        return cls(
+            station_id=station_id,
+            resolution=resolution,
+            validity_time=validity,
+            reference_time=_parse_time(data.get("reference_time")),
+            **values,
+        )
 
     @property
     def period_start(self) -> datetime:

@@ -13,10 +13,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..api.meteofrance import InvalidApplicationIdError, Resolution
 from ..const import DOMAIN
 from ..runtime import DelestageConfigEntry, DelestageRuntime
-from .client import async_create_client, credential_of
+from .client import async_create_client, credential_digest, credential_of
 from .const import CONF_RESOLUTION, CONF_STATION_ID, DEFAULT_RESOLUTION
 from .coordinator import MeteoFranceCoordinator
 from .sensor import station_sensors
+from .store import StationStore
 
 
 class MeteoFranceRuntime(DelestageRuntime):
@@ -55,16 +56,33 @@ class MeteoFranceRuntime(DelestageRuntime):
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> MeteoFranceRuntime:
-    """Create the station's client and coordinator, and fetch the first observation."""
+    """Create the station's client and coordinator, and get the first observation.
+
+    A persisted observation that is still the latest published saves the first call; a
+    persisted token of the same credentials saves the token call.
+    """
+    store = StationStore(hass, entry.entry_id)
+    cache = await store.async_load()
+    owner = credential_digest(entry.data)
     try:
-        client = async_create_client(hass, entry.data)
+        client = async_create_client(
+            hass, entry.data, on_token=lambda token: store.save_token(token, owner)
+        )
     except InvalidApplicationIdError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="meteofrance_invalid_application_id"
         ) from err
+    if client.token_auth is not None and cache.token_owner == owner:
+        client.token_auth.restore(cache.token)
     resolution = Resolution(entry.options.get(CONF_RESOLUTION, DEFAULT_RESOLUTION))
     coordinator = MeteoFranceCoordinator(
-        hass, entry, client, str(entry.data[CONF_STATION_ID]), resolution
+        hass,
+        entry,
+        client,
+        station_id=str(entry.data[CONF_STATION_ID]),
+        resolution=resolution,
+        store=store,
     )
-    await coordinator.async_config_entry_first_refresh()
+    if not coordinator.restore(cache.observation):
+        await coordinator.async_config_entry_first_refresh()
     return MeteoFranceRuntime(coordinator)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import hashlib
 from typing import Any
 
@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
+from ..api.auth import AccessToken
 from ..api.meteofrance import CallLimiter, MeteoFranceClient
 from ..const import CONF_API_BASE_URL, DOMAIN
 from .const import CONF_API_KEY, CONF_APPLICATION_ID, CONF_AUTH_METHOD, AuthMethod
@@ -25,11 +26,20 @@ def credential_of(data: Mapping[str, Any]) -> tuple[AuthMethod, str]:
     return method, str(data[key])
 
 
-def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> MeteoFranceClient:
+def credential_digest(data: Mapping[str, Any]) -> str:
+    """Return a digest that tells the credentials of entry data apart (not the secret)."""
+    method, secret = credential_of(data)
+    return hashlib.sha256(f"{method}:{secret.strip()}".encode()).hexdigest()
+
+
+def async_create_client(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    on_token: Callable[[AccessToken], None] | None = None,
+) -> MeteoFranceClient:
     """Return a client for entry data (raises InvalidApplicationIdError for a bad app id)."""
     method, secret = credential_of(data)
-    digest = hashlib.sha256(f"{method}:{secret.strip()}".encode()).hexdigest()
-    limiter = hass.data.setdefault(LIMITERS, {}).setdefault(digest, CallLimiter())
+    limiter = hass.data.setdefault(LIMITERS, {}).setdefault(credential_digest(data), CallLimiter())
     by_key = method is AuthMethod.API_KEY
     return MeteoFranceClient(
         async_get_clientsession(hass),
@@ -37,4 +47,5 @@ def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> MeteoFr
         application_id=None if by_key else secret,
         base_url=data.get(CONF_API_BASE_URL) or None,
         limiter=limiter,
+        on_token=on_token,
     )

@@ -22,7 +22,8 @@ from ..api.meteofrance import (
 from ..const import DOMAIN, LOGGER
 from ..runtime import DelestageConfigEntry
 from .const import STALE_AFTER
-from .schedule import delay_after_error, delay_until_next_poll
+from .schedule import delay_after_error, delay_until_next_poll, expected_validity
+from .store import StationStore
 
 # Wait after a 429 that named no time: the quota window is one minute.
 RATE_LIMIT_RETRY = 60.0
@@ -43,8 +44,10 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
         hass: HomeAssistant,
         entry: DelestageConfigEntry,
         client: MeteoFranceClient,
+        *,
         station_id: str,
         resolution: Resolution,
+        store: StationStore,
     ) -> None:
         """Prepare the coordinator; the first refresh fetches the current observation."""
         super().__init__(
@@ -59,7 +62,26 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
         self.station_id = station_id
         self.resolution = resolution
         self.stale_after = STALE_AFTER[resolution]
+        self.store = store
         self._unsub_stale: CALLBACK_TYPE | None = None
+
+    def restore(self, observation: Observation | None) -> bool:
+        """Start from a persisted observation if it is still the latest published one.
+
+        Return True when it is: no call is needed before the next publication.
+        """
+        now = dt_util.utcnow()
+        if (
+            observation is None
+            or observation.station_id != self.station_id
+            or observation.resolution is not self.resolution
+            or observation.validity_time < expected_validity(now, self.resolution)
+        ):
+            return False
+        self._plan(delay_until_next_poll(now, self.resolution, observation.validity_time))
+        self._track_staleness(observation)
+        self.async_set_updated_data(observation)
+        return True
 
     def is_stale(self, now: datetime | None = None) -> bool:
         """Return True when there is no observation, or the last one is too old to show."""
@@ -98,6 +120,10 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
         ir.async_delete_issue(self.hass, DOMAIN, station_rejected_issue_id(self.config_entry))
         if self.data is not None and observation.validity_time < self.data.validity_time:
             observation = self.data  # never go back in time
+        if observation != self.data:
+            if self.data is not None and self.is_stale(now):
+                LOGGER.info("Météo-France station %s reports again", self.station_id)
+            self.store.save_observation(observation)
         self._plan(delay_until_next_poll(now, self.resolution, observation.validity_time))
         self._track_staleness(observation)
         return observation
