@@ -638,3 +638,22 @@ def test_parse_contract_shapes(data: dict[str, Any], kva: float | None, tariff: 
     contract = parse_contract(data)
     assert contract.subscribed_power_kva == kva
     assert contract.distribution_tariff == tariff
+
+
+def test_spring_forward_label_variants() -> None:
+    """The half-hour ending at the jump may be labelled 02:00 (non-existent) or 03:00."""
+    for label in ("2026-03-29 02:00:00", "2026-03-29 03:00:00"):
+        curve = parse_load_curve(
+            answer(
+                [
+                    {"v": "100", "d": "2026-03-29 01:30:00", "p": "PT30M"},
+                    {"v": "100", "d": label, "p": "PT30M"},
+                    {"v": "100", "d": "2026-03-29 03:30:00", "p": "PT30M"},
+                ]
+            )
+        )
+        assert [p.end for p in curve.points] == [
+            datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+            datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+            datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+        ]

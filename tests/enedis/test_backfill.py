@@ -150,7 +150,11 @@ async def test_backfill_stops_at_activation(
     assert seen[:3] == [1, 2, 3]
     assert progress.oldest == {"daily": activation.isoformat(), "curve": activation.isoformat()}
     assert progress.data_calls == fake.data_calls
-    assert fake.data_calls <= 30  # 1 + 9 (daily halving) + 6 curve weeks + a few halvings
+    # Daily: one 365-day call refused, then halving down to the activation day (at most two
+    # calls per halving, 9 halvings of 365 days); the other daily chunks are skipped. Curve:
+    # only the 6 weeks since activation (older windows skipped without a call).
+    assert fake.calls_by_resource["courbe_de_charge_consommation"] == 6
+    assert fake.calls_by_resource["consommation_quotidienne"] <= 1 + 2 * 9
     rows = await read_rows(hass)
     assert rows[0]["start"] == local_day_bounds(activation)[0].timestamp()
     assert rows[-1]["start"] == local_day_bounds(TODAY)[0].timestamp() - 3600

@@ -288,8 +288,11 @@ class BackfillRunner:
     # ------------------------------------------------------------------ one step
 
     async def _async_run_step(self, step: BackfillStep) -> None:
+        start = step.start
+        if (stopped := self._stopped.get(step.kind)) is not None:
+            start = max(start, date.fromisoformat(stopped))  # e.g. activation found by daily
         try:
-            curve, daily = await self._async_fetch(step, step.start, step.end)
+            curve, daily = await self._async_fetch(step, start, step.end)
         except EnedisCurveNotActivatedError:
             _LOGGER.warning("Linky load curve is not activated: importing daily values only")
             self._skip_kind(step.kind)
@@ -350,6 +353,15 @@ class BackfillRunner:
             self._stopped[kind] = first_day.isoformat()
             self.progress.oldest[kind] = first_day.isoformat()
             _LOGGER.info("Linky history back-fill: no %s data before %s", kind, first_day)
+        # No daily data before that day (activation, consent): no load curve either, so the
+        # curve windows before it are skipped and the one across it is clamped, without calls.
+        if not kind.is_curve:
+            curve_kind = (
+                StepKind.PRODUCTION_CURVE if kind == StepKind.PRODUCTION_DAILY else StepKind.CURVE
+            )
+            if curve_kind not in self._stopped:
+                self._stopped[curve_kind] = first_day.isoformat()
+                self.progress.oldest[curve_kind] = first_day.isoformat()
 
     def _stopped_at_or_after(self, kind: StepKind, day: date) -> bool:
         stopped = self._stopped.get(kind)
