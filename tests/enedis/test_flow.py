@@ -28,6 +28,7 @@ from custom_components.delestage.enedis.flow import split_usage_points
 from custom_components.delestage.enedis.oauth import (
     EnedisOAuth2Implementation,
     PendingConsents,
+    async_pending_consents,
 )
 
 from .conftest import AUTH_DOMAIN, CALLBACK, consent_state, make_entry, paris_today
@@ -528,3 +529,24 @@ async def test_redirect_url_without_any_known_address(hass: HomeAssistant) -> No
     with patch("custom_components.delestage.enedis.oauth.get_url", side_effect=NoURLAvailableError):
         placeholders = await application_credentials.async_get_description_placeholders(hass)
     assert placeholders["redirect_url"] == (f"https://<your-home-assistant-address>{CALLBACK}")
+
+
+async def test_second_link_of_a_flow_that_moved_on(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, api_url: str
+) -> None:
+    result = await _start(hass, api_url)
+    spare = async_pending_consents(hass).issue(result["flow_id"])  # the link shown twice
+    client = await hass_client_no_auth()
+    await _redirect(
+        client,
+        code="abc",
+        usage_point_id=f"11111111111111;{PRM}",
+        state=consent_state(result["url"]),
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["step_id"] == "enedis_pick_meter"
+
+    status, text = await _redirect(client, autorisation_id="123", state=spare)
+    assert status == 400
+    assert "moved on" in text
+    assert hass.config_entries.flow.async_get(result["flow_id"])["step_id"] == "enedis_pick_meter"

@@ -24,7 +24,7 @@ from typing import Any, Final, override
 from aiohttp import web
 from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import UnknownFlow
+from homeassistant.data_entry_flow import InvalidData, UnknownFlow, UnknownStep
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2Implementation
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.helpers.network import NoURLAvailableError, get_url
@@ -191,6 +191,9 @@ class EnedisConsentCallbackView(HomeAssistantView):
             await hass.config_entries.flow.async_configure(flow_id=flow_id, user_input=user_input)
         except UnknownFlow:
             return _page("The set-up in Home Assistant is no longer open. Start again.", 400)
+        except InvalidData, UnknownStep:
+            # The flow moved on (another consent link of the same flow was used first).
+            return _page("The set-up in Home Assistant has already moved on.", 400)
         LOGGER.debug("Resumed the Enedis consent flow")
         return _page("Done. You can close this window and return to Home Assistant.", close=True)
 
