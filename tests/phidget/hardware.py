@@ -352,11 +352,6 @@ class FakeChannelInfo:
     def getIsRemote(self) -> bool:
         return self.board.server is not None
 
-    def getServerName(self) -> str:
-        if self.board.server is None:
-            raise PhidgetException(ErrorCode.EPHIDGET_UNSUPPORTED)
-        return self.board.server
-
     def getDeviceName(self) -> str:
         return self.board.name
 

@@ -329,7 +329,7 @@ async def test_network_manual_check_uses_the_server(
     )
 
     assert result["step_id"] == "phidget_relay"
-    assert (None, "setServerName", (SERVER,)) in hardware.calls
+    assert (None, "setIsRemote", (True,)) in hardware.calls
     assert hardware.servers == {}
 
 

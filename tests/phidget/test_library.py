@@ -38,7 +38,7 @@ def test_library_loads_and_reports_its_version() -> None:
 def test_timed_out_open_is_our_timeout_error() -> None:
     started = time.monotonic()
     with pytest.raises(AttachTimeoutError) as err:
-        relays.open_and_wait(NOWHERE, None, 50)
+        relays.open_and_wait(NOWHERE, False, 50)
 
     assert err.value.code == ErrorCode.EPHIDGET_TIMEOUT == 3
     assert err.value.description == "Timed Out"
@@ -83,7 +83,7 @@ def test_missing_library_is_a_clear_error(library_missing: None) -> None:
     with pytest.raises(LibraryMissingError, match=r"libphidget22\.so\.0"):
         relays.load_library()
     with pytest.raises(LibraryMissingError):
-        relays.open_and_wait(NOWHERE, None, 50)
+        relays.open_and_wait(NOWHERE, False, 50)
     with pytest.raises(LibraryMissingError):
         relays.add_server("delestage-test", "127.0.0.1", 5661, "")
 

@@ -218,8 +218,8 @@ async def test_discovery_keeps_digital_outputs_of_the_asked_connection(
     hardware.plug(PUMP, server="delestage-b")
     hardware.plug(ChannelAddress(5, -1, False, 0), vint=False)
 
-    found = await relays.async_discover(hass, 0.05, server_name="delestage-a")
-    assert [channel.address for channel in found] == [HEATER]
+    found = await relays.async_discover(hass, 0.05, remote=True)
+    assert [channel.address for channel in found] == [HEATER, PUMP]
 
     local = await relays.async_discover(hass, 0.05)
     assert [channel.address for channel in local] == [ChannelAddress(5, -1, False, 0)]

@@ -401,7 +401,7 @@ async def test_network_server_added_on_load_and_removed_on_unload(
     await _setup(hass, entry, hardware)
 
     assert hardware.servers == {server: ("192.0.2.10", 5661, "s3cret")}
-    assert (None, "setServerName", (server,)) in hardware.calls
+    assert (None, "setIsRemote", (True,)) in hardware.calls
     assert _state(hass, HEATER_ID) == STATE_ON
 
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -58,7 +58,10 @@ class PhidgetRuntime(DelestageRuntime):
     def _async_add_relay(self, config: RelayConfig) -> None:
         assert self._add_entities is not None
         channel = relays.RelayChannel(
-            self.hass, config.address, server_name=self.server, failsafe_ms=config.failsafe_ms
+            self.hass,
+            config.address,
+            remote=self.server is not None,
+            failsafe_ms=config.failsafe_ms,
         )
         self.channels[config.subentry_id] = channel
         self._configs[config.subentry_id] = config

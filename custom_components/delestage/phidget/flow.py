@@ -79,8 +79,8 @@ def channel_label(channel: DiscoveredChannel) -> str:
     return f"{channel.device_sku} {channel.device_name} — {_where(channel.address)}"
 
 
-def _entry_server(data: Mapping[str, Any]) -> str | None:
-    return server_name(data[CONF_HOST]) if data[CONF_CONNECTION] == Connection.NETWORK else None
+def _is_remote(data: Mapping[str, Any]) -> bool:
+    return bool(data[CONF_CONNECTION] == Connection.NETWORK)
 
 
 def default_name(channel: DiscoveredChannel | None, address: ChannelAddress) -> str:
@@ -99,17 +99,20 @@ async def async_library_available(hass: HomeAssistant) -> bool:
 
 
 @asynccontextmanager
-async def _async_server(hass: HomeAssistant, data: Mapping[str, Any]) -> AsyncIterator[str | None]:
-    """Register the entry's network server (if any) for the time of a discovery or a check."""
-    if data.get(CONF_CONNECTION) != Connection.NETWORK:
-        yield None
+async def _async_server(hass: HomeAssistant, data: Mapping[str, Any]) -> AsyncIterator[bool]:
+    """Register the entry's network server (if any) for the time of a discovery or a check.
+
+    Yields whether the channels are remote.
+    """
+    if not _is_remote(data):
+        yield False
         return
     name = server_name(data[CONF_HOST])
     await hass.async_add_executor_job(
         relays.add_server, name, data[CONF_HOST], data[CONF_PORT], data.get(CONF_PASSWORD) or ""
     )
     try:
-        yield name
+        yield True
     finally:
         await hass.async_add_executor_job(relays.remove_server, name)
 
@@ -206,9 +209,9 @@ async def async_check_channel(
 ) -> str | None:
     """Open a typed-in channel once; return a form error, or None when it attached."""
     try:
-        async with _async_server(hass, data) as server:
+        async with _async_server(hass, data) as remote:
             await hass.async_add_executor_job(
-                relays.open_and_wait, address, server, CHECK_TIMEOUT_MS
+                relays.open_and_wait, address, remote, CHECK_TIMEOUT_MS
             )
     except relays.AttachTimeoutError:
         return "phidget_channel_not_found"
@@ -278,10 +281,8 @@ class PhidgetFlowMixin(ConfigFlow):
         """Pick among the channels found, and/or go on to type one in."""
         errors: dict[str, str] = {}
         if user_input is None:
-            async with _async_server(self.hass, self._ph_data) as server:
-                found = await relays.async_discover(
-                    self.hass, DISCOVERY_SECONDS, server_name=server
-                )
+            async with _async_server(self.hass, self._ph_data) as remote:
+                found = await relays.async_discover(self.hass, DISCOVERY_SECONDS, remote=remote)
             self._ph_found = {channel.address.key: channel for channel in found}
         else:
             chosen = [self._ph_found[key] for key in user_input.get(CONF_CHANNELS, [])]
@@ -422,8 +423,9 @@ class RelaySubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is None:
             configured = {subentry.unique_id for subentry in entry.subentries.values()}
-            server = _entry_server(entry.data)
-            found = await relays.async_discover(self.hass, DISCOVERY_SECONDS, server_name=server)
+            found = await relays.async_discover(
+                self.hass, DISCOVERY_SECONDS, remote=_is_remote(entry.data)
+            )
             self._found = {
                 channel.address.key: channel
                 for channel in found
@@ -469,10 +471,10 @@ class RelaySubentryFlow(ConfigSubentryFlow):
 
     async def _async_check(self, address: ChannelAddress) -> str | None:
         # The loaded entry has its network server registered already.
-        server = _entry_server(self._get_entry().data)
+        remote = _is_remote(self._get_entry().data)
         try:
             await self.hass.async_add_executor_job(
-                relays.open_and_wait, address, server, CHECK_TIMEOUT_MS
+                relays.open_and_wait, address, remote, CHECK_TIMEOUT_MS
             )
         except relays.AttachTimeoutError:
             return "phidget_channel_not_found"

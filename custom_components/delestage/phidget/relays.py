@@ -175,18 +175,21 @@ def _open(channel: DigitalOutput) -> None:
     channel.open()
 
 
-def _configure(channel: Phidget, address: ChannelAddress, server_name: str | None) -> None:
-    """Set the matching properties of a channel before it is opened."""
+def _configure(channel: Phidget, address: ChannelAddress, remote: bool) -> None:
+    """Set the matching properties of a channel before it is opened.
+
+    Remote channels match on any registered server (serial numbers are unique anyway): the
+    name a channel reports for its server is not necessarily the one given to ``addServer``.
+    """
     channel.setDeviceSerialNumber(address.serial_number)
     if address.hub_port != ANY_HUB_PORT:
         channel.setHubPort(address.hub_port)
     channel.setIsHubPortDevice(address.is_hub_port_device)
     channel.setChannel(address.channel)
-    if server_name is None:
-        channel.setIsLocal(True)
-    else:
+    if remote:
         channel.setIsRemote(True)
-        channel.setServerName(server_name)
+    else:
+        channel.setIsLocal(True)
 
 
 class RelayChannel:
@@ -202,13 +205,13 @@ class RelayChannel:
         hass: HomeAssistant,
         address: ChannelAddress,
         *,
-        server_name: str | None = None,
+        remote: bool = False,
         failsafe_ms: int = 0,
     ) -> None:
         """Describe the channel; nothing is opened yet."""
         self.hass = hass
         self.address = address
-        self.server_name = server_name
+        self.remote = remote
         self.failsafe_ms = failsafe_ms
         self.attached = False
         self.state: bool | None = None
@@ -252,7 +255,7 @@ class RelayChannel:
     def _create(self) -> DigitalOutput:
         channel = _construct(DIGITAL_OUTPUT_FACTORY)
         try:
-            _configure(channel, self.address, self.server_name)
+            _configure(channel, self.address, self.remote)
             channel.setOnAttachHandler(self._handle_attach)
             channel.setOnDetachHandler(self._handle_detach)
             channel.setOnErrorHandler(self._handle_error)
@@ -462,14 +465,14 @@ class RelayChannel:
             self._resetting = False
 
 
-def open_and_wait(address: ChannelAddress, server_name: str | None, timeout_ms: int) -> bool:
+def open_and_wait(address: ChannelAddress, remote: bool, timeout_ms: int) -> bool:
     """Check that a channel attaches within ``timeout_ms`` (blocking; config flow only).
 
     Returns its output state, then closes it again.
     """
     channel = _construct(DIGITAL_OUTPUT_FACTORY)
     try:
-        _configure(channel, address, server_name)
+        _configure(channel, address, remote)
         channel.openWaitForAttachment(timeout_ms)
         try:
             return channel.getState()
@@ -515,11 +518,11 @@ def remove_server(name: str) -> None:
 
 
 async def async_discover(
-    hass: HomeAssistant, seconds: float, *, server_name: str | None = None
+    hass: HomeAssistant, seconds: float, *, remote: bool = False
 ) -> list[DiscoveredChannel]:
     """List the digital output channels that attach within ``seconds``.
 
-    Local channels only, or only those of ``server_name``. The Manager reports every
+    Local channels only, or only those of network servers. The Manager reports every
     channel on its own threads; each one found is handed to the event loop.
     """
     found: dict[ChannelAddress, DiscoveredChannel] = {}
@@ -532,9 +535,7 @@ async def async_discover(
         try:
             if channel.getChannelClass() != ChannelClass.PHIDCHCLASS_DIGITALOUTPUT:
                 return
-            if channel.getIsRemote() != (server_name is not None):
-                return
-            if server_name is not None and channel.getServerName() != server_name:
+            if channel.getIsRemote() != remote:
                 return
             discovered = DiscoveredChannel(
                 address=_address_of(channel),
