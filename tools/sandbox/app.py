@@ -45,20 +45,17 @@ async def count_and_fault(request: web.Request, handler: Handler) -> web.StreamR
     stats.calls += 1
     stats.by_path[request.path.removeprefix(f"/{provider}")] += 1
     fault = state.take_fault(provider, request.path)
-    if fault is not None:
-        stats.faults_served += 1
-        response = await serve_fault(request, handler, provider, fault)
-    else:
-        response = await _answer(request, handler)
+    try:
+        if fault is not None:
+            stats.faults_served += 1
+            response = await serve_fault(request, handler, provider, fault)
+        else:
+            response = await handler(request)
+    except web.HTTPException as err:  # redirects of the consent page
+        stats.by_status[str(err.status)] += 1
+        raise
     stats.by_status[str(response.status)] += 1
     return response
-
-
-async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except web.HTTPException as err:
-        return err
 
 
 async def serve_fault(
@@ -77,7 +74,7 @@ async def serve_fault(
             await asyncio.sleep(fault.delay)
             return web.Response(status=504, text="Gateway Timeout")
     # malformed: the real answer, cut in the middle (a proxy dropping the connection).
-    real = await _answer(request, handler)
+    real = await handler(request)
     body = real.body if isinstance(real, web.Response) and isinstance(real.body, bytes) else b""
     return web.Response(
         status=200,

@@ -58,7 +58,7 @@ def consumption_watts(prm: str, start: datetime) -> int:
         if 18 <= hour < 22.5:
             watts += 1200 if hour < 20.5 else 500
     outdoor = weather.temperature_c(middle)
-    heating = max(0.0, 17.0 - outdoor) * 170.0
+    heating = max(0.0, 17.0 - outdoor) * 130.0
     if hour >= 23 or hour < 6 or (not weekend and 9 <= hour < 17):
         heating *= 0.6  # lower set point at night and while nobody is home
     watts += heating
