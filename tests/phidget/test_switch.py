@@ -200,9 +200,9 @@ async def test_failsafe_is_fed_then_trips_when_home_assistant_stalls(
     hass: HomeAssistant, hardware: Hardware, issue_registry: ir.IssueRegistry
 ) -> None:
     board = hardware.plug(HEATER)
-    await _setup(hass, local_entry(relay_subentry(HEATER, "Heater", failsafe_ms=600)), hardware)
+    await _setup(hass, local_entry(relay_subentry(HEATER, "Heater", failsafe_ms=1000)), hardware)
     await _switch(hass, SERVICE_TURN_ON, HEATER_ID)
-    assert (HEATER, "enableFailsafe", (600,)) in hardware.calls
+    assert (HEATER, "enableFailsafe", (1000,)) in hardware.calls
 
     # While the loop runs, resetFailsafe() keeps the relay on well past the period.
     for _ in range(15):
@@ -212,7 +212,7 @@ async def test_failsafe_is_fed_then_trips_when_home_assistant_stalls(
     assert sum(name == "resetFailsafe" for _, name, _ in hardware.calls) >= 3
 
     # The event loop stalls: nobody feeds the board, which releases the relay.
-    time.sleep(0.9)  # noqa: ASYNC251 - blocking the loop on purpose
+    time.sleep(1.5)  # noqa: ASYNC251 - blocking the loop on purpose
     await settle(hass, hardware)
 
     assert board.state is False
