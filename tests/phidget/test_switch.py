@@ -48,22 +48,17 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry, hardware: Hardware
     await settle(hass, hardware)
 
 
-async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
+async def _switch(hass: HomeAssistant, hardware: Hardware, service: str, entity_id: str) -> None:
     await hass.services.async_call(
         SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
-    await settle(hass, hass.data["_hardware"])
+    await settle(hass, hardware)
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None
     return state.state
-
-
-@pytest.fixture(autouse=True)
-def _remember_hardware(hass: HomeAssistant, hardware: Hardware) -> None:
-    hass.data["_hardware"] = hardware
 
 
 async def test_state_follows_attach_detach_and_reattach(
@@ -109,17 +104,29 @@ async def test_board_plugged_in_after_setup_attaches(
     assert device.name == "Heater"
     assert device.model_id == "REL1101"
     assert device.model == "16x Isolated Solid State Relay Phidget"
+    assert device.manufacturer == "Phidgets Inc."
+    assert device.serial_number == "620001"
+    entity = er.async_get(hass).async_get(HEATER_ID)
+    assert entity is not None
+    assert entity.unique_id == f"local_{HEATER.key}"
+    assert entity.translation_key == "relay"
+    assert entity.device_id == device.id
+    assert entity.config_subentry_id == next(iter(entry.subentries))
+    assert (device.config_entry_id, device.config_subentry_id) == (
+        entry.entry_id,
+        entity.config_subentry_id,
+    )
 
 
 async def test_switching_sets_the_output(hass: HomeAssistant, hardware: Hardware) -> None:
     board = hardware.plug(HEATER)
     await _setup(hass, local_entry(relay_subentry(HEATER, "Heater")), hardware)
 
-    await _switch(hass, SERVICE_TURN_ON, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
     assert board.state is True
     assert _state(hass, HEATER_ID) == STATE_ON
 
-    await _switch(hass, SERVICE_TURN_OFF, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_OFF, HEATER_ID)
     assert board.state is False
     assert _state(hass, HEATER_ID) == STATE_OFF
 
@@ -131,7 +138,7 @@ async def test_inverted_wiring(hass: HomeAssistant, hardware: Hardware) -> None:
 
     assert _state(hass, HEATER_ID) == STATE_ON
 
-    await _switch(hass, SERVICE_TURN_OFF, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_OFF, HEATER_ID)
     assert board.state is True
     assert _state(hass, HEATER_ID) == STATE_OFF
     assert hass.states.get(HEATER_ID).attributes[CONF_INVERTED] is True  # type: ignore[union-attr]
@@ -201,7 +208,7 @@ async def test_failsafe_is_fed_then_trips_when_home_assistant_stalls(
 ) -> None:
     board = hardware.plug(HEATER)
     await _setup(hass, local_entry(relay_subentry(HEATER, "Heater", failsafe_ms=1000)), hardware)
-    await _switch(hass, SERVICE_TURN_ON, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
     assert (HEATER, "enableFailsafe", (1000,)) in hardware.calls
 
     # While the loop runs, resetFailsafe() keeps the relay on well past the period.
@@ -222,7 +229,7 @@ async def test_failsafe_is_fed_then_trips_when_home_assistant_stalls(
     assert issue.translation_key == "relay_failsafe_tripped"
 
     # The channel was reopened: the relay is controllable again, and the issue goes away.
-    await _switch(hass, SERVICE_TURN_ON, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
     assert board.state is True
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
 
@@ -254,7 +261,7 @@ async def test_failsafe_not_supported_leaves_the_relay_usable(
 
     assert "Could not arm the failsafe" in caplog.text
     assert _state(hass, HEATER_ID) == STATE_OFF
-    await _switch(hass, SERVICE_TURN_ON, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
     assert _state(hass, HEATER_ID) == STATE_ON
 
 
@@ -356,7 +363,7 @@ async def test_restored_state_survives_an_unavailable_shutdown(
     board = hardware.plug(HEATER)
     entry = local_entry(relay_subentry(HEATER, "Heater", startup="restore"))
     await _setup(hass, entry, hardware)
-    await _switch(hass, SERVICE_TURN_ON, HEATER_ID)
+    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
     hardware.unplug(HEATER)
     await settle(hass, hardware)
 
