@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from homeassistant.components.recorder.models import (
@@ -190,7 +191,8 @@ async def async_import_hourly(
 
     Reads (in the recorder's executor) the row before the first hour and the existing rows of
     the window; hours of the window that exist but are not in ``hourly`` keep their value.
-    Every later row is shifted by the change of the window's total.
+    Every later row is shifted by the change of the window's total. The row work runs in the
+    executor too, so a 2-year import does not hold the event loop.
     """
     meta = statistic_metadata(prm, kind)
     stat_id = meta["statistic_id"]
@@ -198,20 +200,41 @@ async def async_import_hourly(
         raise ValueError("A PRM is 14 digits")
     if not hourly:
         return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
+    recorder = get_instance(hass)
+    await recorder.async_block_till_done()  # see the writes of a previous import
+    plan = await recorder.async_add_executor_job(_plan_upsert, hass, stat_id, dict(hourly))
+    if len(plan.changed) > BULK_THRESHOLD:
+        async_bulk_upsert(hass, meta, plan.changed)
+    elif plan.changed:
+        async_add_external_statistics(hass, meta, plan.changed)
+    if abs(plan.shift) > EPSILON:
+        recorder.async_adjust_statistics(
+            stat_id, plan.shift_from, plan.shift, UnitOfEnergy.KILO_WATT_HOUR
+        )
+    return ImportResult(stat_id, len(plan.changed), plan.first, plan.last, plan.kwh, plan.shift)
+
+
+@dataclass(slots=True)
+class _UpsertPlan:
+    changed: list[StatisticData]
+    first: datetime
+    last: datetime
+    kwh: float
+    shift: float
+    shift_from: datetime
+
+
+def _plan_upsert(hass: HomeAssistant, stat_id: str, hourly: dict[datetime, float]) -> _UpsertPlan:
+    """Work out the rows to write and the shift of later sums (runs in the recorder executor)."""
     for hour in hourly:
         if hour.tzinfo is None or hour.minute or hour.second or hour.microsecond:
             raise ValueError("Hourly energy keys must be aware hour starts")
-    hours = sorted(_floor_hour(hour) for hour in hourly)
-    first, last = hours[0], hours[-1]
-    recorder = get_instance(hass)
-    await recorder.async_block_till_done()  # see the writes of a previous import
-    existing = await recorder.async_add_executor_job(
-        _read_rows, hass, stat_id, first - HOUR, last + HOUR
-    )
+    new_kwh = {_floor_hour(hour): wh / 1000.0 for hour, wh in hourly.items()}
+    first, last = min(new_kwh), max(new_kwh)
     base = 0.0
     old_end_sum: float | None = None
     stored: dict[datetime, tuple[float, float]] = {}
-    for start, state, total in existing:
+    for start, state, total in _read_rows(hass, stat_id, first - HOUR, last + HOUR):
         if start < first:
             base = total
         else:
@@ -219,7 +242,6 @@ async def async_import_hourly(
             old_end_sum = total
     if old_end_sum is None:
         old_end_sum = base
-    new_kwh = {_floor_hour(hour): wh / 1000.0 for hour, wh in hourly.items()}
     kwh_by_hour = {start: state for start, (state, _) in stored.items()} | new_kwh
     running = base
     changed: list[StatisticData] = []
@@ -233,16 +255,14 @@ async def async_import_hourly(
             or abs(old[1] - running) > EPSILON
         ):
             changed.append(StatisticData(start=start, state=kwh_by_hour[start], sum=running))
-    if len(changed) > BULK_THRESHOLD:
-        async_bulk_upsert(hass, meta, changed)
-    elif changed:
-        async_add_external_statistics(hass, meta, changed)
-    shift = running - old_end_sum
-    if abs(shift) > EPSILON:
-        recorder.async_adjust_statistics(
-            stat_id, max(kwh_by_hour) + HOUR, shift, UnitOfEnergy.KILO_WATT_HOUR
-        )
-    return ImportResult(stat_id, len(changed), first, last, sum(new_kwh.values()), shift)
+    return _UpsertPlan(
+        changed=changed,
+        first=first,
+        last=last,
+        kwh=sum(new_kwh.values()),
+        shift=running - old_end_sum,
+        shift_from=max(kwh_by_hour) + HOUR,
+    )
 
 
 def _read_rows(
@@ -290,5 +310,7 @@ async def async_import_readings(
     complete_days_only: bool = False,
 ) -> ImportResult:
     """Build hours from a load curve and/or daily values (see module doc) and import them."""
-    hourly = build_hourly(curve, daily, complete_days_only=complete_days_only)
+    hourly = await hass.async_add_executor_job(
+        partial(build_hourly, list(curve), list(daily), complete_days_only=complete_days_only)
+    )
     return await async_import_hourly(hass, prm, kind, hourly)
