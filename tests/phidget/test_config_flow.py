@@ -42,6 +42,7 @@ RELAY_FORM = {CONF_NAME: "Heater", CONF_INVERTED: False, CONF_STARTUP: "off", CO
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """Discovery and the attach check take fractions of a second with the stand-in."""
     monkeypatch.setattr(flow, "DISCOVERY_SECONDS", 0.05)
+    monkeypatch.setattr(flow, "NEW_SERVER_DISCOVERY_SECONDS", 0.05)
     monkeypatch.setattr(flow, "CHECK_TIMEOUT_MS", 50)
 
 

@@ -56,8 +56,10 @@ from .const import (
 from .relays import ChannelAddress, DiscoveredChannel, server_name
 from .subentry import address_from_data, address_to_data
 
-# How long the Manager listens for channels, and how long a typed-in channel may take to attach.
+# How long the Manager listens for channels (longer when a new network server must connect
+# first), and how long a typed-in channel may take to attach.
 DISCOVERY_SECONDS = 3.0
+NEW_SERVER_DISCOVERY_SECONDS = 5.0
 CHECK_TIMEOUT_MS = 5000
 MAX_FAILSAFE_MS = 60000
 
@@ -282,7 +284,8 @@ class PhidgetFlowMixin(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is None:
             async with _async_server(self.hass, self._ph_data) as remote:
-                found = await relays.async_discover(self.hass, DISCOVERY_SECONDS, remote=remote)
+                seconds = NEW_SERVER_DISCOVERY_SECONDS if remote else DISCOVERY_SECONDS
+                found = await relays.async_discover(self.hass, seconds, remote=remote)
             self._ph_found = {channel.address.key: channel for channel in found}
         else:
             chosen = [self._ph_found[key] for key in user_input.get(CONF_CHANNELS, [])]
