@@ -26,7 +26,7 @@ from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
 from .client import async_create_client
 from .const import CONF_ENVIRONMENT, CONF_PRODUCTION, CONF_TOKEN, PRODUCTION
-from .coordinator import LinkyCoordinator
+from .coordinator import WAIT_FOR_USER, LinkyCoordinator
 from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_issue
@@ -115,8 +115,9 @@ class EnedisRuntime(DelestageRuntime):
             async_raise_issue(self.hass, self.entry, LinkyIssue.METER_MOVED)
             return
         except EnedisNotSubscribedError:
+            # The user subscribes the app on DataHub; look again every few hours.
             async_raise_issue(self.hass, self.entry, LinkyIssue.API_NOT_SUBSCRIBED)
-            return
+            retry = WAIT_FOR_USER
         except EnedisRateLimitedError as err:
             retry = max(err.retry_after or 0.0, BACKFILL_RETRY.total_seconds())
         except ApiError as err:
