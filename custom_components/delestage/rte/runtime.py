@@ -9,7 +9,10 @@ from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_utc_time_change,
+)
 from homeassistant.util import dt as dt_util
 
 from ..api.rte import DEFAULT_BASE_URL, RteClient
@@ -53,7 +56,8 @@ class RteRuntime(DelestageRuntime):
         self.tempo = tempo
         self.tempo_active = tempo_active
         self._unsubs: list[CALLBACK_TYPE] = [
-            async_track_time_change(hass, self._async_hour_started, minute=0, second=0)
+            # French offsets are whole hours: every UTC hour is a local hour, DST days included.
+            async_track_utc_time_change(hass, self._async_hour_started, minute=0, second=0)
         ]
         if not tempo_active and (probe := tempo.next_probe()) is not None:
             self._unsubs.append(async_track_point_in_utc_time(hass, self._async_reprobe, probe))
