@@ -86,6 +86,7 @@ class FakeEnedis:
     tokens: set[str] = field(default_factory=set)
     consent_end: str = "2029-11-20"
     _times: deque[float] = field(default_factory=deque)
+    _daily_cache: dict[date, int] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def app(self) -> web.Application:
@@ -118,12 +119,17 @@ class FakeEnedis:
 
     def daily_wh(self, day: date, production: bool = False) -> int:
         """Energy of a day = the integral of its (full, 30-min) curve."""
+        if production:
+            return round(1000 * (day_bounds(day)[1] - day_bounds(day)[0]).total_seconds() / 3600)
+        if (cached := self._daily_cache.get(day)) is not None:
+            return cached
         start, end = day_bounds(day)
         total, moment = 0.0, start
         while moment < end:
-            total += (watts_at(moment) if not production else 1000) / 2
+            total += watts_at(moment) / 2
             moment += timedelta(minutes=30)
-        return round(total)
+        self._daily_cache[day] = round(total)
+        return self._daily_cache[day]
 
     def _throttled(self) -> web.Response | None:
         now = time.monotonic()
