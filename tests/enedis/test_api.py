@@ -657,3 +657,25 @@ def test_spring_forward_label_variants() -> None:
             datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
             datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
         ]
+
+
+async def test_prm_in_an_error_message_is_masked(client: EnedisClient, fake: FakeEnedis) -> None:
+    """Enedis may echo the PRM in its message: it never reaches our error text."""
+    inject(fake, 403, {"code": "ADAM-DC-0008", "message": f"Pas de consentement pour {PRM}"})
+    day = date(2026, 11, 20)
+    with pytest.raises(EnedisNoConsentError) as err:
+        await client.async_get_daily_consumption(PRM, day, day + timedelta(days=1))
+    assert PRM not in str(err.value)
+    assert "Pas de consentement pour <prm>" in str(err.value)
+
+
+async def test_connection_error_message_is_masked(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """A network error names the call, never the PRM."""
+    client = EnedisClient(session, "id", "secret", base_url="http://127.0.0.1:9")
+    client.restore_token(AccessToken("eyJx", datetime.now(UTC).timestamp() + 3600))
+    with pytest.raises(ApiConnectionError) as err:
+        await client.async_get_load_curve(PRM, date(2026, 11, 1), date(2026, 11, 2))
+    assert PRM not in str(err.value)
+    assert str(err.value).startswith("Courbe de charge consommation")

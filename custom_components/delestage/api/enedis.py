@@ -35,6 +35,7 @@ from .enedis_errors import (
     EnedisTechnicalError,
     EnedisWrongDirectionError,
     error_for_response,
+    redact,
 )
 from .enedis_models import (
     PARIS,
@@ -53,7 +54,7 @@ from .enedis_models import (
     parse_max_power,
     parse_subscribed_services,
 )
-from .errors import ApiAuthError, ApiResponseError
+from .errors import ApiAuthError, ApiConnectionError, ApiResponseError
 from .http import async_fetch
 
 _LOGGER = logging.getLogger(__name__)
@@ -304,13 +305,16 @@ class EnedisClient:
             token = await self.auth.async_get_token()
             await self.limiter.acquire()
             self.data_calls += 1
-            response = await async_fetch(
-                self._session,
-                method,
-                f"{self.base_url}{path}",
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                **kwargs,
-            )
+            try:
+                response = await async_fetch(
+                    self._session,
+                    method,
+                    f"{self.base_url}{path}",
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    **kwargs,
+                )
+            except ApiConnectionError as err:
+                raise ApiConnectionError(f"{what}: {redact(str(err))}") from err
             if response.status == 401 and attempt == 1:
                 _LOGGER.debug("%s: token refused (HTTP 401), fetching a new one", what)
                 self.auth.invalidate(token)

@@ -7,6 +7,7 @@ says what Home Assistant should do (reauth, repair issue, retry later...).
 from __future__ import annotations
 
 import json
+import re
 
 from .errors import (
     ApiAuthError,
@@ -142,10 +143,19 @@ def error_code(response: RawResponse) -> tuple[str | None, str]:
     return code_text, str(message)[:200] if message is not None else ""
 
 
+_PRM_LIKE = re.compile(r"\d{14}")
+
+
+def redact(text: str) -> str:
+    """Mask anything that looks like a PRM (14 digits) in a message meant for logs."""
+    return _PRM_LIKE.sub("<prm>", text)
+
+
 def error_for_response(response: RawResponse, what: str) -> EnedisError:
     """Return the typed error for a non-2xx Enedis answer (never carries the PRM or token)."""
     status = response.status
     code, message = error_code(response)
+    message = redact(message)
     text = (
         f"{what}: HTTP {status}"
         + (f" {code}" if code else "")
