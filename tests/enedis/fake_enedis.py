@@ -73,6 +73,7 @@ class FakeEnedis:
     steps: Callable[[date], list[int]] = lambda _day: [30]  # minutes, cycled within the day
     missing_curve_days: set[date] = field(default_factory=set)
     token_lifetime: str = "12600"
+    daily_limit: int = 365  # days per daily call
     per_second: int | None = 5
     per_hour: int | None = 1000
     injected: deque[web.Response] = field(default_factory=deque)
@@ -265,7 +266,7 @@ class FakeEnedis:
         curve = resource.startswith("courbe")
         if production and not self.producer:
             return error(400, "ADAM-ERR0069", "Le point n'est pas producteur")
-        limit = 7 if curve else 365
+        limit = 7 if curve else self.daily_limit
         if (end - start).days > limit:
             return error(400, "ADAM-DC-0015", "Période trop longue")
         history = 731 if curve else 1096

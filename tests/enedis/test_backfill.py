@@ -19,6 +19,7 @@ from custom_components.delestage.api.enedis import (
     EnedisCurveNotActivatedError,
     EnedisNoConsentError,
     EnedisRateLimitedError,
+    EnedisRequestError,
     EnedisTechnicalError,
     RateLimiter,
 )
@@ -276,6 +277,36 @@ async def test_gaps_and_short_429(
     check_continuous(rows)
     expected = sum(fake.daily_wh(TODAY - timedelta(days=i)) for i in range(1, 15)) / 1000
     assert rows[-1]["sum"] == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_shorter_daily_range_is_split(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """If Enedis serves fewer than 365 days per call, the back-fill splits and loses nothing."""
+    fake.activation = TODAY - timedelta(days=120)
+    fake.daily_limit = 100
+    fake.curve_enabled = False  # daily values only: every day comes from the split calls
+    progress = await runner(hass, client).async_run()
+    assert progress.finished
+    rows = await read_rows(hass)
+    check_continuous(rows)
+    expected = sum(fake.daily_wh(TODAY - timedelta(days=i)) for i in range(1, 121)) / 1000
+    assert rows[-1]["sum"] == pytest.approx(expected, abs=1e-3)
+    assert len(rows) == (
+        local_day_bounds(TODAY)[0] - local_day_bounds(TODAY - timedelta(days=120))[0]
+    ) / timedelta(hours=1)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_bad_request_propagates(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """Any other refused request is a bug to report, not something to retry by splitting."""
+    fake.injected.append(error(400, "invalid_request"))
+    with pytest.raises(EnedisRequestError):
+        await runner(hass, client).async_run()
+    assert fake.data_calls == 1
 
 
 @pytest.mark.usefixtures("recorder_mock")

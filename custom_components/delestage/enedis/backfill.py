@@ -36,6 +36,7 @@ from ..api.enedis import (
     EnedisHistoryLimitError,
     EnedisNoDataError,
     EnedisRateLimitedError,
+    EnedisRequestError,
     EnedisWrongDirectionError,
 )
 from ..api.enedis_models import CurvePoint, DailyValue
@@ -50,6 +51,8 @@ DAILY_MONTHS = 36
 # A 429 asking to wait at most this long is waited out inside the run; longer ones propagate.
 MAX_INLINE_WAIT = 120.0
 MAX_INLINE_RETRIES = 3
+# Enedis codes for "period too long" (reference §10).
+RANGE_TOO_LONG = frozenset({"ADAM-DC-0015", "ADAM-ERR0126"})
 
 
 class StepKind(StrEnum):
@@ -336,6 +339,14 @@ class BackfillRunner:
             return await self._async_call(step.kind, start, end)
         except EnedisNoDataError:
             return [], []
+        except EnedisRequestError as err:
+            # "Period too long" (the 365-day daily range is an assumption): split it in two.
+            if err.code not in RANGE_TOO_LONG or (end - start).days <= 1:
+                raise
+            middle = start + timedelta(days=(end - start).days // 2)
+            newer = await self._async_fetch(step, middle, end)
+            older = await self._async_fetch(step, start, middle)
+            return older[0] + newer[0], older[1] + newer[1]
         except EnedisHistoryLimitError:
             if (end - start).days <= 1:
                 self._stop(step.kind, end)
