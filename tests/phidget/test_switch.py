@@ -62,7 +62,7 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
 
 
 async def test_state_follows_attach_detach_and_reattach(
-    hass: HomeAssistant, hardware: Hardware
+    hass: HomeAssistant, hardware: Hardware, caplog: pytest.LogCaptureFixture
 ) -> None:
     hardware.plug(HEATER, state=True)
     await _setup(hass, local_entry(relay_subentry(HEATER, "Heater")), hardware)
@@ -82,6 +82,9 @@ async def test_state_follows_attach_detach_and_reattach(
     hardware.plug(HEATER, state=False)
     await settle(hass, hardware)
     assert _state(hass, HEATER_ID) == STATE_OFF
+    # Logged once when it went away, once when it came back.
+    assert caplog.text.count("Phidget relay Heater is detached") == 1
+    assert caplog.text.count("Phidget relay Heater is attached again") == 1
 
 
 async def test_board_plugged_in_after_setup_attaches(
