@@ -146,18 +146,33 @@ async def test_restart_reuses_token_and_backfill(
 async def test_backfill_resumes_after_a_restart(
     hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
 ) -> None:
-    recent_meter.per_hour = 17  # the back-fill hits Enedis' hourly quota mid-way
     entry = make_entry(api_url)
-    await setup_entry(hass, entry)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    def hit_the_quota() -> None:  # after the first step, Enedis' hourly quota is spent
+        if not recent_meter.injected:
+            recent_meter.injected.append(
+                web.json_response(
+                    {"code": "429", "message": "SLA dépassé"},
+                    status=429,
+                    headers={"Retry-After": "600"},
+                )
+            )
+
+    stop = entry.runtime_data.async_listen_progress(hit_the_quota)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    stop()
 
     progress = hass.states.get(entity_id(hass, "backfill_progress"))
     assert 0 < int(progress.state) < 100
-    done = progress.attributes["done"]
-    assert done > 0
+    assert progress.attributes["done"] > 0
+    daily_calls = recent_meter.calls_by_resource["consommation_quotidienne"]
 
-    recent_meter.per_hour = None
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
+    # The daily part was done before the restart: only the two refreshes read daily values.
+    assert recent_meter.calls_by_resource["consommation_quotidienne"] - daily_calls <= 2
 
     progress = hass.states.get(entity_id(hass, "backfill_progress"))
     assert progress.state == "100"
