@@ -41,7 +41,9 @@ def test_english_and_french_have_the_same_texts() -> None:
 
 def test_every_translation_key_in_the_code_has_a_text() -> None:
     entity_keys = {key for platform in (lookup("en", "entity") or {}).values() for key in platform}
-    known = entity_keys | set(lookup("en", "exceptions") or {}) | set(lookup("en", "issues") or {})
+    known = entity_keys.union(
+        *(lookup("en", section) or {} for section in ("exceptions", "issues", "selector"))
+    )
     used = {
         key
         for path in PACKAGE.rglob("*.py")
