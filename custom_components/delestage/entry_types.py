@@ -15,8 +15,6 @@ from .runtime import DelestageConfigEntry, DelestageRuntime
 
 type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[DelestageRuntime]]
 
-# Entry types whose feature has landed. The config flow offers the others in its menu
-# but aborts with a translated "not available yet" reason.
 ENTRY_SETUP: dict[EntryType, EntrySetup] = {
     EntryType.ENEDIS: async_setup_enedis,
     EntryType.METEOFRANCE: async_setup_meteofrance,
