@@ -78,9 +78,8 @@ async def test_v2_consent_creates_the_entry(
 
     url = urlparse(result["url"])
     query = parse_qs(url.query)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == (
-        "https://mon-compte-particulier.enedis.fr/dataconnect/v2/oauth2/authorize"
-    )
+    # With an API base URL (the simulator), its consent page stands in for Enedis' one.
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{api_url}/dataconnect/v2/oauth2/authorize"
     assert query["client_id"] == [CLIENT_ID]
     assert query["duration"] == ["P2Y"]
     assert query["response_type"] == ["code"]
@@ -474,6 +473,9 @@ async def test_implementation_default_consent_url(hass: HomeAssistant) -> None:
     assert implementation.name == CLIENT_ID
     assert implementation.domain == AUTH_DOMAIN
     url = await implementation.async_generate_authorize_url("flow-id")
+    assert url.startswith(
+        "https://mon-compte-particulier.enedis.fr/dataconnect/v2/oauth2/authorize?"
+    )
     assert parse_qs(urlparse(url).query)["duration"] == ["P3Y"]
     with pytest.raises(ValueError, match="duration"):
         implementation.async_consent_url("flow-id", "P5Y")

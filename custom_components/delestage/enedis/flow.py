@@ -193,7 +193,9 @@ class EnedisFlowMixin(ConfigFlow):
     async def _async_enedis_go_to_consent(self) -> ConfigFlowResult:
         state = self._enedis_state()
         assert state.implementation is not None
-        url = state.implementation.async_consent_url(self.flow_id, state.duration)
+        url = state.implementation.async_consent_url(
+            self.flow_id, state.duration, api_base_url=state.api_base_url
+        )
         return self.async_external_step(step_id="enedis_consent", url=url)
 
     async def async_step_enedis_consent(

@@ -35,6 +35,7 @@ from yarl import URL
 from ..const import DOMAIN, LOGGER
 
 AUTHORIZE_URL: Final = "https://mon-compte-particulier.enedis.fr/dataconnect/v2/oauth2/authorize"
+AUTHORIZE_PATH: Final = "/dataconnect/v2/oauth2/authorize"
 CALLBACK_PATH: Final = f"/api/{DOMAIN}/enedis/callback"
 STATE_LIFETIME: Final = timedelta(minutes=10)
 STATE_MAX_LENGTH: Final = 100  # Enedis refuses longer states
@@ -136,14 +137,20 @@ class EnedisOAuth2Implementation(AbstractOAuth2Implementation):
         return self.async_consent_url(flow_id, DEFAULT_CONSENT_DURATION)
 
     @callback
-    def async_consent_url(self, flow_id: str, duration: str) -> str:
-        """Return the v2 consent URL for ``flow_id``, asking for ``duration``."""
+    def async_consent_url(
+        self, flow_id: str, duration: str, *, api_base_url: str | None = None
+    ) -> str:
+        """Return the v2 consent URL for ``flow_id``, asking for ``duration``.
+
+        With ``api_base_url`` (the local simulator), its consent page replaces Enedis' one.
+        """
         if duration not in CONSENT_DURATIONS:
             raise ValueError(f"Unsupported consent duration {duration!r}")
         async_register_consent_view(self.hass)
         state = async_pending_consents(self.hass).issue(flow_id)
+        authorize = f"{api_base_url.rstrip('/')}{AUTHORIZE_PATH}" if api_base_url else AUTHORIZE_URL
         return str(
-            URL(AUTHORIZE_URL).with_query(
+            URL(authorize).with_query(
                 client_id=self.client_id,
                 state=state,
                 duration=duration,
