@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 import itertools
 import logging
@@ -390,3 +391,31 @@ def test_next_refresh() -> None:
     night = next_refresh(datetime(2026, 11, 23, 21, 0, tzinfo=UTC), complete=False)
     assert night.date() == date(2026, 11, 24)
     assert night.tzinfo is UTC
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_unreadable_progress_starts_again(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis, hass_storage: dict[str, Any]
+) -> None:
+    """A damaged progress file is not fatal: the back-fill plans again."""
+    hass_storage["delestage.enedis_backfill.entry1"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "delestage.enedis_backfill.entry1",
+        "data": {"version": 1, "planned_on": "yesterday", "done": 50},
+    }
+    progress = await runner(hass, client).async_load()
+    assert (progress.done, progress.total, progress.finished) == (0, 109, False)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_concurrent_runs_do_not_repeat_steps(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """Two overlapping async_run calls: each step is fetched once."""
+    fake.activation = TODAY - timedelta(days=10)
+    run = runner(hass, client)
+    first, second = await asyncio.gather(run.async_run(), run.async_run())
+    assert first.finished
+    assert second.finished
+    assert len(fake.requests) == len(set(map(str, fake.requests)))

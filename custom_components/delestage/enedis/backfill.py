@@ -201,22 +201,32 @@ class BackfillRunner:
         self._skipped_kinds: set[str] = set()
         self.progress = BackfillProgress()
         self._loaded = False
+        self._lock = asyncio.Lock()
 
     async def async_load(self) -> BackfillProgress:
         """Read the saved progress, or plan a new back-fill; returns the progress."""
         if self._loaded:
             return self.progress
         saved = await self._store.async_load()
+        restored = False
         if saved and saved.get("version") == STORAGE_VERSION:
-            today = date.fromisoformat(saved["planned_on"])
-            production = bool(saved.get("production", self._production))
-            consumption = bool(saved.get("consumption", self._consumption))
-            self._daily = {k: dict(v) for k, v in saved.get("daily", {}).items()}
-            self._stopped = dict(saved.get("stopped", {}))
-            self._skipped_kinds = set(saved.get("skipped_kinds", []))
-            done = int(saved.get("done", 0))
-            calls = int(saved.get("data_calls", 0))
-        else:
+            try:
+                today = date.fromisoformat(saved["planned_on"])
+                production = bool(saved.get("production", self._production))
+                consumption = bool(saved.get("consumption", self._consumption))
+                self._daily = {
+                    str(k): {str(d): float(wh) for d, wh in v.items()}
+                    for k, v in saved.get("daily", {}).items()
+                }
+                self._stopped = {str(k): str(v) for k, v in saved.get("stopped", {}).items()}
+                self._skipped_kinds = {str(k) for k in saved.get("skipped_kinds", [])}
+                done = int(saved.get("done", 0))
+                calls = int(saved.get("data_calls", 0))
+                restored = True
+            except KeyError, TypeError, ValueError, AttributeError:
+                _LOGGER.warning("Linky history back-fill progress unreadable: starting again")
+                self._daily, self._stopped, self._skipped_kinds = {}, {}, set()
+        if not restored:
             today = self._today or datetime.now(PARIS).date()
             production, consumption, done, calls = self._production, self._consumption, 0, 0
         self._planned_on = today
@@ -235,7 +245,14 @@ class BackfillRunner:
         return self.progress
 
     async def async_run(self) -> BackfillProgress:
-        """Fetch and import every remaining step; resumable. Raises transient/auth errors."""
+        """Fetch and import every remaining step; resumable. Raises transient/auth errors.
+
+        Concurrent calls wait for each other (the second one finds the work done).
+        """
+        async with self._lock:
+            return await self._async_run()
+
+    async def _async_run(self) -> BackfillProgress:
         await self.async_load()
         if self.progress.finished:
             return self.progress
