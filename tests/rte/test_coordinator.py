@@ -344,3 +344,33 @@ async def test_tempo_subscription_removed_drops_its_entities(
     assert rte_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(TEMPO_TODAY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     assert rte_entry.runtime_data.tempo_active is False  # type: ignore[attr-defined]
+
+
+async def test_failure_after_a_429_waits_like_any_failure(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A 5xx after the 429 wait must not leave the past "not before" time in charge."""
+    now = paris(2022, 6, 3, 8, 20)
+    freezer.move_to(now)
+    seed_store(
+        hass_storage, signals=load_json("sandbox_signals.json"), fetched_at=now - timedelta(hours=2)
+    )
+    fake_rte.last_signals_call = dt_util.utcnow() - timedelta(minutes=5)  # someone else
+    await _setup(hass, rte_entry)
+    assert fake_rte.rate_limited == 1
+
+    # RTE is down when the wait is over.
+    fake_rte.signals_status = 500
+    await _move(hass, freezer, now + timedelta(minutes=16))
+    assert fake_rte.calls["signals"] == 2
+
+    # The next attempts follow the failure back-off (30 min), not one per second.
+    for seconds in (2, 4, 6, 60, 600):
+        await _move(hass, freezer, now + timedelta(minutes=16, seconds=seconds))
+    assert fake_rte.calls["signals"] == 2
+    await _move(hass, freezer, now + timedelta(minutes=46, seconds=5))
+    assert fake_rte.calls["signals"] == 3

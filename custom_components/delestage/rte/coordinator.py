@@ -120,6 +120,7 @@ class RteCoordinator[DataT: EcowattForecast | TempoCalendar](DataUpdateCoordinat
             return self.data
         state = self.state
         state.last_call = now
+        state.not_before = None  # the wait is over; a new 429 sets it again
         try:
             data = await self._async_fetch(now)
         except ApiError as err:
@@ -135,7 +136,6 @@ class RteCoordinator[DataT: EcowattForecast | TempoCalendar](DataUpdateCoordinat
         state.raw = data.raw
         state.fetched_at = now
         state.last_call_ok = True
-        state.not_before = None
         state.subscribed = True
         self._on_success()
         await self.cache.async_save()
