@@ -24,7 +24,6 @@ from homeassistant.const import (
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
     STATE_OFF,
-    STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
@@ -36,6 +35,7 @@ from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
+    State,
     SupportsResponse,
     callback,
     split_entity_id,
@@ -62,6 +62,12 @@ SAVE_DELAY: Final = 1.0
 DATA_SHEDDER: HassKey[LoadShedder] = HassKey(f"{DOMAIN}_shedder")
 
 _NOT_THERE = (STATE_UNAVAILABLE, STATE_UNKNOWN)
+
+
+def _is_running(state: State | None) -> bool:
+    """Whether a load is on: ``on`` for a switch, a mode (``heat``, ``eco``...) for others."""
+    return state is not None and state.state not in (STATE_OFF, *_NOT_THERE)
+
 
 SHED_SCHEMA = probatio.Schema(
     {
@@ -138,9 +144,7 @@ class LoadShedder:
         candidates = [
             entity_id
             for entity_id in entity_ids
-            if entity_id not in group.loads
-            and (state := self.hass.states.get(entity_id)) is not None
-            and state.state == STATE_ON
+            if entity_id not in group.loads and _is_running(self.hass.states.get(entity_id))
         ]
         switched = await self._async_switch(SERVICE_TURN_OFF, candidates)
         group.loads.extend(switched)
@@ -225,7 +229,7 @@ class LoadShedder:
         for name, group in list(self.groups.items()):
             if entity_id not in group.loads:
                 continue
-            if new_state.state == STATE_ON and not came_back:
+            if _is_running(new_state) and not came_back and not _is_running(old_state):
                 LOGGER.info("Load shedding (%s): %s switched on by hand", name, entity_id)
                 group.loads.remove(entity_id)
             elif new_state.state == STATE_OFF and came_back and not group.active:

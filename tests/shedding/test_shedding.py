@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -198,3 +199,39 @@ async def test_failing_load_is_not_remembered(
     assert await _shed(hass, ["fan.attic", water_heater]) == [water_heater]
     assert "relay not responding" in caplog.text
     assert await _restore(hass) == [water_heater]
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_loads_whose_on_state_is_not_on_are_shed_and_restored(
+    hass: HomeAssistant,
+) -> None:
+    """A water heater in "eco" or a heating climate is running: it is shed like a switch."""
+    modes = {"water_heater.boiler": "eco", "climate.living_room": "heat"}
+
+    def _register(domain: str) -> None:
+        async def _turn_off(call: ServiceCall) -> None:
+            for entity_id in call.data["entity_id"]:
+                hass.states.async_set(entity_id, "off", context=call.context)
+
+        async def _turn_on(call: ServiceCall) -> None:
+            for entity_id in call.data["entity_id"]:
+                hass.states.async_set(entity_id, modes[entity_id], context=call.context)
+
+        hass.services.async_register(
+            domain, "turn_off", _turn_off, schema=cv.make_entity_service_schema({})
+        )
+        hass.services.async_register(
+            domain, "turn_on", _turn_on, schema=cv.make_entity_service_schema({})
+        )
+
+    for entity_id, mode in modes.items():
+        _register(entity_id.split(".")[0])
+        hass.states.async_set(entity_id, mode)
+
+    assert sorted(await _shed(hass, list(modes))) == sorted(modes)
+    assert hass.states.get("water_heater.boiler").state == "off"  # type: ignore[union-attr]
+    assert hass.states.get("climate.living_room").state == "off"  # type: ignore[union-attr]
+
+    assert sorted(await _restore(hass)) == sorted(modes)
+    assert hass.states.get("water_heater.boiler").state == "eco"  # type: ignore[union-attr]
+    assert hass.states.get("climate.living_room").state == "heat"  # type: ignore[union-attr]
