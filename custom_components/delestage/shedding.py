@@ -171,8 +171,13 @@ class LoadShedder:
             if (state := self.hass.states.get(entity_id)) is not None and state.state == STATE_OFF
         ]
         switched = await self._async_switch(SERVICE_TURN_ON, ready)
-        # Loads that are unavailable now are switched on when they come back.
-        group.loads = [entity_id for entity_id in group.loads if entity_id not in switched]
+        # Loads that are unavailable now (or refused) are switched on when they come back;
+        # loads already running again need nothing more and are forgotten.
+        group.loads = [
+            entity_id
+            for entity_id in group.loads
+            if entity_id not in switched and not _is_running(self.hass.states.get(entity_id))
+        ]
         if not group.loads:
             self.groups.pop(group_name, None)
         self._async_changed()

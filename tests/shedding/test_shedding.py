@@ -235,3 +235,30 @@ async def test_loads_whose_on_state_is_not_on_are_shed_and_restored(
     assert sorted(await _restore(hass)) == sorted(modes)
     assert hass.states.get("water_heater.boiler").state == "eco"  # type: ignore[union-attr]
     assert hass.states.get("climate.living_room").state == "heat"  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_load_already_on_at_the_end_is_forgotten(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    """A load back on by itself is done: a later reconnection must not switch it on again."""
+    water_heater = loads[0]
+    relay = "input_boolean.water_heater_relay"
+    await async_set_load(hass, water_heater, True)
+    await _shed(hass, [water_heater])
+
+    # The relay reboots during the period and comes back on (its power-on default).
+    hass.states.async_set(relay, "unavailable")
+    await hass.async_block_till_done()
+    hass.states.async_set(relay, "on")
+    await hass.async_block_till_done()
+    assert await _restore(hass) == []
+
+    # In the evening the user switches it off; later the relay drops off the bus and comes back.
+    await async_set_load(hass, water_heater, False)
+    hass.states.async_set(relay, "unavailable")
+    await hass.async_block_till_done()
+    hass.states.async_set(relay, "off")
+    await hass.async_block_till_done()
+
+    assert not _on(hass, water_heater)
