@@ -10,7 +10,8 @@ What a group remembers is persisted (``Store``), so a Home Assistant restart in 
 period neither forgets loads (left off for ever) nor re-sheds them. A load the user switches back
 on during the period is dropped from the group: the user took over, and the end of the period
 does not touch it, even if the user switched it off again meanwhile. A load that is unavailable
-when the period ends is switched on when it comes back, unless a new period has started.
+when the period ends is switched on when it comes back, unless a new period has started; one
+that comes back on by itself during the period (power cut, reboot) is switched off again.
 """
 
 from __future__ import annotations
@@ -225,26 +226,46 @@ class LoadShedder:
 
     @callback
     def _async_load_changed(self, event: Event[EventStateChangedData]) -> None:
-        """Drop a load the user switched on; restore a load that came back after the period."""
+        """Follow a remembered load that changed for another reason than our commands.
+
+        Switched on by hand: the user took over, it is dropped. Back from unavailable: during
+        the period, on again by itself (power cut, reboot) it is switched off again; after the
+        period, off it is switched back on, on it needs nothing more and is dropped.
+        """
         old_state, new_state = event.data["old_state"], event.data["new_state"]
         if new_state is None or new_state.context.id in self._own_contexts:
             return
         entity_id = event.data["entity_id"]
         came_back = old_state is None or old_state.state in _NOT_THERE
+        running = _is_running(new_state)
         for name, group in list(self.groups.items()):
             if entity_id not in group.loads:
                 continue
-            if _is_running(new_state) and not came_back and not _is_running(old_state):
-                LOGGER.info("Load shedding (%s): %s switched on by hand", name, entity_id)
-                group.loads.remove(entity_id)
-            elif new_state.state == STATE_OFF and came_back and not group.active:
+            if came_back and group.active:
+                if running:
+                    self.hass.async_create_task(self._async_shed_again(name, entity_id))
+                continue
+            if came_back and new_state.state == STATE_OFF:
                 self.hass.async_create_task(self._async_restore_late(name, entity_id))
                 continue
+            if running and came_back:
+                LOGGER.info("Load shedding (%s): %s came back on by itself", name, entity_id)
+            elif running and not _is_running(old_state):
+                LOGGER.info("Load shedding (%s): %s switched on by hand", name, entity_id)
             else:
                 continue
+            group.loads.remove(entity_id)
             if not group.loads and not group.active:
                 self.groups.pop(name, None)
             self._async_changed()
+
+    async def _async_shed_again(self, group_name: str, entity_id: str) -> None:
+        """Switch off again a remembered load that came back on by itself during the period."""
+        group = self.groups.get(group_name)
+        if group is None or not group.active or entity_id not in group.loads:
+            return
+        if await self._async_switch(SERVICE_TURN_OFF, [entity_id]):
+            LOGGER.info("Load shedding (%s): switched off again %s", group_name, entity_id)
 
     async def _async_restore_late(self, group_name: str, entity_id: str) -> None:
         """Switch on a load that was unavailable when its period ended."""

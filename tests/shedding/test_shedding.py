@@ -238,7 +238,7 @@ async def test_loads_whose_on_state_is_not_on_are_shed_and_restored(
 
 
 @pytest.mark.usefixtures("setup_integration")
-async def test_load_already_on_at_the_end_is_forgotten(
+async def test_load_back_on_by_itself_after_the_period_is_forgotten(
     hass: HomeAssistant, loads: tuple[str, ...]
 ) -> None:
     """A load back on by itself is done: a later reconnection must not switch it on again."""
@@ -247,12 +247,12 @@ async def test_load_already_on_at_the_end_is_forgotten(
     await async_set_load(hass, water_heater, True)
     await _shed(hass, [water_heater])
 
-    # The relay reboots during the period and comes back on (its power-on default).
+    # The relay is offline when the period ends, then comes back on (its power-on default).
     hass.states.async_set(relay, "unavailable")
     await hass.async_block_till_done()
+    assert await _restore(hass) == []
     hass.states.async_set(relay, "on")
     await hass.async_block_till_done()
-    assert await _restore(hass) == []
 
     # In the evening the user switches it off; later the relay drops off the bus and comes back.
     await async_set_load(hass, water_heater, False)
@@ -262,3 +262,24 @@ async def test_load_already_on_at_the_end_is_forgotten(
     await hass.async_block_till_done()
 
     assert not _on(hass, water_heater)
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_load_back_on_by_itself_during_the_period_is_shed_again(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    """A power cut during a red period: the relay comes back on by itself, not by the user."""
+    water_heater = loads[0]
+    relay = "input_boolean.water_heater_relay"
+    await async_set_load(hass, water_heater, True)
+    await _shed(hass, [water_heater])
+
+    hass.states.async_set(relay, "unavailable")
+    await hass.async_block_till_done()
+    hass.states.async_set(relay, "on")
+    await hass.async_block_till_done()
+    assert not _on(hass, water_heater)
+
+    # It is still remembered: the end of the period switches it back on.
+    assert await _restore(hass) == [water_heater]
+    assert _on(hass, water_heater)
