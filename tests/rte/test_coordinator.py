@@ -106,6 +106,24 @@ async def test_restart_with_old_cache_calls_once_and_persists(
     assert stored["token"]["access_token"] == "token-1"
 
 
+async def _setup_rate_limited(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> datetime:
+    """Set up with a cache two hours old while another client just used the quota."""
+    now = paris(2022, 6, 3, 8, 20)
+    freezer.move_to(now)
+    seed_store(
+        hass_storage, signals=load_json("sandbox_signals.json"), fetched_at=now - timedelta(hours=2)
+    )
+    fake_rte.last_signals_call = dt_util.utcnow() - timedelta(minutes=5)  # someone else
+    await _setup(hass, entry)
+    return now
+
+
 async def test_429_honours_retry_after_and_keeps_data(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -114,14 +132,7 @@ async def test_429_honours_retry_after_and_keeps_data(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    now = paris(2022, 6, 3, 8, 20)
-    freezer.move_to(now)
-    seed_store(
-        hass_storage, signals=load_json("sandbox_signals.json"), fetched_at=now - timedelta(hours=2)
-    )
-    fake_rte.last_signals_call = dt_util.utcnow() - timedelta(minutes=5)  # someone else
-
-    await _setup(hass, rte_entry)
+    now = await _setup_rate_limited(hass, freezer, fake_rte, rte_entry, hass_storage)
 
     assert fake_rte.rate_limited == 1
     assert hass.states.get(LEVEL).state == "red"  # type: ignore[union-attr]
@@ -354,13 +365,7 @@ async def test_failure_after_a_429_waits_like_any_failure(
     hass_storage: dict[str, Any],
 ) -> None:
     """A 5xx after the 429 wait must not leave the past "not before" time in charge."""
-    now = paris(2022, 6, 3, 8, 20)
-    freezer.move_to(now)
-    seed_store(
-        hass_storage, signals=load_json("sandbox_signals.json"), fetched_at=now - timedelta(hours=2)
-    )
-    fake_rte.last_signals_call = dt_util.utcnow() - timedelta(minutes=5)  # someone else
-    await _setup(hass, rte_entry)
+    now = await _setup_rate_limited(hass, freezer, fake_rte, rte_entry, hass_storage)
     assert fake_rte.rate_limited == 1
 
     # RTE is down when the wait is over.

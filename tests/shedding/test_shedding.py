@@ -49,6 +49,12 @@ def _on(hass: HomeAssistant, entity_id: str) -> bool:
     return state.state == "on"
 
 
+async def _relay(hass: HomeAssistant, state: str) -> None:
+    """The water heater's relay changes by itself (drops off the bus, reboots...)."""
+    hass.states.async_set("input_boolean.water_heater_relay", state)
+    await hass.async_block_till_done()
+
+
 @pytest.fixture
 async def setup_integration(hass: HomeAssistant) -> None:
     assert await async_setup_component(hass, DOMAIN, {})
@@ -243,23 +249,18 @@ async def test_load_back_on_by_itself_after_the_period_is_forgotten(
 ) -> None:
     """A load back on by itself is done: a later reconnection must not switch it on again."""
     water_heater = loads[0]
-    relay = "input_boolean.water_heater_relay"
     await async_set_load(hass, water_heater, True)
     await _shed(hass, [water_heater])
 
     # The relay is offline when the period ends, then comes back on (its power-on default).
-    hass.states.async_set(relay, "unavailable")
-    await hass.async_block_till_done()
+    await _relay(hass, "unavailable")
     assert await _restore(hass) == []
-    hass.states.async_set(relay, "on")
-    await hass.async_block_till_done()
+    await _relay(hass, "on")
 
     # In the evening the user switches it off; later the relay drops off the bus and comes back.
     await async_set_load(hass, water_heater, False)
-    hass.states.async_set(relay, "unavailable")
-    await hass.async_block_till_done()
-    hass.states.async_set(relay, "off")
-    await hass.async_block_till_done()
+    await _relay(hass, "unavailable")
+    await _relay(hass, "off")
 
     assert not _on(hass, water_heater)
 
@@ -270,14 +271,11 @@ async def test_load_back_on_by_itself_during_the_period_is_shed_again(
 ) -> None:
     """A power cut during a red period: the relay comes back on by itself, not by the user."""
     water_heater = loads[0]
-    relay = "input_boolean.water_heater_relay"
     await async_set_load(hass, water_heater, True)
     await _shed(hass, [water_heater])
 
-    hass.states.async_set(relay, "unavailable")
-    await hass.async_block_till_done()
-    hass.states.async_set(relay, "on")
-    await hass.async_block_till_done()
+    await _relay(hass, "unavailable")
+    await _relay(hass, "on")
     assert not _on(hass, water_heater)
 
     # It is still remembered: the end of the period switches it back on.
