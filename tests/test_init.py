@@ -66,6 +66,7 @@ def stub_entry_type(monkeypatch: pytest.MonkeyPatch) -> list[_StubRuntime]:
         return runtime
 
     monkeypatch.setitem(entry_types.ENTRY_SETUP, EntryType.RTE, _setup)
+    monkeypatch.setitem(entry_types.ENTRY_SETUP, EntryType.ENEDIS, _setup)
     return created
 
 
@@ -130,3 +131,26 @@ async def test_diagnostics_redact_secrets(
     assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
     assert diagnostics["runtime"] == {"stub": True}
     assert "s3cret" not in str(diagnostics)
+
+
+@pytest.mark.usefixtures("stub_entry_type")
+async def test_diagnostics_redact_the_meter_id_in_an_enedis_title(
+    hass: HomeAssistant, hass_client: Any
+) -> None:
+    from pytest_homeassistant_custom_component.components.diagnostics import (
+        get_diagnostics_for_config_entry,
+    )
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Linky …5678",
+        unique_id="12345678905678",
+        data={CONF_ENTRY_TYPE: "enedis", "prm": "12345678905678"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics["entry"]["title"] == "**REDACTED**"
+    assert "5678" not in str(diagnostics)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_ENTRY_TYPE, EntryType
 from .runtime import DelestageConfigEntry
 
 # Keys redacted wherever they appear, at any depth.
@@ -33,7 +34,10 @@ async def async_get_config_entry_diagnostics(
     return async_redact_data(
         {
             "entry": {
-                "title": entry.title,
+                # An Enedis entry's title ends with the last digits of its meter id (PRM).
+                "title": REDACTED
+                if entry.data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS
+                else entry.title,
                 "unique_id": entry.unique_id,
                 "data": dict(entry.data),
                 "options": dict(entry.options),
