@@ -346,3 +346,28 @@ async def test_tempo_red_day_peak_hours(
     # The next day is white: nothing happens at its 06:00.
     await _move_to(hass, freezer, tempo, DAY + timedelta(days=1, hours=6))
     assert _is_on(hass, water_heater)
+
+
+async def test_cancelled_period_gives_loads_back_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+) -> None:
+    """Loads shed ahead of a red period come back as soon as RTE drops that period."""
+    water_heater = loads[0]
+    ecowatt = _stand_in_level(hass)
+    freezer.move_to(DAY + timedelta(hours=15, minutes=50))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN, lead_time=120)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=16))
+    assert not _is_on(hass, water_heater)
+
+    # 16:10: the new forecast has no red hour left; the level now stays green for hours.
+    freezer.move_to(DAY + timedelta(hours=16, minutes=10))
+    green_day = [{**hour, "level": "green"} for hour in _forecast()]
+    hass.states.async_set(STAND_IN, "green", {"forecast": green_day})
+    await hass.async_block_till_done()
+
+    assert _is_on(hass, water_heater)
