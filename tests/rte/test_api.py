@@ -9,7 +9,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.delestage.api.auth import basic_auth_value
 from custom_components.delestage.api.errors import (
     ApiAuthError,
     ApiRateLimitedError,
@@ -48,7 +47,7 @@ async def test_token_is_reused_and_sent_as_bearer(
     assert fake_rte.calls["token"] == 1
     assert fake_rte.calls["signals"] == 2
     token_call = aioclient_mock.mock_calls[0]
-    assert token_call[3]["Authorization"] == f"Basic {basic_auth_value('id', 'secret')}"
+    assert token_call[3]["Authorization"] == "Basic aWQ6c2VjcmV0"  # base64 of "id:secret"
     data_call = aioclient_mock.mock_calls[1]
     assert data_call[3]["Authorization"] == "Bearer token-1"
     assert data_call[3]["Accept"] == "application/json"
@@ -144,7 +143,7 @@ async def test_base_url_override(hass: HomeAssistant, aioclient_mock: AiohttpCli
 
 
 def test_credentials_from_the_portal_base64_string() -> None:
-    value = basic_auth_value("my-id", "my-secret")
+    value = "bXktaWQ6bXktc2VjcmV0"  # the portal's "Copier en base 64" of my-id:my-secret
 
     assert RteCredentials.from_basic_auth(value) == RteCredentials("my-id", "my-secret")
     assert RteCredentials.from_basic_auth(f"Basic {value}") == RteCredentials("my-id", "my-secret")

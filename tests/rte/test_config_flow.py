@@ -15,7 +15,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.delestage.api.auth import basic_auth_value
 from custom_components.delestage.const import DOMAIN
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, ENTRY_DATA
@@ -73,7 +72,7 @@ async def test_add_with_base64_sandbox_and_simulator_url(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            "basic_auth": basic_auth_value("other-app", "other-secret"),
+            "basic_auth": "b3RoZXItYXBwOm90aGVyLXNlY3JldA==",  # other-app:other-secret
             "environment": "sandbox",
             "advanced": {"api_base_url": "http://localhost:8099/"},
         },
@@ -231,7 +230,7 @@ async def test_reauth_errors(hass: HomeAssistant, fake_rte: FakeRte) -> None:
     assert result["errors"] == {"base": "rte_missing_credentials"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"basic_auth": basic_auth_value("another-app", "x")}
+        result["flow_id"], {"basic_auth": "YW5vdGhlci1hcHA6eA=="}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "rte_unique_id_mismatch"
