@@ -86,19 +86,25 @@ RESTORE_SCHEMA = probatio.Schema(
 
 @dataclass
 class ShedGroup:
-    """What one automation has switched off."""
+    """What one automation has switched off, and the loads that were not there to switch."""
 
     active: bool = False
     loads: list[str] = field(default_factory=list)
+    # Loads unavailable when the period started: shed if they come back on during it.
+    waiting: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise for the store."""
-        return {"active": self.active, "loads": list(self.loads)}
+        return {"active": self.active, "loads": list(self.loads), "waiting": list(self.waiting)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ShedGroup:
         """Restore from the store."""
-        return cls(bool(data.get("active")), [str(e) for e in data.get("loads", [])])
+        return cls(
+            bool(data.get("active")),
+            [str(e) for e in data.get("loads", [])],
+            [str(e) for e in data.get("waiting", [])],
+        )
 
 
 class LoadShedder:
@@ -142,6 +148,11 @@ class LoadShedder:
             # This period is already handled: a load the user switched back on stays on.
             return []
         group.active = True
+        group.waiting = [
+            entity_id
+            for entity_id in entity_ids
+            if (state := self.hass.states.get(entity_id)) is None or state.state in _NOT_THERE
+        ]
         candidates = [
             entity_id
             for entity_id in entity_ids
@@ -162,6 +173,7 @@ class LoadShedder:
         if (group := self.groups.get(group_name)) is None:
             return []
         group.active = False
+        group.waiting.clear()
         if not switch_on:
             del self.groups[group_name]
             self._async_changed()
@@ -218,7 +230,11 @@ class LoadShedder:
     @callback
     def _async_watch(self) -> None:
         self.async_unload()
-        watched = {entity_id for group in self.groups.values() for entity_id in group.loads}
+        watched = {
+            entity_id
+            for group in self.groups.values()
+            for entity_id in (*group.loads, *group.waiting)
+        }
         if watched:
             self._unsub_track = async_track_state_change_event(
                 self.hass, sorted(watched), self._async_load_changed
@@ -230,7 +246,8 @@ class LoadShedder:
 
         Switched on by hand: the user took over, it is dropped. Back from unavailable: during
         the period, on again by itself (power cut, reboot) it is switched off again; after the
-        period, off it is switched back on, on it needs nothing more and is dropped.
+        period, off it is switched back on, on it needs nothing more and is dropped. A load
+        that was unavailable when the period started is shed if it comes back on during it.
         """
         old_state, new_state = event.data["old_state"], event.data["new_state"]
         if new_state is None or new_state.context.id in self._own_contexts:
@@ -239,6 +256,13 @@ class LoadShedder:
         came_back = old_state is None or old_state.state in _NOT_THERE
         running = _is_running(new_state)
         for name, group in list(self.groups.items()):
+            if entity_id in group.waiting and new_state.state not in _NOT_THERE:
+                group.waiting.remove(entity_id)
+                if running and group.active and entity_id not in group.loads:
+                    group.loads.append(entity_id)
+                    self.hass.async_create_task(self._async_shed_again(name, entity_id))
+                self._async_changed()
+                continue
             if entity_id not in group.loads:
                 continue
             if came_back and group.active:
@@ -260,7 +284,7 @@ class LoadShedder:
             self._async_changed()
 
     async def _async_shed_again(self, group_name: str, entity_id: str) -> None:
-        """Switch off again a remembered load that came back on by itself during the period."""
+        """Switch off a remembered load that came back on during the period."""
         group = self.groups.get(group_name)
         if group is None or not group.active or entity_id not in group.loads:
             return

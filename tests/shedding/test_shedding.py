@@ -175,7 +175,7 @@ async def test_remembered_loads_are_saved(
     await hass.async_block_till_done()
 
     assert hass_storage[STORAGE_KEY]["data"] == {
-        "groups": {GROUP: {"active": True, "loads": [water_heater]}}
+        "groups": {GROUP: {"active": True, "loads": [water_heater], "waiting": []}}
     }
 
 
@@ -281,3 +281,31 @@ async def test_load_back_on_by_itself_during_the_period_is_shed_again(
     # It is still remembered: the end of the period switches it back on.
     assert await _restore(hass) == [water_heater]
     assert _on(hass, water_heater)
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_load_unavailable_at_the_start_is_shed_when_it_comes_back_on(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    """Home Assistant just started and the relay board is not attached yet when red begins."""
+    water_heater, radiator, _dryer = loads
+    await async_set_load(hass, water_heater, True)
+    await async_set_load(hass, radiator, True)
+    await _relay(hass, "unavailable")
+    hass.states.async_set("input_boolean.radiator_relay", "unavailable")
+    await hass.async_block_till_done()
+
+    assert await _shed(hass, loads) == []
+
+    # The water heater's relay attaches, on: it is switched off and remembered.
+    await _relay(hass, "on")
+    assert not _on(hass, water_heater)
+    # The radiator's relay attaches off; the user then wants it on: theirs.
+    hass.states.async_set("input_boolean.radiator_relay", "off")
+    await hass.async_block_till_done()
+    await async_set_load(hass, radiator, True)
+    assert _on(hass, radiator)
+
+    assert await _restore(hass) == [water_heater]
+    assert _on(hass, water_heater)
+    assert _on(hass, radiator)
