@@ -193,3 +193,20 @@ def test_tempo_colours_by_date_and_tempo_day() -> None:
 def test_tempo_wrong_shape_raises(payload: Any) -> None:
     with pytest.raises(ApiResponseError):
         parse_tempo(payload)
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        # 2026-03-29 (23 h): 06:00 CEST is 04:00 UTC.
+        (datetime(2026, 3, 29, 3, 59, 59, tzinfo=UTC), date(2026, 3, 28)),
+        (datetime(2026, 3, 29, 4, 0, tzinfo=UTC), date(2026, 3, 29)),
+        # 2026-10-25 (25 h): 06:00 CET is 05:00 UTC; the repeated 02:00 is still the 24th.
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), date(2026, 10, 24)),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), date(2026, 10, 24)),
+        (datetime(2026, 10, 25, 4, 59, 59, tzinfo=UTC), date(2026, 10, 24)),
+        (datetime(2026, 10, 25, 5, 0, tzinfo=UTC), date(2026, 10, 25)),
+    ],
+)
+def test_tempo_day_starts_at_six_on_dst_days(when: datetime, expected: date) -> None:
+    assert tempo_day(when) == expected
