@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 from contextlib import suppress
+import importlib.metadata
 import json
 import os
 from pathlib import Path
+import shutil
 import signal
 import subprocess
 import sys
@@ -145,19 +147,49 @@ def write_config(config: Path, port: int) -> None:
         link.symlink_to(blueprint)
 
 
-def ensure_frontend() -> None:
-    """Install the frontend package Home Assistant asks for (once), with visible progress."""
-    import homeassistant.components.frontend as frontend_pkg  # noqa: PLC0415
+# Integrations whose packages Home Assistant would otherwise try to install at every start
+# (it runs with --skip-pip): the frontend, and assist_pipeline, a dependency of a base platform
+# whose import failure breaks the frontend's service list.
+PRELOADED = ("frontend", "assist_pipeline")
 
-    manifest = json.loads(
-        (Path(frontend_pkg.__file__).parent / "manifest.json").read_text(encoding="utf-8")
-    )
-    requirement = manifest["requirements"][0]
-    try:
-        import hass_frontend  # noqa: F401, PLC0415
-    except ImportError:
-        log(f"Installing {requirement} (first run only)")
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
+
+def _missing(requirements: list[str]) -> list[str]:
+    missing = []
+    for requirement in requirements:
+        name, _, version = requirement.partition("==")
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(requirement)
+            continue
+        if version and installed != version:
+            missing.append(requirement)
+    return missing
+
+
+def ensure_requirements() -> None:
+    """Install what the demo's integrations need, once (a compiler first, if one is needed)."""
+    from homeassistant import components  # noqa: PLC0415
+
+    requirements: list[str] = []
+    for domain in PRELOADED:
+        manifest = Path(components.__path__[0]) / domain / "manifest.json"
+        requirements += json.loads(manifest.read_text(encoding="utf-8")).get("requirements", [])
+    if not (missing := _missing(requirements)):
+        return
+    log(f"Installing {', '.join(missing)} (first run only)")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", *missing]
+    if subprocess.run(pip, check=False).returncode == 0:
+        return
+    if shutil.which("g++") is None and shutil.which("apt-get") and os.geteuid() == 0:
+        log("Installing a C++ compiler to build them (Debian root file system)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "g++"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    subprocess.run(pip, check=True)
 
 
 class Hass:
@@ -460,7 +492,7 @@ async def start_sandbox(host: str, port: int, hass_url: str) -> web.AppRunner:
 def start_hass(config: Path, *, verbose: bool) -> subprocess.Popen[bytes]:
     """``hass -c config`` in its own session (Ctrl+C reaches it through us, gracefully)."""
     return subprocess.Popen(
-        # --skip-pip: every requirement is installed already (frontend by ensure_frontend); HA
+        # --skip-pip: every requirement is installed already (see ensure_requirements); HA
         # would otherwise try to build voice packages (assist_pipeline) at every start.
         [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"],
         stdout=None if verbose else subprocess.DEVNULL,
@@ -490,7 +522,8 @@ async def run(
             await hass.log_in()
             await hass.wait_until_running(args.timeout)
             log(f"Home Assistant started ({time.monotonic() - started:.1f} s)")
-            await provision(hass, sandbox_url, config)
+            if not args.bare:
+                await provision(hass, sandbox_url, config)
             await hass.close()
         elapsed = time.monotonic() - started
         print(
@@ -543,11 +576,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--exit-when-ready", action="store_true", help="stop once provisioned (checks, timing)"
     )
+    parser.add_argument(
+        "--bare", action="store_true", help="user and simulator only, no entries (script/e2e)"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     config = Path(args.config).resolve()
     write_config(config, args.port)
-    ensure_frontend()
+    ensure_requirements()
     return asyncio.run(run(args, config, start_hass(config, verbose=args.verbose), started))
 
 

@@ -53,7 +53,7 @@ class Sandbox:
 @pytest.fixture
 async def sandbox(socket_enabled: None) -> AsyncGenerator[Sandbox]:
     """The simulator on 127.0.0.1 (a real socket), sharing Home Assistant's clock."""
-    state = SandboxState(clock=lambda: dt_util.utcnow())
+    state = SandboxState(clock=lambda: dt_util.utcnow())  # noqa: PLW0108 - late binding: frozen time
     server = TestServer(create_app(state), host="127.0.0.1", access_log=None)
     await server.start_server()
     try:

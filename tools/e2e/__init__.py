@@ -1,0 +1,1 @@
+"""Real-browser check of the Home Assistant UI (script/e2e)."""
