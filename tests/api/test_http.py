@@ -42,6 +42,11 @@ def _response(
         ("Mon, 23 Nov 2026 10:15:00 GMT", 900.0),
         ("Mon, 23 Nov 2026 09:00:00 GMT", 0.0),
         ("Mon, 23 Nov 2026 10:01:00 -0000", 60.0),
+        # Nonsense a server could send must not overflow date arithmetic: a day at most.
+        ("inf", None),
+        ("nan", None),
+        ("1e20", 86400.0),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 86400.0),
     ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import json
+import math
 import time
 from typing import Any
 
@@ -22,6 +23,8 @@ from .errors import (
 )
 
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30)
+# The longest wait a Retry-After header is taken at (seconds): a day.
+MAX_RETRY_AFTER = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +51,26 @@ class RawResponse:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Return the wait asked by a ``Retry-After`` header (seconds or HTTP date), or None."""
+    """Return the wait asked by a ``Retry-After`` header (seconds or HTTP date), or None.
+
+    The wait is capped at ``MAX_RETRY_AFTER`` so that nonsense cannot overflow date arithmetic.
+    """
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except TypeError, ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 async def async_fetch(
