@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+import itertools
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -128,7 +129,7 @@ async def test_statistics_match_the_metered_curve(
     # Whole hours from local midnight of activation, none twice; the sum is continuous.
     starts = [row["start"] for row in rows]
     assert starts == sorted(set(starts))
-    assert all(b - a == 3600 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == 3600 for a, b in itertools.pairwise(starts))
     total = sum(row["change"] for row in rows)
     assert total == pytest.approx(expected_kwh(activation, last), abs=0.01)  # Wh rounding
     assert rows[-1]["sum"] == pytest.approx(total, rel=1e-6)
