@@ -400,3 +400,16 @@ async def test_call_limiter_waits_for_the_window() -> None:
 
     assert slept == [pytest.approx(57.0)]
     assert now == pytest.approx(1060.0)
+
+
+async def test_call_limiter_waits_on_the_event_loop_clock() -> None:
+    """Its window and ``asyncio.sleep`` share one clock (a frozen test clock included)."""
+    import asyncio
+
+    limiter = CallLimiter(1, 0.05)
+    loop = asyncio.get_running_loop()
+    await limiter.async_acquire()
+    started = loop.time()
+    await limiter.async_acquire()
+
+    assert loop.time() - started == pytest.approx(0.05, abs=0.03)

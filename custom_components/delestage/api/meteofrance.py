@@ -369,13 +369,13 @@ class CallLimiter:
         max_calls: int = CALLS_PER_MINUTE,
         period: float = 60.0,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """Allow ``max_calls`` per ``period`` seconds."""
+        """Allow ``max_calls`` per ``period`` seconds; the clock defaults to the event loop's."""
         self._max_calls = max_calls
         self._period = period
-        self._clock = clock
+        self._clock = clock or _loop_time
         self._sleep = sleep
         self._calls: deque[float] = deque()
         self._lock = asyncio.Lock()
@@ -479,6 +479,11 @@ class MeteoFranceClient:
             return {"apikey": self._api_key, "Accept": "*/*"}, None
         token = await self._token_auth.async_get_token()
         return {"Authorization": f"Bearer {token}", "Accept": "*/*"}, token
+
+
+def _loop_time() -> float:
+    """Return the running event loop's clock, the one ``asyncio.sleep`` waits on."""
+    return asyncio.get_running_loop().time()
 
 
 def _wall_clock() -> float:
