@@ -299,3 +299,62 @@ async def test_reconfigure_within_quota_and_errors(hass: HomeAssistant, fake_rte
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "rte_unique_id_mismatch"
+
+
+def _reconfigure_form(environment: str) -> dict[str, Any]:
+    return {"client_id": CLIENT_ID, "environment": environment, "advanced": {}}
+
+
+async def test_failed_reconfigure_leaves_the_cache_of_the_running_entry(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, fake_rte: FakeRte
+) -> None:
+    """A sandbox test that fails must not cost the production entry its cache."""
+    entry = await _loaded_entry(hass)
+    assert fake_rte.calls["signals"] == 1
+
+    freezer.move_to(NOW + timedelta(minutes=5))
+    fake_rte.signals_status = 503  # the sandbox is down too
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _reconfigure_form("sandbox")
+    )
+    assert result["errors"] == {"base": "rte_cannot_connect"}
+    fake_rte.signals_status = 200
+
+    # The user gives up; Home Assistant restarts a few minutes later.
+    freezer.move_to(NOW + timedelta(minutes=8))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert fake_rte.calls["signals"] == 1
+    assert fake_rte.rate_limited == 0
+    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
+
+
+async def test_sandbox_and_back_keeps_the_production_quota(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, fake_rte: FakeRte
+) -> None:
+    """Production -> sandbox -> production within 15 minutes: no second production call."""
+    entry = await _loaded_entry(hass)
+
+    freezer.move_to(NOW + timedelta(minutes=3))
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _reconfigure_form("sandbox")
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "rte_reconfigure_successful"
+
+    freezer.move_to(NOW + timedelta(minutes=6))
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _reconfigure_form("production")
+    )
+    await hass.async_block_till_done()
+
+    assert result["reason"] == "rte_reconfigure_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert fake_rte.calls["signals"] == 1
+    assert fake_rte.rate_limited == 0
+    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]

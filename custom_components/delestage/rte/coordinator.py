@@ -185,7 +185,7 @@ class EcowattCoordinator(RteCoordinator[EcowattForecast]):
         """Bind the persisted state to this environment's signals URL."""
         super().__init__(hass, entry, client, cache)
         self.production = client.environment is Environment.PRODUCTION
-        cache.data.signals = cache.data.signals.for_source(client.signals_url)
+        cache.data.use_signals_source(client.signals_url)
 
     @property
     def state(self) -> CallState:

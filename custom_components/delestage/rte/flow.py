@@ -146,7 +146,7 @@ class RteFlowMixin(ConfigFlow):
             base_url=base_url,
             on_token=lambda token: cache.data.set_token(token, client.token_url),
         )
-        state = cache.data.signals.for_source(client.signals_url)
+        state = cache.data.signals_state(client.signals_url)
         now = dt_util.utcnow()
         quota_free = environment is Environment.SANDBOX or (
             (state.last_call is None or now >= state.last_call + MIN_SIGNALS_SPACING)
@@ -180,8 +180,8 @@ class RteFlowMixin(ConfigFlow):
             LOGGER.exception("Unexpected error while testing the RTE credentials")
             return "rte_unknown"
         finally:
-            if signals:
-                cache.data.signals = state
+            # The entry in use switches to this URL when set up again, not before.
+            cache.data.keep_signals_state(state)
             await cache.async_save()
         return None
 

@@ -82,12 +82,17 @@ class CallState:
 
 @dataclass
 class RteCacheData:
-    """Everything persisted for one RTE application."""
+    """Everything persisted for one RTE application.
+
+    ``signals`` is the state of the signals URL in use; ``other_signals`` keeps the state of
+    the other URLs (production while the sandbox is tried), so going back costs no call.
+    """
 
     signals: CallState = field(default_factory=CallState)
     tempo: CallState = field(default_factory=CallState)
     token: AccessToken | None = None
     token_url: str | None = None
+    other_signals: dict[str, CallState] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise for the Store."""
@@ -96,6 +101,7 @@ class RteCacheData:
             "tempo": self.tempo.as_dict(),
             "token": None if self.token is None else self.token.as_dict(),
             "token_url": self.token_url,
+            "other_signals": {url: state.as_dict() for url, state in self.other_signals.items()},
         }
 
     @classmethod
@@ -104,12 +110,39 @@ class RteCacheData:
         if not isinstance(data, dict):
             return cls()
         token_url = data.get("token_url")
+        others = data.get("other_signals")
         return cls(
             signals=CallState.from_dict(data.get("signals")),
             tempo=CallState.from_dict(data.get("tempo")),
             token=AccessToken.from_dict(data.get("token")),
             token_url=token_url if isinstance(token_url, str) else None,
+            other_signals={
+                url: CallState.from_dict(state)
+                for url, state in (others.items() if isinstance(others, dict) else ())
+                if isinstance(url, str)
+            },
         )
+
+    def signals_state(self, source: str) -> CallState:
+        """Return the signals state of ``source``, without making it the one in use."""
+        if self.signals.source == source:
+            return self.signals
+        return self.other_signals.get(source) or CallState(source=source)
+
+    def keep_signals_state(self, state: CallState) -> None:
+        """Remember the state of a signals URL that is not the one in use (a config flow test)."""
+        if state is not self.signals and state.source is not None:
+            self.other_signals[state.source] = state
+
+    def use_signals_source(self, source: str) -> CallState:
+        """Make ``source`` the signals URL in use, keeping the state of the previous one."""
+        if self.signals.source != source:
+            state = self.signals_state(source)
+            if self.signals.source is not None:
+                self.other_signals[self.signals.source] = self.signals
+            self.other_signals.pop(source, None)
+            self.signals = state
+        return self.signals
 
     def token_for(self, token_url: str) -> AccessToken | None:
         """Return the persisted token, if it came from ``token_url``."""
