@@ -154,3 +154,12 @@ async def test_diagnostics_redact_the_meter_id_in_an_enedis_title(
 
     assert diagnostics["entry"]["title"] == "**REDACTED**"
     assert "5678" not in str(diagnostics)
+
+
+async def test_removing_an_entry_without_saved_files(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: "phidget"})
+    entry.add_to_hass(hass)
+
+    await hass.config_entries.async_remove(entry.entry_id)
+
+    assert hass.config_entries.async_get_entry(entry.entry_id) is None

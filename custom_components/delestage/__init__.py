@@ -9,7 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .enedis.oauth import async_register_consent_view
-from .entry_types import ENTRY_SETUP
+from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
 from .runtime import DelestageConfigEntry
 from .services import async_setup_services
 from .shedding import async_setup_shedding
@@ -45,3 +45,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
 async def async_unload_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> bool:
     """Unload an entry's platforms; ``async_on_unload`` callbacks release the rest."""
     return await hass.config_entries.async_unload_platforms(entry, entry.runtime_data.platforms)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
+    """Delete what a removed entry kept on disk (caches, back-fill progress)."""
+    if (remove := ENTRY_REMOVE.get(EntryType(entry.data[CONF_ENTRY_TYPE]))) is not None:
+        await remove(hass, entry)

@@ -7,17 +7,27 @@ from collections.abc import Awaitable, Callable
 from homeassistant.core import HomeAssistant
 
 from .const import EntryType
-from .enedis import async_setup_entry as async_setup_enedis
+from .enedis import (
+    async_remove_entry as async_remove_enedis,
+    async_setup_entry as async_setup_enedis,
+)
 from .meteofrance import async_setup_entry as async_setup_meteofrance
 from .phidget import async_setup_entry as async_setup_phidget
-from .rte import async_setup_entry as async_setup_rte
+from .rte import async_remove_entry as async_remove_rte, async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
 
 type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[DelestageRuntime]]
+type EntryRemove = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[None]]
 
 ENTRY_SETUP: dict[EntryType, EntrySetup] = {
     EntryType.ENEDIS: async_setup_enedis,
     EntryType.METEOFRANCE: async_setup_meteofrance,
     EntryType.PHIDGET: async_setup_phidget,
     EntryType.RTE: async_setup_rte,
+}
+
+# Clean-up when an entry is deleted: the files its type keeps in .storage.
+ENTRY_REMOVE: dict[EntryType, EntryRemove] = {
+    EntryType.ENEDIS: async_remove_enedis,
+    EntryType.RTE: async_remove_rte,
 }

@@ -230,3 +230,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     if not progress.finished:
         runtime.async_start_backfill()
     return runtime
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
+    """Delete the back-fill progress of a removed Linky entry."""
+    await backfill_store(hass, entry.entry_id).async_remove()

@@ -51,3 +51,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         await tempo.async_refresh()
     tempo.reload_when_unsubscribed = True
     return RteRuntime(hass, entry, client, cache, ecowatt, tempo, not tempo.not_subscribed)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
+    """Delete the cache of a removed RTE entry."""
+    await RteCache(hass, entry.data[CONF_CLIENT_ID]).async_remove()

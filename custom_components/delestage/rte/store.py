@@ -173,6 +173,10 @@ class RteCache:
         """Write now."""
         await self._store.async_save(self.data.as_dict())
 
+    async def async_remove(self) -> None:
+        """Delete the saved state (the entry is removed)."""
+        await self._store.async_remove()
+
     def schedule_save(self) -> None:
         """Write soon (several changes in a row make one write)."""
         self._store.async_delay_save(self.data.as_dict, SAVE_DELAY)
