@@ -151,7 +151,8 @@ class LoadShedder:
         group.waiting = [
             entity_id
             for entity_id in entity_ids
-            if (state := self.hass.states.get(entity_id)) is None or state.state in _NOT_THERE
+            if entity_id not in group.loads  # still away since the last period: already shed
+            and ((state := self.hass.states.get(entity_id)) is None or state.state in _NOT_THERE)
         ]
         candidates = [
             entity_id

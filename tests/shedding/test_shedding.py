@@ -309,3 +309,21 @@ async def test_load_unavailable_at_the_start_is_shed_when_it_comes_back_on(
     assert await _restore(hass) == [water_heater]
     assert _on(hass, water_heater)
     assert _on(hass, radiator)
+
+
+@pytest.mark.usefixtures("setup_integration")
+async def test_load_still_unavailable_from_the_last_period_is_shed_in_the_next(
+    hass: HomeAssistant, loads: tuple[str, ...]
+) -> None:
+    water_heater = loads[0]
+    await async_set_load(hass, water_heater, True)
+    await _shed(hass, [water_heater])
+    await _relay(hass, "unavailable")
+    assert await _restore(hass) == []
+
+    # A new period starts while the relay is still away; it then comes back on.
+    assert await _shed(hass, [water_heater]) == []
+    await _relay(hass, "on")
+
+    assert not _on(hass, water_heater)
+    assert await _restore(hass) == [water_heater]
