@@ -11,7 +11,10 @@ from .enedis import (
     async_remove_entry as async_remove_enedis,
     async_setup_entry as async_setup_enedis,
 )
-from .meteofrance import async_setup_entry as async_setup_meteofrance
+from .meteofrance import (
+    async_remove_entry as async_remove_meteofrance,
+    async_setup_entry as async_setup_meteofrance,
+)
 from .phidget import async_setup_entry as async_setup_phidget
 from .rte import async_remove_entry as async_remove_rte, async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
@@ -29,5 +32,6 @@ ENTRY_SETUP: dict[EntryType, EntrySetup] = {
 # Clean-up when an entry is deleted: the files its type keeps in .storage.
 ENTRY_REMOVE: dict[EntryType, EntryRemove] = {
     EntryType.ENEDIS: async_remove_enedis,
+    EntryType.METEOFRANCE: async_remove_meteofrance,
     EntryType.RTE: async_remove_rte,
 }

@@ -36,6 +36,11 @@ def split_basic_auth_value(value: str) -> tuple[str, str] | None:
     return client_id, client_secret
 
 
+def _wall_clock() -> float:
+    """Return the time now; ``time.time`` is looked up at each call, so test clocks can move it."""
+    return time.time()
+
+
 @dataclass(frozen=True, slots=True)
 class AccessToken:
     """A bearer token and the wall-clock time (epoch seconds) it expires at."""
@@ -75,7 +80,7 @@ class ClientCredentialsAuth:
         form: dict[str, str] | None = None,
         default_lifetime: float = 3600.0,
         expiry_margin: float = DEFAULT_EXPIRY_MARGIN,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         on_token: Callable[[AccessToken], None] | None = None,
     ) -> None:
         """Prepare the token request; nothing is sent until a token is needed."""
@@ -85,7 +90,7 @@ class ClientCredentialsAuth:
         self._form = form if form is not None else {"grant_type": "client_credentials"}
         self._default_lifetime = default_lifetime
         self._margin = expiry_margin
-        self._clock = clock
+        self._clock = clock or _wall_clock
         self._on_token = on_token
         self._token: AccessToken | None = None
         self._lock = asyncio.Lock()

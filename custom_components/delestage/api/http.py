@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,13 +28,38 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30)
 MAX_RETRY_AFTER = 86400.0
 
 
+class ResponseHeaders(Mapping[str, str]):
+    """Response headers looked up whatever the case of their names (HTTP/2 sends lower case)."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        """Copy ``headers``; with repeated names, the last value wins."""
+        self._headers = {name.lower(): value for name, value in headers.items()}
+
+    def __getitem__(self, name: str) -> str:
+        """Return the value of header ``name``, in any case."""
+        return self._headers[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the header names, in lower case."""
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        """Return the number of headers."""
+        return len(self._headers)
+
+
 @dataclass(frozen=True, slots=True)
 class RawResponse:
-    """Status, headers and body of an answer, read completely."""
+    """Status, headers (names in any case) and body of an answer, read completely."""
 
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
+
+    def __post_init__(self) -> None:
+        """Make header lookups case-insensitive."""
+        if not isinstance(self.headers, ResponseHeaders):
+            object.__setattr__(self, "headers", ResponseHeaders(self.headers))
 
     def json(self) -> Any:
         """Decode the body as JSON, or raise ApiResponseError."""
@@ -85,7 +111,7 @@ async def async_fetch(
     try:
         async with session.request(method, url, timeout=timeout, **kwargs) as response:
             body = await response.read()
-            return RawResponse(response.status, dict(response.headers), body)
+            return RawResponse(response.status, ResponseHeaders(response.headers), body)
     except TimeoutError as err:
         raise ApiConnectionError(f"Timeout talking to {_host(url)}") from err
     except aiohttp.ClientError as err:
@@ -119,7 +145,7 @@ def _error_detail(response: RawResponse) -> str:
     except ValueError:
         return ""
     if isinstance(data, dict):
-        for key in ("error_description", "error", "message", "description"):
+        for key in ("error_description", "description", "message", "error"):
             if isinstance(value := data.get(key), str) and value:
                 return f": {value[:200]}"
     return ""

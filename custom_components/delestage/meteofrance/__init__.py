@@ -86,3 +86,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     if not coordinator.restore(cache.observation):
         await coordinator.async_config_entry_first_refresh()
     return MeteoFranceRuntime(coordinator)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
+    """Delete the cache of a removed station entry."""
+    await StationStore(hass, entry.entry_id).async_remove()

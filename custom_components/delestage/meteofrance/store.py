@@ -52,6 +52,10 @@ class StationStore:
             )
         return self.cache
 
+    async def async_remove(self) -> None:
+        """Delete the cache (the entry is removed)."""
+        await self._store.async_remove()
+
     def save_observation(self, observation: Observation) -> None:
         """Persist a new observation (soon, in one write with other changes)."""
         self.cache.observation = observation
