@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 import json
 
 import pytest
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.delestage.api.errors import (
     ApiAuthError,
@@ -17,6 +19,7 @@ from custom_components.delestage.api.errors import (
 )
 from custom_components.delestage.api.http import (
     RawResponse,
+    async_fetch,
     parse_retry_after,
     raise_for_status,
     utcnow,
@@ -99,3 +102,18 @@ def test_json_decoding() -> None:
 
 def test_utcnow_is_aware() -> None:
     assert utcnow().tzinfo is UTC
+
+
+async def test_retry_after_in_lower_case_is_read(aioclient_mock: AiohttpClientMocker) -> None:
+    """HTTP/2 gateways send header names in lower case."""
+    url = "https://api.example.test/signals"
+    aioclient_mock.get(url, status=429, text="", headers={"retry-after": "30"})
+    session = aioclient_mock.create_session(asyncio.get_running_loop())
+
+    response = await async_fetch(session, "GET", url)
+    with pytest.raises(ApiRateLimitedError) as limited:
+        raise_for_status(response, "Signals")
+
+    assert limited.value.retry_after == 30
+    assert response.headers.get("Retry-After") == "30"
+    await session.close()
