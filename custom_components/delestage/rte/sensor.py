@@ -95,21 +95,15 @@ ECOWATT_SENSORS: tuple[EcowattSensorDescription, ...] = (
     ),
 )
 
-TEMPO_SENSORS: tuple[TempoSensorDescription, ...] = (
+TEMPO_SENSORS: tuple[TempoSensorDescription, ...] = tuple(
     TempoSensorDescription(
-        key="tempo_today",
-        translation_key="tempo_today",
+        key=key,
+        translation_key=key,
         device_class=SensorDeviceClass.ENUM,
         options=TEMPO_STATES,
-        offset=0,
-    ),
-    TempoSensorDescription(
-        key="tempo_tomorrow",
-        translation_key="tempo_tomorrow",
-        device_class=SensorDeviceClass.ENUM,
-        options=TEMPO_STATES,
-        offset=1,
-    ),
+        offset=offset,
+    )
+    for offset, key in enumerate(("tempo_today", "tempo_tomorrow"))
 )
 
 
