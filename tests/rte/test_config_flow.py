@@ -301,8 +301,16 @@ async def test_reconfigure_within_quota_and_errors(hass: HomeAssistant, fake_rte
     assert result["reason"] == "rte_unique_id_mismatch"
 
 
-def _reconfigure_form(environment: str) -> dict[str, Any]:
-    return {"client_id": CLIENT_ID, "environment": environment, "advanced": {}}
+async def _reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, environment: str
+) -> dict[str, Any]:
+    """Run the reconfigure step with the same app and another environment."""
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"client_id": CLIENT_ID, "environment": environment, "advanced": {}}
+    )
+    await hass.async_block_till_done()
+    return dict(result)
 
 
 async def test_failed_reconfigure_leaves_the_cache_of_the_running_entry(
@@ -314,10 +322,7 @@ async def test_failed_reconfigure_leaves_the_cache_of_the_running_entry(
 
     freezer.move_to(NOW + timedelta(minutes=5))
     fake_rte.signals_status = 503  # the sandbox is down too
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _reconfigure_form("sandbox")
-    )
+    result = await _reconfigure(hass, entry, "sandbox")
     assert result["errors"] == {"base": "rte_cannot_connect"}
     fake_rte.signals_status = 200
 
@@ -339,19 +344,11 @@ async def test_sandbox_and_back_keeps_the_production_quota(
     entry = await _loaded_entry(hass)
 
     freezer.move_to(NOW + timedelta(minutes=3))
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _reconfigure_form("sandbox")
-    )
-    await hass.async_block_till_done()
+    result = await _reconfigure(hass, entry, "sandbox")
     assert result["reason"] == "rte_reconfigure_successful"
 
     freezer.move_to(NOW + timedelta(minutes=6))
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _reconfigure_form("production")
-    )
-    await hass.async_block_till_done()
+    result = await _reconfigure(hass, entry, "production")
 
     assert result["reason"] == "rte_reconfigure_successful"
     assert entry.state is ConfigEntryState.LOADED
