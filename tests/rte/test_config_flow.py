@@ -355,3 +355,25 @@ async def test_sandbox_and_back_keeps_the_production_quota(
     assert fake_rte.calls["signals"] == 1
     assert fake_rte.rate_limited == 0
     assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
+
+
+async def test_refused_token_does_not_hold_the_first_call_after_reauth(
+    hass: HomeAssistant, fake_rte: FakeRte
+) -> None:
+    """No signals call was made when the token was refused: nothing to wait for after reauth."""
+    fake_rte.token_status = 400
+    entry = await _loaded_entry(hass)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert fake_rte.calls["signals"] == 0
+
+    fake_rte.token_status = 200
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"client_secret": "new-secret"}
+    )
+    await hass.async_block_till_done()
+
+    assert result["reason"] == "rte_reauth_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert fake_rte.calls["signals"] == 1
+    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]

@@ -119,12 +119,16 @@ class RteCoordinator[DataT: EcowattForecast | TempoCalendar](DataUpdateCoordinat
                 )
             return self.data
         state = self.state
+        previous_call = state.last_call, state.last_call_ok
         state.last_call = now
         state.not_before = None  # the wait is over; a new 429 sets it again
         try:
             data = await self._async_fetch(now)
         except ApiError as err:
             state.last_call_ok = False
+            if isinstance(err, ApiAuthError):
+                # Refused credentials cost no call: once reauthenticated, nothing holds it back.
+                state.last_call, state.last_call_ok = previous_call
             if isinstance(err, ApiRateLimitedError):
                 wait = err.retry_after if err.retry_after is not None else 0.0
                 state.not_before = now + max(timedelta(seconds=wait), MIN_SIGNALS_SPACING)
