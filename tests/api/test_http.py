@@ -19,6 +19,7 @@ from custom_components.delestage.api.errors import (
 )
 from custom_components.delestage.api.http import (
     RawResponse,
+    ResponseHeaders,
     async_fetch,
     parse_retry_after,
     raise_for_status,
@@ -117,3 +118,12 @@ async def test_retry_after_in_lower_case_is_read(aioclient_mock: AiohttpClientMo
     assert limited.value.retry_after == 30
     assert response.headers.get("Retry-After") == "30"
     await session.close()
+
+
+def test_response_headers_ignore_the_case_of_names() -> None:
+    headers = ResponseHeaders({"Retry-After": "5", "Content-Type": "application/json"})
+
+    assert headers["RETRY-AFTER"] == "5"
+    assert "content-type" in headers
+    assert dict(headers) == {"retry-after": "5", "content-type": "application/json"}
+    assert len(headers) == 2
