@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -580,6 +581,13 @@ def main(argv: list[str] | None = None) -> int:
         "--bare", action="store_true", help="user and simulator only, no entries (script/e2e)"
     )
     args = parser.parse_args(argv)
+    for port in (args.port, args.sandbox_port):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                log(
+                    f"Port {port} is in use (another script/develop or Home Assistant?): stop it first"
+                )
+                return 1
     started = time.monotonic()
     config = Path(args.config).resolve()
     write_config(config, args.port)

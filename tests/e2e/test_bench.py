@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+import pytest
 
 from .conftest import Sandbox
 from .test_meteofrance import API_KEY, add_station

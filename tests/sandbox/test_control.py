@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from unittest.mock import patch
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 import pytest
 
-from tools.sandbox import SandboxState
+from tools.sandbox import SandboxState, create_app
 from tools.sandbox.__main__ import main
 from tools.sandbox.state import CONSUMER_PRM
 
-from .conftest import bearer
+from .conftest import Clock, bearer
 
 SANDBOX = "/rte/open_api/ecowatt/v5/sandbox/signals"
 STATIONS = "/meteofrance/public/DPObs/v1/liste-stations"
@@ -126,3 +126,19 @@ def test_main_serves_with_the_arguments(capsys: pytest.CaptureFixture[str]) -> N
         main(["--port", "9999", "--red-in-hours", "5", "--enedis-redirect-url", "http://x/cb"])
     assert run_app.call_args.kwargs["port"] == 9999
     assert '"rte": "http://127.0.0.1:9999/rte"' in capsys.readouterr().out
+
+
+async def test_tokens_survive_a_restart_of_the_simulator(client: TestClient, clock: Clock) -> None:
+    headers = await bearer(client, "rte")
+    restarted = SandboxState(clock=clock)
+    async with TestClient(TestServer(create_app(restarted))) as again:
+        assert (await again.get(SANDBOX, headers=headers)).status == 200
+        forged = {"Authorization": headers["Authorization"][:-3] + "abc"}
+        assert (await again.get(SANDBOX, headers=forged)).status == 401
+        assert (await again.get(SANDBOX, headers={"Authorization": "Bearer x.y"})).status == 401
+        await again.post("/_control/tokens/expire", json={"provider": "rte"})
+        assert (await again.get(SANDBOX, headers=headers)).status == 401
+    clock.advance(seconds=7200)
+    fresh = SandboxState(clock=clock)
+    async with TestClient(TestServer(create_app(fresh))) as later:
+        assert (await later.get(SANDBOX, headers=headers)).status == 401  # expired meanwhile

@@ -7,9 +7,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+import hashlib
+import hmac
+import json
 import secrets
 
 PROVIDERS = ("rte", "enedis", "meteofrance")
+# Signs the tokens (a fixed key: tokens survive a restart of the simulator, as real ones do).
+TOKEN_KEY = b"delestage-sandbox-token-key"
 FAULT_KINDS = ("429", "500", "503", "timeout", "malformed", "401")
 
 
@@ -157,6 +162,7 @@ class SandboxState:
         self.config = config or SandboxConfig()
         self.clock = clock
         self.tokens: dict[str, IssuedToken] = {}
+        self.revoked: set[str] = set()  # providers whose earlier-run tokens are refused
         self.faults: dict[str, list[Fault]] = {provider: [] for provider in PROVIDERS}
         self.stats: dict[str, ProviderStats] = {p: ProviderStats() for p in PROVIDERS}
         self.rte_last_production_call: dict[str, datetime] = {}
@@ -177,24 +183,57 @@ class SandboxState:
 
     # Tokens
     def issue_token(self, provider: str, client_id: str, lifetime: int) -> str:
-        """Create a token valid for ``lifetime`` seconds."""
-        value = f"sbx-{provider}-{secrets.token_urlsafe(24)}"
-        self.tokens[value] = IssuedToken(
-            provider, client_id, self.now() + timedelta(seconds=lifetime)
-        )
+        """Create a token valid for ``lifetime`` seconds.
+
+        Tokens are signed and carry their owner and expiry (like the providers' JWTs), so a
+        token issued before a restart of the simulator stays valid until it expires.
+        """
+        expires_at = self.now() + timedelta(seconds=lifetime)
+        payload = base64.urlsafe_b64encode(
+            json.dumps(
+                {
+                    "p": provider,
+                    "c": client_id,
+                    "exp": expires_at.timestamp(),
+                    "n": secrets.token_hex(6),
+                }
+            ).encode()
+        ).decode()
+        value = f"sbx.{payload}.{self._sign(payload)}"
+        self.tokens[value] = IssuedToken(provider, client_id, expires_at)
         return value
+
+    @staticmethod
+    def _sign(payload: str) -> str:
+        return hmac.new(TOKEN_KEY, payload.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def _decode(self, value: str) -> IssuedToken | None:
+        """A token signed by an earlier run of the simulator, or None."""
+        try:
+            _, payload, signature = value.split(".")
+            if not hmac.compare_digest(signature, self._sign(payload)):
+                return None
+            data = json.loads(base64.urlsafe_b64decode(payload))
+            expires_at = datetime.fromtimestamp(float(data["exp"]), UTC)
+            return IssuedToken(str(data["p"]), str(data["c"]), expires_at)
+        except ValueError, KeyError, TypeError:
+            return None
 
     def token_owner(self, provider: str, authorization: str | None) -> str | None:
         """Client id owning a valid ``Bearer`` token of ``provider``, or None."""
         if not authorization or not authorization.startswith("Bearer "):
             return None
-        token = self.tokens.get(authorization.removeprefix("Bearer ").strip())
+        value = authorization.removeprefix("Bearer ").strip()
+        token = self.tokens.get(value)
+        if token is None and provider not in self.revoked:
+            token = self._decode(value)
         if token is None or token.provider != provider or token.expires_at <= self.now():
             return None
         return token.client_id
 
     def expire_tokens(self, provider: str | None = None) -> int:
         """Make every token (of one provider) expired now; return how many."""
+        self.revoked.update([provider] if provider else PROVIDERS)
         count = 0
         for token in self.tokens.values():
             if provider in (None, token.provider) and token.expires_at > self.now():
@@ -220,6 +259,7 @@ class SandboxState:
     def reset(self) -> None:
         """Forget faults, counters, quotas and tokens (accounts and consents stay)."""
         self.tokens.clear()
+        self.revoked.update(PROVIDERS)
         for provider in PROVIDERS:
             self.faults[provider].clear()
             self.stats[provider] = ProviderStats()
