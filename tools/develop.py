@@ -584,9 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     for port in (args.port, args.sandbox_port):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
-                log(
-                    f"Port {port} is in use (another script/develop or Home Assistant?): stop it first"
-                )
+                log(f"Port {port} is in use (another script/develop or Home Assistant?)")
                 return 1
     started = time.monotonic()
     config = Path(args.config).resolve()
