@@ -30,6 +30,6 @@ class DelestageRuntime(ABC):
     async def async_shutdown(self) -> None:  # noqa: B027 - optional hook, most types hold nothing
         """Release what the entry holds (connections, listeners) after unload."""
 
+    @abstractmethod
     async def async_diagnostics(self) -> dict[str, Any]:
         """Return diagnostics data; secrets are redacted by the caller too."""
-        return {}
