@@ -184,9 +184,21 @@ def ensure_requirements() -> None:
         return
     if shutil.which("g++") is None and shutil.which("apt-get") and os.geteuid() == 0:
         log("Installing a C++ compiler to build them (Debian root file system)")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        # Debian sid's Release files can be past their Valid-Until on a mirror snapshot.
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "g++"],
+            ["apt-get", "-o", "Acquire::Check-Valid-Until=false", "update", "-qq"], check=True
+        )
+        subprocess.run(
+            [
+                "apt-get",
+                "-o",
+                "Acquire::Check-Valid-Until=false",
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "g++",
+            ],
             check=True,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
