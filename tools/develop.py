@@ -148,10 +148,51 @@ def write_config(config: Path, port: int) -> None:
         link.symlink_to(blueprint)
 
 
-# Integrations whose packages Home Assistant would otherwise try to install at every start
-# (it runs with --skip-pip): the frontend, and assist_pipeline, a dependency of a base platform
-# whose import failure breaks the frontend's service list.
-PRELOADED = ("frontend", "assist_pipeline")
+# Integrations the demo configuration sets up besides those Home Assistant always loads.
+CONFIGURED = (
+    "frontend",
+    "config",
+    "history",
+    "logbook",
+    "energy",
+    "recorder",
+    "automation",
+    "script",
+    "application_credentials",
+    "system_log",
+    "input_boolean",
+    "logger",
+)
+
+
+def _requirements_of_what_loads() -> list[str]:
+    """Requirements of every integration Home Assistant will set up, with their dependencies.
+
+    Home Assistant runs with --skip-pip, so they must be installed beforehand; one missing
+    (e.g. assist_pipeline's, pulled in by a base platform) breaks the frontend's service list.
+    """
+    from homeassistant import bootstrap, components  # noqa: PLC0415
+
+    root = Path(components.__path__[0])
+    pending = {
+        *CONFIGURED,
+        *bootstrap.CORE_INTEGRATIONS,
+        *bootstrap.LOGGING_AND_HTTP_DEPS_INTEGRATIONS,
+        *bootstrap.FRONTEND_INTEGRATIONS,
+        *bootstrap.DEFAULT_INTEGRATIONS,
+    }
+    seen: set[str] = set()
+    requirements: list[str] = []
+    while pending:
+        domain = pending.pop()
+        seen.add(domain)
+        manifest_path = root / domain / "manifest.json"
+        if not manifest_path.is_file():
+            continue
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        requirements += [r for r in manifest.get("requirements", []) if r not in requirements]
+        pending |= set(manifest.get("dependencies", [])) - seen
+    return requirements
 
 
 def _missing(requirements: list[str]) -> list[str]:
@@ -170,13 +211,7 @@ def _missing(requirements: list[str]) -> list[str]:
 
 def ensure_requirements() -> None:
     """Install what the demo's integrations need, once (a compiler first, if one is needed)."""
-    from homeassistant import components  # noqa: PLC0415
-
-    requirements: list[str] = []
-    for domain in PRELOADED:
-        manifest = Path(components.__path__[0]) / domain / "manifest.json"
-        requirements += json.loads(manifest.read_text(encoding="utf-8")).get("requirements", [])
-    if not (missing := _missing(requirements)):
+    if not (missing := _missing(_requirements_of_what_loads())):
         return
     log(f"Installing {', '.join(missing)} (first run only)")
     pip = [sys.executable, "-m", "pip", "install", "--quiet", *missing]
