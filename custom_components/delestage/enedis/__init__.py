@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from homeassistant.const import Platform
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, HomeAssistantError
 from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entry_implementation
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.start import async_at_started
 
 from ..api.auth import AccessToken
 from ..api.enedis import EnedisClient
@@ -65,6 +66,8 @@ class EnedisRuntime(DelestageRuntime):
         self.backfill_progress = BackfillProgress()
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
+        # Set when set-up fetched the newest values before start-up without importing them.
+        self.statistics_pending = False
 
     @property
     def prm(self) -> str:
@@ -98,6 +101,19 @@ class EnedisRuntime(DelestageRuntime):
         self.entry.async_create_background_task(
             self.hass, self._async_backfill(), f"{DOMAIN} Linky history back-fill"
         )
+
+    @callback
+    def async_started(self, _hass: HomeAssistant) -> None:
+        """Once Home Assistant runs: resume the back-fill, or import what set-up only fetched."""
+        if not self.backfill_progress.finished:
+            self.async_start_backfill()
+        elif self.statistics_pending:
+            self.statistics_pending = False
+            self.entry.async_create_background_task(
+                self.hass,
+                self.coordinator.async_request_refresh(),
+                f"{DOMAIN} Linky statistics after start-up",
+            )
 
     @callback
     def _async_resume_backfill(self, _now: datetime) -> None:
@@ -224,11 +240,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
+    runtime.statistics_pending = progress.finished and hass.state is not CoreState.running
     await coordinator.async_config_entry_first_refresh()
     # Keep refreshing (and writing statistics) even when every sensor is disabled.
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
-    if not progress.finished:
-        runtime.async_start_backfill()
+    # Statistics are written once Home Assistant has started (the recorder waits for it):
+    # set-up never waits for the recorder nor for the back-fill.
+    entry.async_on_unload(async_at_started(hass, runtime.async_started))
     return runtime
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 import random
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -185,7 +185,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
 
         The week is imported into the statistics, unless the back-fill owns them.
         """
-        if not self.import_statistics:
+        if not self.import_statistics or self.hass.state is not CoreState.running:
+            # Before Home Assistant has started the recorder writes nothing, and waiting for
+            # it would hold the entry's set-up (and the start) until the start-up timeout.
             values = await self._async_fetch_daily(kind, today)
             newest = values[-1] if values else self._previous(kind)
             return newest, False
