@@ -46,6 +46,7 @@ import probatio
 from ..api.enedis_models import PARIS
 from ..api.errors import ApiAuthError, ApiError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
+from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
 from .client import async_create_client
 from .const import (
     CONF_AUTH_IMPLEMENTATION,
@@ -70,10 +71,8 @@ from .oauth import (
 )
 
 CONF_IMPLEMENTATION = "implementation"
-SECTION_ADVANCED = "advanced"
 
 _PRM = re.compile(r"^\d{14}$")
-_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 _DURATION_DAYS = {"P1Y": 365, "P2Y": 730, "P3Y": 1095}
 
 
@@ -151,11 +150,11 @@ class EnedisFlowMixin(ConfigFlow):
             state.duration = user_input[CONF_CONSENT_DURATION]
             advanced = user_input.get(SECTION_ADVANCED, {})
             state.environment = advanced.get(CONF_ENVIRONMENT, PRODUCTION)
-            url = (advanced.get(CONF_API_BASE_URL) or "").strip().rstrip("/")
-            if url and not _URL.match(url):
+            try:
+                state.api_base_url = read_api_base_url(user_input)
+            except ValueError:
                 errors["base"] = "invalid_url"
             else:
-                state.api_base_url = url or None
                 return await self._async_enedis_go_to_consent()
 
         fields: dict[Any, Any] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
 
 from homeassistant.config_entries import (
     ConfigFlow,
@@ -45,6 +44,7 @@ from ..api.meteofrance import (
     nearest_stations,
 )
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
+from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
 from .client import async_create_client, credential_of
 from .const import (
     CONF_API_KEY,
@@ -57,7 +57,6 @@ from .const import (
 )
 
 CONF_CREDENTIAL = "credential"  # form field: the API key or the application id
-SECTION_ADVANCED = "advanced"
 # How many stations the picker offers, nearest first.
 PICKER_SIZE = 15
 _LOWER_WORDS = frozenset({"de", "des", "du", "en", "et", "la", "le", "les", "sur", "sous"})
@@ -81,11 +80,6 @@ def station_display_name(name: str) -> str:
         ]
         words.append("-".join(parts))
     return " ".join(words)
-
-
-def _valid_base_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
 def _credentials_schema(method: AuthMethod, with_advanced: bool) -> probatio.Schema:
@@ -154,9 +148,9 @@ class MeteoFranceFlowMixin(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_ENTRY_TYPE: EntryType.METEOFRANCE.value, **_credential_data(user_input)}
-            base_url = str(user_input.get(SECTION_ADVANCED, {}).get(CONF_API_BASE_URL) or "")
-            base_url = base_url.strip().rstrip("/")
-            if base_url and not _valid_base_url(base_url):
+            try:
+                base_url = read_api_base_url(user_input)
+            except ValueError:
                 errors[CONF_API_BASE_URL] = "meteofrance_invalid_url"
             else:
                 if base_url:

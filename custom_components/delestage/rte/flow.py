@@ -25,15 +25,14 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.util import dt as dt_util
 import probatio as vol
-from yarl import URL
 
 from ..api.errors import ApiAuthError, ApiError, ApiRateLimitedError
 from ..api.rte import Environment, RteClient, RteCredentials, RteNotSubscribedError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, LOGGER, EntryType
+from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
 from .const import CONF_BASIC_AUTH, CONF_ENVIRONMENT, MIN_SIGNALS_SPACING
 from .store import RteCache
 
-SECTION_ADVANCED = "advanced"
 RTE_PORTAL_URL = "https://data.rte-france.com/catalog/-/api/consumption/Ecowatt/v5.0"
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -86,17 +85,6 @@ def _read_credentials(
     if not client_id or not secret:
         return "rte_missing_credentials"
     return RteCredentials(client_id, secret)
-
-
-def _read_base_url(user_input: dict[str, Any]) -> str | None:
-    """Return the optional base URL of the advanced section; ValueError when not an http(s) URL."""
-    value = (user_input.get(SECTION_ADVANCED, {}).get(CONF_API_BASE_URL) or "").strip()
-    if not value:
-        return None
-    url = URL(value)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(value)
-    return value.rstrip("/")
 
 
 def _entry_data(
@@ -196,7 +184,7 @@ class RteFlowMixin(ConfigFlow):
         environment = Environment(user_input.get(CONF_ENVIRONMENT, Environment.PRODUCTION))
         base_url: str | None = None
         try:
-            base_url = _read_base_url(user_input)
+            base_url = read_api_base_url(user_input)
         except ValueError:
             errors["base"] = "invalid_url"
         if errors or isinstance(credentials, str):
