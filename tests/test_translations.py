@@ -17,6 +17,9 @@ from .translations import LANGUAGES, lookup, missing_flow_texts, translations
 
 PACKAGE = Path(__file__).parents[1] / "custom_components" / DOMAIN
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# hassfest's rule for translation keys (selector option values included: the frontend looks the
+# text up by the value): lower case, digits, "-" and "_", not first or last.
+HASSFEST_KEY = re.compile(r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$")
 
 
 def _leaves(node: Any, prefix: str = "") -> dict[str, str]:
@@ -37,6 +40,37 @@ def test_english_and_french_have_the_same_texts() -> None:
         assert text.strip(), f"empty text at {path}"
         assert french[path].strip(), f"empty French text at {path}"
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(french[path])), path
+
+
+def _keys(node: Any, prefix: str = "") -> list[str]:
+    if not isinstance(node, dict):
+        return []
+    keys: list[str] = []
+    for key, value in node.items():
+        keys.append(f"{prefix}.{key}" if prefix else key)
+        keys.extend(_keys(value, f"{prefix}.{key}" if prefix else key))
+    return keys
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_key_passes_hassfest(language: str) -> None:
+    bad = [
+        path
+        for path in _keys(translations(language))
+        if not HASSFEST_KEY.match(path.split(".")[-1])
+    ]
+
+    assert bad == []
+
+
+def test_consent_duration_options_are_translated_lower_case_values() -> None:
+    from custom_components.delestage.enedis.oauth import CONSENT_DURATIONS, ENEDIS_DURATIONS
+
+    assert CONSENT_DURATIONS == ("p1y", "p2y", "p3y")
+    assert ENEDIS_DURATIONS == {"p1y": "P1Y", "p2y": "P2Y", "p3y": "P3Y"}
+    for language in LANGUAGES:
+        options = lookup(language, "selector.enedis_consent_duration.options")
+        assert sorted(options) == list(CONSENT_DURATIONS), language
 
 
 def test_every_translation_key_in_the_code_has_a_text() -> None:

@@ -409,7 +409,7 @@ async def add_enedis(hass: Hass, sandbox: str) -> None:
         "enedis",
         [
             {
-                "consent_duration": "P3Y",
+                "consent_duration": "p3y",
                 "advanced": {"environment": "production", "api_base_url": f"{sandbox}/enedis"},
             }
         ],

@@ -47,8 +47,9 @@ class DelestageConfigFlow(
 ):
     """Handle a config flow for Délestage."""
 
+    # Bump MINOR_VERSION with each new step of ``async_migrate_entry`` (``__init__.py``).
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick what to add."""
