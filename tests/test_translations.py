@@ -121,6 +121,8 @@ def test_entity_icons_belong_to_translated_entities() -> None:
     [
         ({"type": FlowResultType.ABORT, "reason": "no_such_reason"}, "config.abort.no_such_reason"),
         ({"type": FlowResultType.ABORT, "reason": "reauth_successful"}, None),
+        ({"type": FlowResultType.ABORT, "reason": "already_in_progress"}, None),
+        ({"type": FlowResultType.ABORT, "reason": "oauth_error"}, "config.abort.oauth_error"),
         ({"type": FlowResultType.FORM, "step_id": "no_such_step", "errors": {}}, "config.step"),
         (
             {"type": FlowResultType.MENU, "step_id": "user", "menu_options": ["rte", "gas"]},
@@ -143,3 +145,41 @@ def test_flow_text_check_reports_what_is_missing(
         assert reported, result
         assert all(missing in line for line in reported)
         assert {line.split(":")[0] for line in reported} == set(LANGUAGES)
+
+
+# Abort reasons that Home Assistant's flow helpers produce by themselves (unique id checks,
+# async_update_*_and_abort): a custom integration must translate them too.
+IMPLICIT_ABORT_REASONS = {
+    "config": (
+        "already_configured",
+        "already_in_progress",
+        "reauth_successful",
+        "reconfigure_successful",
+    ),
+    "config_subentries.relay": ("reconfigure_successful",),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_home_assistant_abort_reasons_have_our_texts(language: str) -> None:
+    missing = [
+        f"{category}.abort.{reason}"
+        for category, reasons in IMPLICIT_ABORT_REASONS.items()
+        for reason in reasons
+        if not lookup(language, f"{category}.abort.{reason}")
+    ]
+
+    assert missing == []
+
+
+def test_every_abort_reason_in_the_code_has_a_text() -> None:
+    literal = re.compile(r'(?:reason=|ABORT_\w+\s*=\s*)"(\w+)"')
+    reasons = {
+        reason
+        for path in PACKAGE.rglob("*.py")
+        for reason in literal.findall(path.read_text("utf-8"))
+    }
+    texts = set(lookup("en", "config.abort")) | set(lookup("en", "config_subentries.relay.abort"))
+
+    assert reasons, "no abort reason found: the pattern is out of date"
+    assert sorted(reasons - texts) == []
