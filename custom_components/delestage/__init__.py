@@ -34,11 +34,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: DelestageConfigEntry) 
     Each step reads the entry as the previous step left it, changes what its version changed
     and records its minor version, so an entry of any older version runs every later step in
     order, and a step interrupted by a restart is simply run again. A new step goes at the end
-    with ``MINOR_VERSION`` in ``config_flow.py`` raised to match.
+    with ``MINOR_VERSION`` in ``config_flow.py`` raised to match. Home Assistant itself refuses
+    an entry of a newer major version (a downgrade) without calling this.
     """
-    if entry.version > 1:
-        # Stored by a newer Délestage (downgrade): refuse rather than guess.
-        return False
     from_version = f"{entry.version}.{entry.minor_version}"
 
     if entry.minor_version < 2:
