@@ -1,4 +1,7 @@
-"""The repair issue of an entry that talks to a server other than its provider's."""
+"""The repair issue of an entry that talks to a server other than its provider's.
+
+Shown with a station entry on the fake DPObs server; the same code serves RTE and Enedis entries.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +14,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.repairs import async_check_api_base_url
 
-from .meteofrance.conftest import (  # noqa: F401 - fixtures
-    FIXTURE_NOW,
-    dpobs_url,
-    fake_dpobs,
-    station_entry,
-)
-from .translations import translations
+from ..translations import translations
+from .conftest import FIXTURE_NOW, station_entry
 
 pytestmark = pytest.mark.freeze_time(FIXTURE_NOW)
 
