@@ -189,7 +189,39 @@ def test_tempo_colours_by_date_and_tempo_day() -> None:
     assert parse_tempo({"tempo_like_calendars": {"values": []}}).last_day is None
 
 
-@pytest.mark.parametrize("payload", [None, {}, {"tempo_like_calendars": {"values": None}}])
+def test_tempo_calendars_as_an_array() -> None:
+    """RTE's swagger (v1.1) types ``tempo_like_calendars`` as an array of calendars."""
+    first = tempo_payload({date(2026, 1, 10): "BLUE"})["tempo_like_calendars"]
+    second = tempo_payload({date(2026, 1, 11): "WHITE", date(2026, 1, 12): "RED"})[
+        "tempo_like_calendars"
+    ]
+    payload = {"tempo_like_calendars": [first, "junk", {"values": None}, second]}
+
+    calendar = parse_tempo(payload)
+
+    assert dict(calendar.colors) == {
+        date(2026, 1, 10): "BLUE",
+        date(2026, 1, 11): "WHITE",
+        date(2026, 1, 12): "RED",
+    }
+    assert list(calendar.colors) == sorted(calendar.colors)
+    assert calendar.raw is payload
+    assert parse_tempo({"tempo_like_calendars": [first]}) == parse_tempo(
+        {"tempo_like_calendars": first}
+    )
+    assert parse_tempo({"tempo_like_calendars": []}).last_day is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        {},
+        {"tempo_like_calendars": {"values": None}},
+        {"tempo_like_calendars": "BLUE"},
+        {"tempo_like_calendars": [{"values": None}, "junk"]},
+    ],
+)
 def test_tempo_wrong_shape_raises(payload: Any) -> None:
     with pytest.raises(ApiResponseError):
         parse_tempo(payload)
