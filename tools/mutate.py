@@ -7,9 +7,10 @@ Mutations, the kinds issue 13 names: comparison and arithmetic operators, ``and`
 dropped, ``min``/``max`` swapped, numeric constants (+1) and booleans, time zones dropped
 (``x.astimezone(tz)`` -> ``x``, a ``tzinfo=``/third ``combine`` argument removed), and dropped
 statements (calls, augmented and subscript/attribute assignments, ``continue``). Docstrings,
-strings and annotations are left alone. Each mutant is written into a scratch copy of the
-repository (never the working tree) and the given tests run with ``-x``; a failure, error or
-timeout kills it. Prints one line per survivor and the totals; ``--json FILE`` keeps them.
+strings, annotations and decorators (``@dataclass(frozen=True)``) are left alone. Each mutant is
+written into a scratch copy of the repository (never the working tree) and the given tests run
+with ``-x``; a failure, error or timeout kills it. Prints one line per survivor and the
+totals; ``--json FILE`` keeps them.
 """
 
 from __future__ import annotations
@@ -75,13 +76,20 @@ class _Annotations(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._mark(node.returns)
         self._docstring(node)
+        self._decorators(node)
         self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._docstring(node)
+        self._decorators(node)
         self.generic_visit(node)
+
+    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        # ``@dataclass(frozen=True, slots=True)`` and the like: declarations, not behaviour.
+        for decorator in node.decorator_list:
+            self._mark(decorator)
 
     def visit_Module(self, node: ast.Module) -> None:
         self._docstring(node)
