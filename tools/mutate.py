@@ -262,6 +262,8 @@ def main() -> int:
     parser.add_argument("--in-process", action="store_true", help="one interpreter for all runs")
     args = parser.parse_args()
     repo = Path.cwd()
+    if args.json is not None:
+        args.json = args.json.resolve()  # the in-process runs change directory
     source = (repo / args.module).read_text()
     scratch = Path(tempfile.mkdtemp(prefix="mutate-"))
     for part in ("custom_components", "tests", "tools", "blueprints", "pyproject.toml"):
