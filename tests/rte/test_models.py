@@ -447,3 +447,14 @@ def test_tempo_colours_in_any_case_and_unknown_values() -> None:
         "tempo_like_calendars": {"values": [{"start_date": "2026-01-13T23:00:00Z", "value": "RED"}]}
     }
     assert parse_tempo(utc_payload).last_day == date(2026, 1, 14)
+
+
+def test_answers_with_the_same_days_are_equal_whatever_their_raw_text() -> None:
+    """A new file with the same forecast is no change (entities do not rewrite their state)."""
+    first = day_payload(date(2026, 1, 10), [1] * 24)
+    again = {**first, "GenerationFichier": "2026-01-10T09:15:00+01:00", "message": "Pas d’alerte"}
+
+    assert parse_signals({"signals": [first]}) == parse_signals({"signals": [again]})
+    assert parse_signals({"signals": [first]}) != parse_signals(
+        {"signals": [day_payload(date(2026, 1, 10), [1] * 23 + [2])]}
+    )
