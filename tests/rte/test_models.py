@@ -420,6 +420,7 @@ def test_rebased_keeps_levels_and_moves_hours() -> None:
     moved = forecast.rebased(date(2026, 3, 29))  # onto a 23-hour day
 
     assert list(moved.days) == [date(2026, 3, 29), date(2026, 3, 30)]
+    assert [day.day for day in moved.days.values()] == list(moved.days)
     assert moved.days[date(2026, 3, 29)].start == datetime(2026, 3, 28, 23, tzinfo=UTC)
     assert moved.level_at(paris(2026, 3, 29, 9, 30)) == 3  # pas 8 = 09:00 CEST
     assert moved.days[date(2026, 3, 30)].level == 2
