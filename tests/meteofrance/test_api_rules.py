@@ -265,3 +265,52 @@ async def test_token_renewed_two_minutes_before_it_expires(
     assert [path for path, _, _ in fake_dpobs.data_requests] == [
         "/public/DPObs/v1/station/horaire"
     ] * 3  # the trailing "/" of the base URL is not doubled
+
+
+async def test_the_default_limit_is_fifty_calls_a_minute() -> None:
+    """The free tier's quota: the 51st call of a minute waits, the 50th does not."""
+    now = 0.0
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        nonlocal now
+        slept.append(seconds)
+        now += seconds
+
+    limiter = CallLimiter(clock=lambda: now, sleep=fake_sleep)
+    for _ in range(50):
+        await limiter.async_acquire()
+    assert slept == []
+    await limiter.async_acquire()
+    assert slept == [60.0]
+
+
+async def test_every_call_goes_through_the_shared_limiter(
+    session: aiohttp.ClientSession, dpobs_url: str, fake_dpobs: FakeDpobs
+) -> None:
+    acquired: list[int] = []
+
+    class CountingLimiter(CallLimiter):
+        async def async_acquire(self) -> None:
+            acquired.append(len(fake_dpobs.requests))
+            await super().async_acquire()
+
+    client = MeteoFranceClient(
+        session, application_id=APPLICATION_ID, base_url=dpobs_url, limiter=CountingLimiter()
+    )
+    await client.async_get_stations()
+    await client.async_get_observation("75114001", Resolution.HOURLY)
+
+    # Before each data call (the token call is not a DPObs call), never after.
+    assert acquired == [1, 2]
+
+
+@pytest.mark.parametrize("value", [12345, None, "", "23/11/2026 15:00"])
+def test_an_observation_needs_a_validity_time(value: object) -> None:
+    with pytest.raises(ApiResponseError, match="validity_time"):
+        Observation.from_api({**RECORD, "validity_time": value}, Resolution.HOURLY)
+
+
+def test_snow_depth_keeps_a_tenth_of_a_millimetre_at_most() -> None:
+    assert metres_to_centimetres(0.123456) == 12.346
+    assert metres_to_centimetres(0.07) == 7.0  # no float noise (7.000000000000001)
