@@ -13,6 +13,7 @@ from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from .enedis.const import CONF_CONSENT_DURATION
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
+from .repairs import async_check_api_base_url, async_delete_api_base_url_issue
 from .runtime import DelestageConfigEntry
 from .services import async_setup_services
 from .shedding import async_setup_shedding
@@ -67,6 +68,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
             translation_key="unknown_entry_type",
             translation_placeholders={"entry_type": str(entry.data.get(CONF_ENTRY_TYPE))},
         ) from None
+    # Before the set-up, which may fail: an entry retrying still talks to that server.
+    async_check_api_base_url(hass, entry)
     runtime = await setup(hass, entry)
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_shutdown)
@@ -76,10 +79,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
 
 async def async_unload_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> bool:
     """Unload an entry's platforms; ``async_on_unload`` callbacks release the rest."""
-    return await hass.config_entries.async_unload_platforms(entry, entry.runtime_data.platforms)
+    if unloaded := await hass.config_entries.async_unload_platforms(
+        entry, entry.runtime_data.platforms
+    ):
+        async_delete_api_base_url_issue(hass, entry)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
     """Delete what a removed entry kept on disk (caches, back-fill progress)."""
+    async_delete_api_base_url_issue(hass, entry)
     if (remove := ENTRY_REMOVE.get(EntryType(entry.data[CONF_ENTRY_TYPE]))) is not None:
         await remove(hass, entry)

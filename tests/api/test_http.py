@@ -15,9 +15,11 @@ from custom_components.delestage.api.errors import (
     ApiForbiddenError,
     ApiRateLimitedError,
     ApiResponseError,
+    ApiResponseTooLargeError,
     ApiServerError,
 )
 from custom_components.delestage.api.http import (
+    MAX_BODY_SIZE,
     RawResponse,
     ResponseHeaders,
     async_fetch,
@@ -127,3 +129,49 @@ def test_response_headers_ignore_the_case_of_names() -> None:
     assert "content-type" in headers
     assert dict(headers) == {"retry-after": "5", "content-type": "application/json"}
     assert len(headers) == 2
+
+
+def test_raise_for_status_reports_a_redirect_not_followed() -> None:
+    with pytest.raises(ApiError, match=r"redirected \(HTTP 301\) to other\.example; not") as err:
+        raise_for_status(_response(301, b"", {"Location": "https://other.example/x"}), "Data")
+    assert type(err.value) is ApiError
+    with pytest.raises(ApiError, match=r"^Data: redirected \(HTTP 307\); not followed$"):
+        raise_for_status(_response(307), "Data")
+    with pytest.raises(ApiError, match=r"^Data: unexpected HTTP 404$"):
+        raise_for_status(_response(404), "Data")
+    raise_for_status(_response(299), "Data")
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "max_body", "too_large"),
+    [
+        (b"x" * 100, {}, 100, False),  # exactly the cap
+        (b"x" * 101, {}, 100, True),  # no Content-Length: counted while reading
+        (b"x" * 200_000, {}, 150_000, True),  # over several read chunks
+        (b"x" * 10, {"Content-Length": "101"}, 100, True),  # announced: refused before reading
+        (b"x" * 10, {"Content-Length": "100"}, 100, False),
+        (b"x" * 10, {"Content-Length": "many"}, 100, False),  # nonsense header ignored
+    ],
+)
+async def test_answers_larger_than_the_cap_are_not_read(
+    aioclient_mock: AiohttpClientMocker,
+    body: bytes,
+    headers: dict[str, str],
+    max_body: int,
+    too_large: bool,
+) -> None:
+    url = "https://api.example.test/big"
+    aioclient_mock.get(url, content=body, headers=headers)
+    session = aioclient_mock.create_session(asyncio.get_running_loop())
+
+    if too_large:
+        with pytest.raises(ApiResponseTooLargeError, match=f"api.example.test.*{max_body} bytes"):
+            await async_fetch(session, "GET", url, max_body=max_body)
+    else:
+        assert (await async_fetch(session, "GET", url, max_body=max_body)).body == body
+    await session.close()
+
+
+def test_default_body_cap() -> None:
+    assert MAX_BODY_SIZE == 10 * 1024 * 1024
+    assert issubclass(ApiResponseTooLargeError, ApiResponseError)

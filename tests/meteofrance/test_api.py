@@ -14,9 +14,11 @@ import pytest
 from custom_components.delestage.api.errors import (
     ApiAuthError,
     ApiConnectionError,
+    ApiError,
     ApiForbiddenError,
     ApiRateLimitedError,
     ApiResponseError,
+    ApiResponseTooLargeError,
     ApiServerError,
 )
 from custom_components.delestage.api.meteofrance import (
@@ -350,6 +352,14 @@ async def test_server_error_keeps_status(
         (lambda: web.Response(status=429, headers={"Retry-After": "30"}), 30.0),
         (lambda: web.Response(status=429, text="throttled"), 15.0),  # until the next minute
         (lambda: web.json_response(["throttled"], status=429), 15.0),
+        # A time already past (clock skew) or a zero wait: the next minute, never at once.
+        (lambda: throttled("2026-11-23T16:30:00Z"), 15.0),
+        (lambda: throttled("2026-11-23T16:30:45Z", "0"), 15.0),
+        (lambda: throttled("2026-11-23T16:30:00Z", "40"), 40.0),
+        (lambda: web.Response(status=429, headers={"Retry-After": "0"}), 15.0),
+        # Capped like Retry-After: a day at most.
+        (lambda: throttled("2027-11-23T16:30:45Z"), 86400.0),
+        (lambda: throttled("2026-11-24T16:30:44Z"), 86399.0),
     ],
 )
 async def test_rate_limited_wait(
@@ -365,6 +375,29 @@ async def test_rate_limited_wait(
         await key_client(session, dpobs_url).async_get_observation("75114001", Resolution.HOURLY)
 
     assert err.value.retry_after == pytest.approx(15.0 if wait is None else wait)
+
+
+async def test_redirects_are_not_followed(
+    session: aiohttp.ClientSession, dpobs_url: str, fake_dpobs: FakeDpobs
+) -> None:
+    """A redirect would carry the ``apikey`` header to the host it names: it is an error."""
+    elsewhere = dpobs_url.replace("127.0.0.1", "localhost") + "/station/horaire?id_station=75114001"
+    fake_dpobs.faults.append(lambda: web.Response(status=302, headers={"Location": elsewhere}))
+
+    with pytest.raises(ApiError, match=r"redirected \(HTTP 302\) to localhost") as err:
+        await key_client(session, dpobs_url).async_get_observation("75114001", Resolution.HOURLY)
+
+    assert type(err.value) is ApiError  # neither a success nor an auth failure
+    assert len(fake_dpobs.requests) == 1
+
+
+async def test_oversized_answer_is_not_read(
+    session: aiohttp.ClientSession, dpobs_url: str, fake_dpobs: FakeDpobs
+) -> None:
+    fake_dpobs.stations_csv = b"Id_station;Nom_usuel;Latitude;Longitude\r\n" + b"x" * (11 << 20)
+
+    with pytest.raises(ApiResponseTooLargeError, match="larger than 10485760 bytes"):
+        await key_client(session, dpobs_url).async_get_stations()
 
 
 async def test_station_id_checked_before_any_call(

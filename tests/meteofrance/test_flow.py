@@ -225,11 +225,19 @@ async def test_credential_errors_then_success(
     assert result["step_id"] == "meteofrance_station"
 
 
-async def test_invalid_base_url(hass: HomeAssistant, fake_dpobs: FakeDpobs) -> None:
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "ftp://example.com",
+        # Plain http to the Internet would send the API key in clear.
+        "http://public-api.meteofrance.fr/public/DPObs/v1",
+    ],
+)
+async def test_invalid_base_url(hass: HomeAssistant, fake_dpobs: FakeDpobs, base_url: str) -> None:
     result = await start(hass)
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], credentials("ftp://example.com")
+        result["flow_id"], credentials(base_url)
     )
 
     assert result["type"] is FlowResultType.FORM

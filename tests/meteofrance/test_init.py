@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -10,10 +11,12 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    async_fire_time_changed_exact,
 )
 
 from custom_components.delestage.const import DOMAIN
@@ -126,6 +129,89 @@ async def test_polls_after_each_hourly_publication(
     assert len(fake_dpobs.data_requests) == 2
     assert float(sensor_state(hass, "temperature").state) == pytest.approx(10.0)
     assert sensor_state(hass, "observation_time").state == "2026-11-23T16:00:00+00:00"
+
+
+async def fire_refresh_timer_at(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: str
+) -> None:
+    """Fire the pending timers while the wall clock reads ``when`` (a timer early or late)."""
+    freezer.move_to(when)
+    async_fire_time_changed_exact(hass, fire_all=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize(
+    "fired_at",
+    [
+        "2026-11-23T16:10:59.080000+00:00",  # issue 13: 8 polls before 16:11:00
+        "2026-11-23T16:10:59.990000+00:00",
+        "2026-11-23T16:09:30+00:00",
+        "2026-11-23T16:11:00.300000+00:00",
+        "2026-11-23T16:11:04+00:00",  # late
+    ],
+)
+async def test_one_poll_per_planned_time_whatever_the_timer_jitter(
+    hass: HomeAssistant,
+    dpobs_url: str,
+    fake_dpobs: FakeDpobs,
+    freezer: FrozenDateTimeFactory,
+    fired_at: str,
+) -> None:
+    """The refresh timer firing a little early (or late) makes one poll, not a burst."""
+    entry = station_entry(dpobs_url)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
+    fake_dpobs.set_hourly("75114001", validity_time="2026-11-23T16:00:00Z", t=283.15)
+
+    await fire_refresh_timer_at(hass, freezer, fired_at)
+    assert len(fake_dpobs.data_requests) == 2
+    assert float(sensor_state(hass, "temperature").state) == pytest.approx(10.0)
+    # The next poll is the next hour's, counted from the planned 16:11:00.
+    assert dt_util.utcnow() + coordinator.update_interval == datetime(
+        2026, 11, 23, 17, 11, tzinfo=UTC
+    )
+
+    for second in range(1, 5):
+        await advance_to(hass, freezer, f"2026-11-23T16:11:0{second}+00:00")
+    await advance_to(hass, freezer, "2026-11-23T17:10:58+00:00")
+    assert len(fake_dpobs.data_requests) == 2
+    await advance_to(hass, freezer, "2026-11-23T17:11:01+00:00")
+    assert len(fake_dpobs.data_requests) == 3
+
+
+async def test_early_timer_during_a_late_publication_waits_for_the_next_retry(
+    hass: HomeAssistant, dpobs_url: str, fake_dpobs: FakeDpobs, freezer: FrozenDateTimeFactory
+) -> None:
+    """Each planned look for a late observation is one poll, even when the timer is early."""
+    entry = station_entry(dpobs_url)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
+
+    await fire_refresh_timer_at(hass, freezer, "2026-11-23T16:10:59.500000+00:00")
+    assert len(fake_dpobs.data_requests) == 2  # 16:00 not out yet
+    assert dt_util.utcnow() + coordinator.update_interval == datetime(
+        2026, 11, 23, 16, 16, tzinfo=UTC
+    )
+    await fire_refresh_timer_at(hass, freezer, "2026-11-23T16:15:59.500000+00:00")
+    assert len(fake_dpobs.data_requests) == 3
+    assert dt_util.utcnow() + coordinator.update_interval == datetime(
+        2026, 11, 23, 16, 21, tzinfo=UTC
+    )
+
+
+async def test_manual_refresh_long_before_the_planned_time_keeps_that_poll(
+    hass: HomeAssistant, dpobs_url: str, fake_dpobs: FakeDpobs, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = station_entry(dpobs_url)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
+
+    freezer.move_to("2026-11-23T15:40:00+00:00")
+    await coordinator.async_refresh()
+    assert len(fake_dpobs.data_requests) == 2
+    assert dt_util.utcnow() + coordinator.update_interval == datetime(
+        2026, 11, 23, 16, 11, tzinfo=UTC
+    )
 
 
 async def test_late_publication_is_looked_for_again(

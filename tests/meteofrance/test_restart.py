@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import stat
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -10,8 +12,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.delestage.api.auth import AccessToken
 from custom_components.delestage.api.meteofrance import Observation, Resolution
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.meteofrance.store import StationStore
 
 from .conftest import FIXTURE_NOW, station_entry
 from .fake_dpobs import APPLICATION_ID, FakeDpobs, fixture_json
@@ -162,3 +166,22 @@ async def test_token_of_other_credentials_not_reused(
 
     assert fake_dpobs.token_requests == 1
     assert fake_dpobs.data_requests[-1][1]["Authorization"] != "Bearer old-token"
+
+
+async def test_the_token_file_is_private(
+    hass: HomeAssistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache holds a bearer token: written readable by its owner only, like RTE's."""
+    monkeypatch.setattr(hass.config, "config_dir", str(tmp_path))
+    store = StationStore(hass, "entry1")
+    store.save_token(AccessToken("eyJ0b2tlbi1", 1e10), "digest")
+
+    # What the delayed save writes, through Home Assistant's own file writer.
+    await hass.async_add_executor_job(
+        store._store._write_data,
+        {"version": 1, "minor_version": 1, "key": "k", "data_func": store._data},
+    )
+
+    path = tmp_path / ".storage" / f"{DOMAIN}.meteofrance_entry1"
+    assert "eyJ0b2tlbi1" in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

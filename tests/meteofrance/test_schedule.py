@@ -12,6 +12,7 @@ from custom_components.delestage.meteofrance.schedule import (
     delay_until_next_poll,
     expected_validity,
     next_poll,
+    poll_time,
 )
 
 HOURLY = Resolution.HOURLY
@@ -71,3 +72,21 @@ def test_calls_per_day() -> None:
         while (now := next_poll(now, resolution)) < end:
             polls += 1
         assert polls == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "planned", "expected"),
+    [
+        (at(15, 10, 59), at(15, 11), at(15, 11)),  # timer a little early: the planned poll
+        (at(15, 9), at(15, 11), at(15, 11)),  # two minutes early at most
+        (at(15, 8, 59), at(15, 11), at(15, 8, 59)),  # earlier: a manual refresh
+        (at(15, 11), at(15, 11), at(15, 11)),
+        (at(15, 11, 3), at(15, 11), at(15, 11, 3)),  # late: the clock
+        (at(15, 10, 59), None, at(15, 10, 59)),
+    ],
+)
+def test_poll_time(now: datetime, planned: datetime | None, expected: datetime) -> None:
+    assert poll_time(now, planned) == expected
+    if expected == planned:
+        # Taken as the planned poll, the next one is an hour later, not a second from now.
+        assert next_poll(expected, HOURLY) - now >= timedelta(minutes=58)

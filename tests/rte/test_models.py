@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from custom_components.delestage.api.errors import ApiResponseError
 from custom_components.delestage.api.rte_models import (
+    ALERT_LEVEL,
+    HOUR,
+    LEVEL_GREEN,
+    LEVEL_LOW_CARBON,
+    LEVEL_ORANGE,
+    LEVEL_RED,
     PARIS,
+    EcowattForecast,
+    local_midnight,
+    parse_local_day_start,
     parse_signals,
     parse_tempo,
     tempo_day,
@@ -189,7 +198,39 @@ def test_tempo_colours_by_date_and_tempo_day() -> None:
     assert parse_tempo({"tempo_like_calendars": {"values": []}}).last_day is None
 
 
-@pytest.mark.parametrize("payload", [None, {}, {"tempo_like_calendars": {"values": None}}])
+def test_tempo_calendars_as_an_array() -> None:
+    """RTE's swagger (v1.1) types ``tempo_like_calendars`` as an array of calendars."""
+    first = tempo_payload({date(2026, 1, 10): "BLUE"})["tempo_like_calendars"]
+    second = tempo_payload({date(2026, 1, 11): "WHITE", date(2026, 1, 12): "RED"})[
+        "tempo_like_calendars"
+    ]
+    payload = {"tempo_like_calendars": [first, "junk", {"values": None}, second]}
+
+    calendar = parse_tempo(payload)
+
+    assert dict(calendar.colors) == {
+        date(2026, 1, 10): "BLUE",
+        date(2026, 1, 11): "WHITE",
+        date(2026, 1, 12): "RED",
+    }
+    assert list(calendar.colors) == sorted(calendar.colors)
+    assert calendar.raw is payload
+    assert parse_tempo({"tempo_like_calendars": [first]}) == parse_tempo(
+        {"tempo_like_calendars": first}
+    )
+    assert parse_tempo({"tempo_like_calendars": []}).last_day is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        {},
+        {"tempo_like_calendars": {"values": None}},
+        {"tempo_like_calendars": "BLUE"},
+        {"tempo_like_calendars": [{"values": None}, "junk"]},
+    ],
+)
 def test_tempo_wrong_shape_raises(payload: Any) -> None:
     with pytest.raises(ApiResponseError):
         parse_tempo(payload)
@@ -210,3 +251,211 @@ def test_tempo_wrong_shape_raises(payload: Any) -> None:
 )
 def test_tempo_day_starts_at_six_on_dst_days(when: datetime, expected: date) -> None:
     assert tempo_day(when) == expected
+
+
+def _forecast(*days: tuple[date, list[int]]) -> EcowattForecast:
+    return parse_signals({"signals": [day_payload(day, levels) for day, levels in days]})
+
+
+def test_a_forecast_with_one_alert_has_that_run() -> None:
+    """Issue 13: the last run (here the only one) used to be dropped by a mutant unnoticed."""
+    forecast = _forecast((date(2026, 1, 10), [1] * 18 + [3, 3] + [1] * 4))
+
+    [run] = forecast.runs()
+
+    assert (run.start, run.end, run.level) == (paris(2026, 1, 10, 18), paris(2026, 1, 10, 20), 3)
+    assert run.parts == ((paris(2026, 1, 10, 18), paris(2026, 1, 10, 20), LEVEL_RED),)
+
+
+def test_runs_count_and_last_run_at_the_end_of_the_forecast() -> None:
+    forecast = _forecast(
+        (date(2026, 1, 10), [2] + [1] * 6 + [2, 3, 2] + [1] * 13 + [2]),
+        (date(2026, 1, 11), [2, 2] + [1] * 20 + [3, 3]),
+    )
+
+    runs = forecast.runs()
+
+    assert [(r.start, r.end, r.level) for r in runs] == [
+        (paris(2026, 1, 10, 0), paris(2026, 1, 10, 1), 2),
+        (paris(2026, 1, 10, 7), paris(2026, 1, 10, 10), 3),
+        # 23:00 orange runs on into the next day's 00:00-02:00.
+        (paris(2026, 1, 10, 23), paris(2026, 1, 11, 2), 2),
+        (paris(2026, 1, 11, 22), paris(2026, 1, 12, 0), 3),
+    ]
+    assert [part[2] for part in runs[1].parts] == [2, 3, 2]
+    assert runs[1].parts[1] == (paris(2026, 1, 10, 8), paris(2026, 1, 10, 9), 3)
+    assert len(runs[2].parts) == 1  # same level across midnight: one part
+    # Only red hours: the orange ones split the runs.
+    assert [(r.start, r.end) for r in forecast.runs(LEVEL_RED)] == [
+        (paris(2026, 1, 10, 8), paris(2026, 1, 10, 9)),
+        (paris(2026, 1, 11, 22), paris(2026, 1, 12, 0)),
+    ]
+    assert _forecast((date(2026, 1, 10), [1] * 24)).runs() == []
+
+
+def test_hours_with_a_gap_are_two_runs() -> None:
+    """Missing hours between two alerts: not one run."""
+    payload = day_payload(date(2026, 1, 10), {5: 2, 6: 2, 8: 2})
+    runs = parse_signals({"signals": [payload]}).runs()
+
+    assert [(r.start, r.end) for r in runs] == [
+        (paris(2026, 1, 10, 5), paris(2026, 1, 10, 7)),
+        (paris(2026, 1, 10, 8), paris(2026, 1, 10, 9)),
+    ]
+
+
+def test_hour_boundaries() -> None:
+    forecast = _forecast((date(2026, 1, 10), [1] * 12 + [3] + [1] * 11))
+
+    assert forecast.level_at(paris(2026, 1, 10, 11, 59, 59)) == 1
+    assert forecast.level_at(paris(2026, 1, 10, 12)) == 3
+    assert forecast.level_at(paris(2026, 1, 10, 12, 59, 59)) == 3
+    assert forecast.level_at(paris(2026, 1, 10, 13)) == 1
+    hour = forecast.hour_at(paris(2026, 1, 10, 12, 30))
+    assert hour is not None
+    assert (hour.start, hour.end) == (paris(2026, 1, 10, 12), paris(2026, 1, 10, 13))
+    assert forecast.level_at(paris(2026, 1, 9, 23, 59)) is None
+    assert forecast.level_at(paris(2026, 1, 11)) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "hours"),
+    [
+        ([{"pas": 0, "hvalue": 0}, {"pas": 24, "hvalue": 3}], {0: 0, 24: 3}),
+        ([{"pas": -1, "hvalue": 1}, {"pas": 25, "hvalue": 1}], {}),
+        ([{"pas": 3, "hvalue": -1}, {"pas": 4, "hvalue": 4}], {}),
+        ([{"pas": 3, "hvalue": 2.0}, {"pas": 4.0, "hvalue": 2}], {}),
+    ],
+)
+def test_hour_ranges(values: list[dict[str, Any]], hours: dict[int, int]) -> None:
+    item = {"jour": "2026-01-10T00:00:00+01:00", "dvalue": 2, "values": values}
+    day = parse_signals({"signals": [item]}).days[date(2026, 1, 10)]
+    assert day.hours == hours
+
+
+@pytest.mark.parametrize(
+    ("dvalue", "hours", "level"),
+    [
+        (0, [], 1),  # a day is never "low carbon": green at least
+        (1, [3], 1),  # the published day level wins over its hours
+        (3, [1], 3),
+        (4, [2], 2),  # out of range: the highest hour
+        (-1, [0], 1),
+        (None, [0, 2, 1], 2),
+        ("2", [3], 3),
+    ],
+)
+def test_day_level(dvalue: Any, hours: list[int], level: int) -> None:
+    item = {
+        "jour": "2026-01-10T00:00:00+01:00",
+        "dvalue": dvalue,
+        "values": [{"pas": pas, "hvalue": value} for pas, value in enumerate(hours)],
+    }
+    assert parse_signals({"signals": [item]}).days[date(2026, 1, 10)].level == level
+
+
+def test_a_day_without_level_nor_hours_is_dropped() -> None:
+    good = day_payload(date(2026, 1, 10), [1] * 24)
+    bare = {"jour": "2026-01-11T00:00:00+01:00", "values": []}
+    assert list(parse_signals({"signals": [good, bare]}).days) == [date(2026, 1, 10)]
+
+
+@pytest.mark.parametrize(
+    ("jour", "day", "start"),
+    [
+        ("2026-01-10T00:00:00+01:00", date(2026, 1, 10), datetime(2026, 1, 9, 23, tzinfo=UTC)),
+        # Midnight Paris sent in UTC: the Paris date, not the UTC one.
+        ("2026-01-09T23:00:00Z", date(2026, 1, 10), datetime(2026, 1, 9, 23, tzinfo=UTC)),
+        ("2026-07-09T22:00:00+00:00", date(2026, 7, 10), datetime(2026, 7, 9, 22, tzinfo=UTC)),
+        ("2026-07-10", date(2026, 7, 10), datetime(2026, 7, 9, 22, tzinfo=UTC)),
+        (" 2026-07-10T00:00:00 ", date(2026, 7, 10), datetime(2026, 7, 9, 22, tzinfo=UTC)),
+        ("10/07/2026", None, None),
+        (None, None, None),
+    ],
+)
+def test_local_day_start(jour: Any, day: date | None, start: datetime | None) -> None:
+    parsed = parse_local_day_start(jour)
+    if day is None:
+        assert parsed is None
+        return
+    assert parsed == (day, start)
+    assert parsed is not None
+    assert parsed[1].tzinfo is UTC
+
+
+def test_local_midnight_on_dst_days() -> None:
+    assert local_midnight(date(2026, 3, 29)) == datetime(2026, 3, 28, 23, tzinfo=UTC)
+    assert local_midnight(date(2026, 3, 30)) == datetime(2026, 3, 29, 22, tzinfo=UTC)
+    assert local_midnight(date(2026, 10, 26)) == datetime(2026, 10, 25, 23, tzinfo=UTC)
+
+
+def test_hours_of_every_day_in_time_order_without_overlap() -> None:
+    """A 23-hour day's pas 23 would start at the next midnight: the next day's hour wins."""
+    spring = day_payload(date(2026, 3, 29), [1] * 23 + [3])
+    forecast = parse_signals({"signals": [day_payload(date(2026, 3, 30), [2] * 24), spring]})
+
+    starts = [hour.start for hour in forecast.hours]
+    assert len(starts) == 23 + 24
+    assert starts == sorted(set(starts))
+    assert forecast.level_at(paris(2026, 3, 30, 0, 30)) == 2
+    # The last day keeps every hour it has (nothing after it to give way to).
+    assert parse_signals({"signals": [spring]}).level_at(paris(2026, 3, 30, 0, 30)) == 3
+
+
+def test_levels_are_the_contract_values() -> None:
+    """hvalue 0..3 are low carbon, green, orange, red (sensor states rely on them)."""
+    forecast = _forecast((date(2026, 1, 10), [0, 1, 2, 3] + [1] * 20))
+    levels = [forecast.level_at(paris(2026, 1, 10, hour)) for hour in range(4)]
+
+    assert levels == [LEVEL_LOW_CARBON, LEVEL_GREEN, LEVEL_ORANGE, LEVEL_RED]
+    assert ALERT_LEVEL == LEVEL_ORANGE
+    assert timedelta(hours=1) == HOUR
+
+
+def test_rebased_keeps_levels_and_moves_hours() -> None:
+    forecast = _forecast(
+        (date(2026, 1, 10), [1] * 8 + [3] + [1] * 15), (date(2026, 1, 11), [2] * 24)
+    )
+
+    moved = forecast.rebased(date(2026, 3, 29))  # onto a 23-hour day
+
+    assert list(moved.days) == [date(2026, 3, 29), date(2026, 3, 30)]
+    assert [day.day for day in moved.days.values()] == list(moved.days)
+    assert moved.days[date(2026, 3, 29)].start == datetime(2026, 3, 28, 23, tzinfo=UTC)
+    assert moved.level_at(paris(2026, 3, 29, 9, 30)) == 3  # pas 8 = 09:00 CEST
+    assert moved.days[date(2026, 3, 30)].level == 2
+    assert moved.raw is forecast.raw
+
+
+def test_tempo_colours_in_any_case_and_unknown_values() -> None:
+    payload = tempo_payload({date(2026, 1, 10): "blue", date(2026, 1, 11): "Red"})
+    payload["tempo_like_calendars"]["values"].append(
+        {"start_date": "2026-01-12T00:00:00+01:00", "value": "GREEN"}
+    )
+    payload["tempo_like_calendars"]["values"].append({"start_date": None, "value": "WHITE"})
+    payload["tempo_like_calendars"]["values"].append(
+        {"start_date": "2026-01-13T00:00:00+01:00", "value": 3}
+    )
+
+    calendar = parse_tempo(payload)
+
+    assert dict(calendar.colors) == {date(2026, 1, 10): "BLUE", date(2026, 1, 11): "RED"}
+    assert list(calendar.colors) == [date(2026, 1, 10), date(2026, 1, 11)]
+    assert calendar.color(date(2026, 1, 12)) is None
+    assert calendar.last_day == date(2026, 1, 11)
+    # A start date sent in UTC (23:00 the day before) is the Paris day.
+    utc_payload = {
+        "tempo_like_calendars": {"values": [{"start_date": "2026-01-13T23:00:00Z", "value": "RED"}]}
+    }
+    assert parse_tempo(utc_payload).last_day == date(2026, 1, 14)
+
+
+def test_answers_with_the_same_days_are_equal_whatever_their_raw_text() -> None:
+    """A new file with the same forecast is no change (entities do not rewrite their state)."""
+    first = day_payload(date(2026, 1, 10), [1] * 24)
+    again = {**first, "GenerationFichier": "2026-01-10T09:15:00+01:00", "message": "Pas d’alerte"}
+
+    assert parse_signals({"signals": [first]}) == parse_signals({"signals": [again]})
+    assert parse_signals({"signals": [first]}) != parse_signals(
+        {"signals": [day_payload(date(2026, 1, 10), [1] * 23 + [2])]}
+    )

@@ -39,3 +39,7 @@ class ApiServerError(ApiError):
 
 class ApiResponseError(ApiError):
     """The answer could not be understood (malformed JSON, missing fields)."""
+
+
+class ApiResponseTooLargeError(ApiResponseError):
+    """The answer was larger than the clients read (a broken or hostile server)."""

@@ -1,4 +1,4 @@
-"""Shared HTTP plumbing of the API clients: requests, timeouts, status mapping, Retry-After."""
+"""Shared HTTP plumbing of the API clients: requests, timeouts, bounded reads, statuses."""
 
 from __future__ import annotations
 
@@ -20,12 +20,18 @@ from .errors import (
     ApiForbiddenError,
     ApiRateLimitedError,
     ApiResponseError,
+    ApiResponseTooLargeError,
     ApiServerError,
 )
 
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30)
 # The longest wait a Retry-After header is taken at (seconds): a day.
 MAX_RETRY_AFTER = 86400.0
+# The largest answer read (bytes, after decompression). The biggest real one, the Météo-France
+# station list, is about 200 kB; a server sending more is broken or hostile and must not fill the
+# memory of Home Assistant's host (or a gzip bomb expand into it).
+MAX_BODY_SIZE = 10 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 
 
 class ResponseHeaders(Mapping[str, str]):
@@ -105,17 +111,46 @@ async def async_fetch(
     url: str,
     *,
     timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - passed to aiohttp
+    max_body: int = MAX_BODY_SIZE,
     **kwargs: Any,
 ) -> RawResponse:
-    """Send one request and read the whole answer; network faults become ApiConnectionError."""
+    """Send one request and read the whole answer; network faults become ApiConnectionError.
+
+    The answer is read up to ``max_body`` bytes: a longer one raises ApiResponseTooLargeError
+    before anything is parsed (announced by Content-Length or not).
+    """
     try:
         async with session.request(method, url, timeout=timeout, **kwargs) as response:
-            body = await response.read()
-            return RawResponse(response.status, ResponseHeaders(response.headers), body)
+            headers = ResponseHeaders(response.headers)
+            body = await _async_read_bounded(response, headers, max_body, url)
+            return RawResponse(response.status, headers, body)
     except TimeoutError as err:
         raise ApiConnectionError(f"Timeout talking to {_host(url)}") from err
     except aiohttp.ClientError as err:
         raise ApiConnectionError(f"Cannot reach {_host(url)}: {err}") from err
+
+
+async def _async_read_bounded(
+    response: aiohttp.ClientResponse, headers: ResponseHeaders, max_body: int, url: str
+) -> bytes:
+    """Read the body of ``response``, refusing more than ``max_body`` bytes."""
+    too_large = ApiResponseTooLargeError(
+        f"The answer of {_host(url)} is larger than {max_body} bytes; not read"
+    )
+    try:
+        announced = int(headers.get("Content-Length", ""))
+    except ValueError:
+        announced = None
+    if announced is not None and announced > max_body:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(_READ_CHUNK):
+        size += len(chunk)
+        if size > max_body:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def raise_for_status(response: RawResponse, what: str) -> None:
@@ -124,6 +159,12 @@ def raise_for_status(response: RawResponse, what: str) -> None:
     if 200 <= status < 300:
         return
     detail = _error_detail(response)
+    if 300 <= status < 400:
+        # Only reached when redirects are not followed (Météo-France): a moved API is an error
+        # to report, not a reason to send the credentials elsewhere.
+        location = response.headers.get("Location")
+        target = f" to {_host(location)}" if location else ""
+        raise ApiError(f"{what}: redirected (HTTP {status}){target}; not followed")
     if status == 401:
         raise ApiAuthError(f"{what}: unauthorized (HTTP 401){detail}")
     if status == 403:

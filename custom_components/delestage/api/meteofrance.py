@@ -28,7 +28,7 @@ from .errors import (
     ApiRateLimitedError,
     ApiResponseError,
 )
-from .http import RawResponse, async_fetch, parse_retry_after, raise_for_status
+from .http import MAX_RETRY_AFTER, RawResponse, async_fetch, parse_retry_after, raise_for_status
 
 API_PATH: Final = "/public/DPObs/v1"
 DEFAULT_BASE_URL: Final = f"https://public-api.meteofrance.fr{API_PATH}"
@@ -325,11 +325,18 @@ def parse_observations(data: Any, resolution: Resolution) -> Observation:
 
 
 def throttle_wait(response: RawResponse, now: float) -> float:
-    """Seconds to wait after a 429: ``nextAccessTime``, then Retry-After, else the next minute."""
-    if (when := _next_access_time(response)) is not None:
-        return max(0.0, when - now)
-    headers = {key.lower(): value for key, value in response.headers.items()}
-    if (wait := parse_retry_after(headers.get("retry-after"), now)) is not None:
+    """Seconds to wait after a 429: ``nextAccessTime``, then Retry-After, else the next minute.
+
+    A time already past (clock skew) or a zero wait is no answer: retrying at once would only
+    earn another 429, so the next minute (when the 50-call window has moved on) is used. Waits
+    are capped like Retry-After (``MAX_RETRY_AFTER``) so that nonsense cannot stop the polling
+    for months.
+    """
+    if (when := _next_access_time(response)) is not None and when > now:
+        return min(when - now, MAX_RETRY_AFTER)
+    if (
+        wait := parse_retry_after(response.headers.get("Retry-After"), now)
+    ) is not None and wait > 0:
         return wait
     return 60.0 - now % 60.0
 
@@ -462,8 +469,15 @@ class MeteoFranceClient:
             headers, token = await self._async_auth_headers()
             await self._limiter.async_acquire()
             self.calls += 1
+            # Never follow a redirect: aiohttp would forward the ``apikey`` header (it only
+            # drops Authorization) to whatever host the redirect names.
             response = await async_fetch(
-                self._session, "GET", f"{self._base_url}{path}", params=params, headers=headers
+                self._session,
+                "GET",
+                f"{self._base_url}{path}",
+                params=params,
+                headers=headers,
+                allow_redirects=False,
             )
             if response.status == 401 and self._token_auth is not None and not retried:
                 # Expired token ("Invalid JWT token"): fetch a new one, once.

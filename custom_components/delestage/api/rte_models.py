@@ -247,14 +247,32 @@ def tempo_day(when: datetime) -> date:
     return (when.astimezone(PARIS) - timedelta(hours=6)).date()
 
 
+def _tempo_values(data: Any) -> list[Any]:
+    """Return the day items of a Tempo answer, whichever shape ``tempo_like_calendars`` has.
+
+    Every answer seen is one calendar object ``{"start_date", "end_date", "values": [...]}``;
+    RTE's swagger (v1.1) types it as an array of such calendars. Both are read: the values
+    of every calendar of an array, an empty array meaning no colour at all.
+    """
+    calendars = data.get("tempo_like_calendars") if isinstance(data, dict) else None
+    if isinstance(calendars, dict):
+        calendars = [calendars]
+    if not isinstance(calendars, list):
+        raise ApiResponseError("Tempo answer has no 'tempo_like_calendars'")
+    lists = [
+        values
+        for calendar in calendars
+        if isinstance(calendar, dict) and isinstance(values := calendar.get("values"), list)
+    ]
+    if calendars and not lists:
+        raise ApiResponseError("Tempo answer has no 'tempo_like_calendars.values' list")
+    return [item for values in lists for item in values]
+
+
 def parse_tempo(data: Any) -> TempoCalendar:
     """Parse a ``tempo_like_calendars`` answer; raise ApiResponseError on a wrong shape."""
-    calendars = data.get("tempo_like_calendars") if isinstance(data, dict) else None
-    values = calendars.get("values") if isinstance(calendars, dict) else None
-    if not isinstance(values, list):
-        raise ApiResponseError("Tempo answer has no 'tempo_like_calendars.values' list")
     colors: dict[date, str] = {}
-    for item in values:
+    for item in _tempo_values(data):
         if not isinstance(item, dict):
             continue
         parsed = parse_local_day_start(item.get("start_date"))

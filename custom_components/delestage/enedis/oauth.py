@@ -231,6 +231,8 @@ def _page(message: str, status: int = 200, *, close: bool = False) -> web.Respon
     return web.Response(
         status=status,
         content_type="text/html",
+        # The page's address carries the consent (code, meter number): no cache keeps it.
+        headers={"Cache-Control": "no-store"},
         text=f"<!DOCTYPE html><html><body><p>{escape(message)}</p>{script}</body></html>",
     )
 

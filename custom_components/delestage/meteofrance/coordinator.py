@@ -22,7 +22,7 @@ from ..api.meteofrance import (
 from ..const import DOMAIN, LOGGER
 from ..runtime import DelestageConfigEntry
 from .const import STALE_AFTER
-from .schedule import delay_after_error, delay_until_next_poll, expected_validity
+from .schedule import delay_after_error, delay_until_next_poll, expected_validity, poll_time
 from .store import StationStore
 
 # Wait after a 429 that named no time: the quota window is one minute.
@@ -50,14 +50,18 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
         store: StationStore,
     ) -> None:
         """Prepare the coordinator; the first refresh fetches the current observation."""
+        now = dt_util.utcnow()
+        first_delay = delay_until_next_poll(now, resolution, None)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"Météo-France station {station_id}",
-            update_interval=delay_until_next_poll(dt_util.utcnow(), resolution, None),
+            update_interval=first_delay,
             always_update=False,
         )
+        # When the next scheduled poll is planned (wall clock).
+        self._planned: datetime = now + first_delay
         self.client = client
         self.station_id = station_id
         self.resolution = resolution
@@ -78,7 +82,7 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
             or observation.validity_time < expected_validity(now, self.resolution)
         ):
             return False
-        self._plan(delay_until_next_poll(now, self.resolution, observation.validity_time))
+        self._plan(now, delay_until_next_poll(now, self.resolution, observation.validity_time))
         self._track_staleness(observation)
         self.async_set_updated_data(observation)
         return True
@@ -90,17 +94,18 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
         return (now or dt_util.utcnow()) - self.data.validity_time >= self.stale_after
 
     async def _async_update_data(self) -> Observation:
-        now = dt_util.utcnow()
+        # A timer that fires just before the planned time stands for that planned poll.
+        now = poll_time(dt_util.utcnow(), self._planned)
         try:
             observation = await self.client.async_get_observation(self.station_id, self.resolution)
         except StationNotFoundError as err:
             # No new data (silent station, 404): keep what we have, try at the next slot.
-            self._plan(delay_until_next_poll(now, self.resolution, self._latest()))
+            self._plan(now, delay_until_next_poll(now, self.resolution, self._latest()))
             if self.data is not None:
                 return self.data
             raise self._failed("meteofrance_no_data", err) from err
         except BadRequestError as err:
-            self._plan(delay_until_next_poll(now, self.resolution, self._latest()))
+            self._plan(now, delay_until_next_poll(now, self.resolution, self._latest()))
             self._raise_station_rejected()
             raise self._failed("meteofrance_station_rejected", err) from err
         except ApiAuthError as err:
@@ -124,16 +129,18 @@ class MeteoFranceCoordinator(DataUpdateCoordinator[Observation | None]):
             if self.data is not None and self.is_stale(now):
                 LOGGER.info("Météo-France station %s reports again", self.station_id)
             self.store.save_observation(observation)
-        self._plan(delay_until_next_poll(now, self.resolution, observation.validity_time))
+        self._plan(now, delay_until_next_poll(now, self.resolution, observation.validity_time))
         self._track_staleness(observation)
         return observation
 
     def _latest(self) -> datetime | None:
         return self.data.validity_time if self.data is not None else None
 
-    def _plan(self, delay: timedelta) -> None:
-        """Set when the next scheduled refresh happens."""
-        self.update_interval = delay
+    def _plan(self, now: datetime, delay: timedelta) -> None:
+        """Plan the next scheduled refresh ``delay`` after ``now`` (the time polled for)."""
+        self._planned = now + delay
+        # ``now`` may be a little ahead of the clock (early timer): count from the clock.
+        self.update_interval = max(self._planned - dt_util.utcnow(), timedelta(0))
 
     def _failed(self, key: str, err: ApiError, retry_after: float | None = None) -> UpdateFailed:
         return UpdateFailed(

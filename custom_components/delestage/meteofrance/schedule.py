@@ -28,6 +28,13 @@ LATE_RETRY: Final = timedelta(minutes=5)
 LATE_WINDOW: Final = timedelta(minutes=30)
 # Wait before retrying after a transient error (never later than the next planned poll).
 ERROR_RETRY: Final = timedelta(minutes=5)
+# A refresh timer may fire a little before its planned time: Home Assistant schedules on the
+# event loop's monotonic clock truncated to the second, which drifts from the wall clock. A
+# poll this close before the planned time is taken as that planned poll, so the next one is
+# planned after it (not again before the mark, which made bursts of polls). Half the shortest
+# step between two planned polls (LATE_RETRY, 5 min), so it can never swallow another slot; a
+# manual refresh that early only moves that slot's poll forward.
+EARLY_FIRE_TOLERANCE: Final = timedelta(minutes=2)
 
 
 def _floor(moment: datetime, period: timedelta) -> datetime:
@@ -58,6 +65,13 @@ def delay_until_next_poll(
     if now - planned_poll < LATE_WINDOW:
         return min(LATE_RETRY, planned)
     return planned
+
+
+def poll_time(now: datetime, planned: datetime | None) -> datetime:
+    """Return the time a poll made at ``now`` stands for: ``planned`` if just before it."""
+    if planned is not None and now < planned <= now + EARLY_FIRE_TOLERANCE:
+        return planned
+    return now
 
 
 def delay_after_error(now: datetime, resolution: Resolution) -> timedelta:

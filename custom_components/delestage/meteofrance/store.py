@@ -35,8 +35,9 @@ class StationStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Prepare the store; nothing is read yet."""
+        # Private (mode 0600), like the RTE cache: the file holds a bearer token.
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.meteofrance_{entry_id}"
+            hass, STORAGE_VERSION, f"{DOMAIN}.meteofrance_{entry_id}", private=True
         )
         self.cache = StationCache()
 
