@@ -316,8 +316,9 @@ def test_contract_injection_first() -> None:
     assert (contract.contract_type, contract.subscribed_power_kva) == ("Contrat GRD-F", 12)
     only_injection = parse_contract([grd_a])
     assert (only_injection.segment, only_injection.subscribed_power_kva) == ("P4", None)
-    with pytest.raises(ApiResponseError):
-        parse_contract("x")
+    for unknown in ("x", {}, [], {"contrats": "?"}):
+        with pytest.raises(ApiResponseError):
+            parse_contract(unknown)
     deep: list[object] = []
     for _ in range(5000):
         deep = [deep]
@@ -643,7 +644,6 @@ def test_consent_prefers_active_services() -> None:
 @pytest.mark.parametrize(
     ("data", "kva", "tariff"),
     [
-        ({}, None, None),
         ({"subscribed_power": "9 kVA", "distribution_tariff": "BTINFCU4"}, 9.0, "BTINFCU4"),
         ({"c": [{"subscribed_power": {"unit": "VA", "value": "9000"}}]}, 9.0, None),
         (

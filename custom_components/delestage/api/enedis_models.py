@@ -368,9 +368,8 @@ def parse_contract(data: Any) -> Contract:
     """Parse ``situation_contrat_auto/v1/{prm}``: the consumption supply (GRD-F) contract.
 
     The answer is an array of contracts (one; two for a self-consumption point, where the
-    ``Contrat GRD-A`` injection contract has no subscribed power). Anything unexpected gives a
-    contract without values (the sensors show unknown), never an exception other than
-    :class:`ApiResponseError`.
+    ``Contrat GRD-A`` injection contract has no subscribed power). An answer without any
+    contract, or not JSON-shaped like one, raises :class:`ApiResponseError` (and nothing else).
     """
     if not isinstance(data, dict | list):
         raise ApiResponseError(f"Contract answer is a {type(data).__name__}")
@@ -379,8 +378,8 @@ def parse_contract(data: Any) -> Contract:
     except RecursionError as err:
         raise ApiResponseError("Contract answer nested too deeply") from err
     raw = data if isinstance(data, dict) else {"contracts": data}
-    if not contracts:
-        return Contract(None, None, None, raw)
+    if not contracts:  # a shape we do not know: the caller treats it as a failed read
+        raise ApiResponseError("Contract answer holds no contract")
     best = min(contracts, key=_contract_rank)  # stable: the first of the best rank
     tariff = best.get("distribution_tariff")
     if isinstance(tariff, dict):
