@@ -8,8 +8,9 @@ Enedis counts the quota per application.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 import logging
@@ -192,6 +193,8 @@ class EnedisClient:
             on_token=on_token,
         )
         self.data_calls = 0  # successful or not, token calls excluded
+        # Points skipped because unusable (null, NaN, negative...), by resource: diagnostics.
+        self.skipped_points: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ token
 
@@ -241,39 +244,43 @@ class EnedisClient:
     async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
         """Daily consumption (Wh) of ``[start, end[``, at most 365 days, ``end`` ≤ today."""
         _check_range(start, end, MAX_DAILY_DAYS)
-        return parse_daily(await self._async_measure("consommation_quotidienne", prm, start, end))
+        with self._counting("consommation_quotidienne") as skipped:
+            data = await self._async_measure("consommation_quotidienne", prm, start, end)
+            return parse_daily(data, skipped=skipped)
 
     async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
         """Daily production (Wh) of ``[start, end[``, at most 365 days."""
         _check_range(start, end, MAX_DAILY_DAYS)
-        return parse_daily(await self._async_measure("production_quotidienne", prm, start, end))
+        with self._counting("production_quotidienne") as skipped:
+            data = await self._async_measure("production_quotidienne", prm, start, end)
+            return parse_daily(data, skipped=skipped)
 
     async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
         """Consumption load curve (average W per step) of ``[start, end[``, at most 7 days."""
         _check_range(start, end, MAX_CURVE_DAYS)
-        return parse_load_curve(
-            await self._async_measure("courbe_de_charge_consommation", prm, start, end)
-        )
+        with self._counting("courbe_de_charge_consommation") as skipped:
+            data = await self._async_measure("courbe_de_charge_consommation", prm, start, end)
+            return parse_load_curve(data, skipped=skipped)
 
     async def async_get_production_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
         """Production load curve (average W per step) of ``[start, end[``, at most 7 days."""
         _check_range(start, end, MAX_CURVE_DAYS)
-        return parse_load_curve(
-            await self._async_measure("courbe_de_charge_production", prm, start, end)
-        )
+        with self._counting("courbe_de_charge_production") as skipped:
+            data = await self._async_measure("courbe_de_charge_production", prm, start, end)
+            return parse_load_curve(data, skipped=skipped)
 
     async def async_get_max_power(self, prm: str, start: date, end: date) -> tuple[MaxPower, ...]:
         """Daily maximum power (VA, with its time) of ``[start, end[``, at most 365 days."""
         _check_range(start, end, MAX_DAILY_DAYS)
-        return parse_max_power(
-            await self._async_measure(
+        with self._counting("puissance_conso_max_quotidienne") as skipped:
+            data = await self._async_measure(
                 "puissance_conso_max_quotidienne",
                 prm,
                 start,
                 end,
                 extra={"mesuresPas": "P1D", "grandeurPhysique": "PMA"},
             )
-        )
+            return parse_max_power(data, skipped=skipped)
 
     async def async_get_contract(self, prm: str) -> Contract:
         """Return the supply contract (subscribed power) from ``situation_contrat_auto``."""
@@ -284,6 +291,23 @@ class EnedisClient:
         )
 
     # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _counting(self, resource: str) -> Iterator[Counter[str]]:
+        """Count the points one answer skipped (by reason), into ``skipped_points``."""
+        skipped: Counter[str] = Counter()
+        try:
+            yield skipped
+        finally:
+            if skipped:
+                total = skipped.total()
+                self.skipped_points[resource] += total
+                _LOGGER.debug(
+                    "%s: %s unusable point(s) skipped (%s), the others kept",
+                    _label(resource),
+                    total,
+                    ", ".join(f"{reason}: {n}" for reason, n in sorted(skipped.items())),
+                )
 
     async def _async_measure(
         self,
