@@ -102,6 +102,11 @@ class RateLimiter:
     jitter; waits), and at most
     ``per_hour`` in any hour (raises :class:`EnedisRateLimitedError` with the wait instead of
     sleeping for minutes). Share one per Data Connect app.
+
+    Calls are counted on the clock the wait runs on: the running event loop's
+    (``loop.time()``, what ``asyncio.sleep`` uses), looked up at each call, not a clock bound
+    at import. With two clocks, a loop whose time is frozen or jumps (tests, suspend) would
+    never see the slot free up.
     """
 
     def __init__(
@@ -110,15 +115,15 @@ class RateLimiter:
         per_hour: int = CALLS_PER_HOUR,
         *,
         window: float = SECOND_WINDOW,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
     ) -> None:
-        """Set the limits; ``clock``/``sleep`` are injectable for tests."""
+        """Set the limits; ``clock``/``sleep`` (both or neither) are injectable for tests."""
         self.per_second = per_second
         self.per_hour = per_hour
         self.window = window
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = clock or _loop_time
+        self._sleep = sleep or asyncio.sleep
         self._second: deque[float] = deque()
         self._hour: deque[float] = deque()
         self._lock = asyncio.Lock()
@@ -156,6 +161,11 @@ class RateLimiter:
                 await self._sleep(self._second[0] + self.window - now)
             self._second.append(now)
             self._hour.append(now)
+
+
+def _loop_time() -> float:
+    """Return the running event loop's time (the clock ``asyncio.sleep`` waits on)."""
+    return asyncio.get_running_loop().time()
 
 
 class EnedisClient:
