@@ -23,6 +23,7 @@ from .api.enedis_errors import EnedisRateLimitedError
 from .api.errors import ApiAuthError, ApiError
 from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from .enedis import EnedisRuntime
+from .enedis.file_import import async_setup_file_services, linky_entry
 
 SERVICE_LINKY_IMPORT_HISTORY = "linky_import_history"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -39,15 +40,7 @@ LINKY_IMPORT_HISTORY_SCHEMA = probatio.Schema(
 
 
 def _linky_runtime(hass: HomeAssistant, entry_id: str) -> EnedisRuntime:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if (
-        entry is None
-        or entry.domain != DOMAIN
-        or entry.data.get(CONF_ENTRY_TYPE) != EntryType.ENEDIS
-    ):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="enedis_entry_not_found"
-        )
+    entry = linky_entry(hass, entry_id)
     if entry.state is not ConfigEntryState.LOADED:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -119,3 +112,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=LINKY_IMPORT_HISTORY_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    async_setup_file_services(hass)

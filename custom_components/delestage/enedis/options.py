@@ -1,0 +1,109 @@
+"""Options of an Enedis entry: import Linky history from a downloaded file.
+
+The user names a file under the configuration folder; the import runs when the form is sent and
+the next step shows what it did (readings, period, hours written, gaps). Nothing is stored in
+the entry's options: the step is an action with a form, like the ``linky_import_file`` action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+import probatio
+
+from ..api.enedis_models import PARIS
+from .file_import import (
+    ATTR_DIRECTION,
+    ATTR_PATH,
+    DIRECTION_AUTO,
+    DIRECTIONS,
+    FileImport,
+    async_import_file,
+)
+
+_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_PATH): TextSelector(),
+        probatio.Required(ATTR_DIRECTION, default=DIRECTION_AUTO): SelectSelector(
+            SelectSelectorConfig(
+                options=list(DIRECTIONS),
+                translation_key="linky_file_direction",
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+    }
+)
+
+
+def _day(result: FileImport, which: str) -> str:
+    moment = result.first if which == "first" else result.last
+    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+
+
+class EnedisOptionsFlow(OptionsFlow):
+    """Import a Linky history file into the meter's statistics."""
+
+    _result: FileImport | None = None
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Start with this entry type's own step (step ids are translation keys)."""
+        return await self.async_step_enedis_import_file(user_input)
+
+    async def async_step_enedis_import_file(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the file; import it."""
+        errors: dict[str, str] = {}
+        placeholders = {"config_dir": self.hass.config.config_dir, "error": "", "file": ""}
+        if user_input is not None:
+            try:
+                self._result = await async_import_file(
+                    self.hass,
+                    self.config_entry,
+                    user_input[ATTR_PATH],
+                    user_input.get(ATTR_DIRECTION, DIRECTION_AUTO),
+                )
+            except HomeAssistantError as err:
+                errors["base"] = err.translation_key or "enedis_file_unreadable"
+                placeholders |= err.translation_placeholders or {}
+            else:
+                return await self.async_step_enedis_import_file_result()
+        return self.async_show_form(
+            step_id="enedis_import_file",
+            data_schema=self.add_suggested_values_to_schema(_SCHEMA, user_input or {}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_enedis_import_file_result(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show what the import did; closing it changes no option."""
+        if user_input is not None or self._result is None:
+            return self.async_create_entry(data=dict(self.config_entry.options))
+        result = self._result
+        return self.async_show_form(
+            step_id="enedis_import_file_result",
+            data_schema=probatio.Schema({}),
+            description_placeholders={
+                "format": result.file_format,
+                "direction": str(result.direction),
+                "rows": str(result.rows),
+                "first": _day(result, "first"),
+                "last": _day(result, "last"),
+                "hours": str(result.hours_in_file),
+                "written": str(result.hours_written),
+                "incomplete": str(result.incomplete_hours),
+                "gaps": str(len(result.gaps)),
+                "empty": str(result.empty_rows),
+                "kwh": f"{result.kwh:.1f}",
+            },
+        )
