@@ -21,7 +21,7 @@ import probatio
 from .api.enedis import DAILY_HISTORY_DAYS, PARIS
 from .api.enedis_errors import EnedisRateLimitedError
 from .api.errors import ApiAuthError, ApiError
-from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
+from .const import DOMAIN, LOGGER
 from .enedis import EnedisRuntime
 from .enedis.file_import import async_setup_file_services, linky_entry
 
