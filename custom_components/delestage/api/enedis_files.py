@@ -262,7 +262,8 @@ class _Builder:
         if watts is None:
             self.empty += 1
         elif end > start:
-            self.points.append(CurvePoint(end=end, start=start, watts=watts))
+            # kW × 1000 in binary floating point: 2.031 kW → 2031.0000000000002 W otherwise.
+            self.points.append(CurvePoint(end=end, start=start, watts=round(watts, 6)))
 
     def build(
         self, file_format: FileFormat, prm: str | None, direction: Direction | None
