@@ -336,3 +336,84 @@ def test_read_history_file(tmp_path: Path) -> None:
         handle.truncate(MAX_FILE_BYTES + 1)
     with pytest.raises(UnreadableFileError):
         read_history_file(str(big))
+
+
+def test_collapsed_fall_back_hour() -> None:
+    """A file that writes the repeated autumn hour once: that hour is a gap, not 90 minutes."""
+    content = (
+        b'debut;fin;kW\n2024-10-27T01:30;2024-10-27T02:00;"1"\n'
+        b'2024-10-27T02:00;2024-10-27T02:30;"1"\n2024-10-27T02:30;2024-10-27T03:00;"1"\n\n'
+        b'2024-10-27T03:00;2024-10-27T03:30;"1"\n'
+    )
+    parsed = parse_history_file(content)
+    assert [(p.start, p.end) for p in parsed.points] == [
+        (utc(2024, 10, 26, 23, 30), utc(2024, 10, 27, 0, 0)),
+        (utc(2024, 10, 27, 0, 0), utc(2024, 10, 27, 0, 30)),
+        (utc(2024, 10, 27, 0, 30), utc(2024, 10, 27, 1, 0)),
+        (utc(2024, 10, 27, 2, 0), utc(2024, 10, 27, 2, 30)),
+    ]
+    assert parsed.gaps() == [(utc(2024, 10, 27, 1, 0), utc(2024, 10, 27, 2, 0))]
+
+
+def test_tolerated_oddities() -> None:
+    """Windows-1252 text, hand-made offsets or none, R63 without ``Pas``, blank rows."""
+    # Legacy CSV re-saved as Windows-1252 (accents), without offsets (hand-made).
+    text = (
+        "Identifiant PRM;Type de données;Date de début;Date de fin;Grandeur physique;"
+        f"Grandeur métier;Etape métier;Unité;Pas en minutes\n{PRM};Courbe de charge;;;"
+        "Énergie active;Consommation;Comptage Brut;W;30\nHorodate;Valeur\n"
+        "2024-03-18T00:30:00;100\n2024-03-18T01:00:00;200"
+    )
+    parsed = parse_history_file(text.encode("cp1252"))
+    assert parsed.prm == PRM
+    assert [(p.start, p.watts) for p in parsed.points] == [
+        (utc(2024, 3, 17, 23, 0), 100.0),
+        (utc(2024, 3, 17, 23, 30), 200.0),
+    ]
+    # Conso Downloader with offsets (converted by a tool) and blank lines.
+    parsed = parse_history_file(
+        b'debut;fin;kW\n\n2024-03-18T00:00+01:00;2024-03-18T00:30+01:00;"0,5"\n'
+    )
+    assert parsed.points[0].start == utc(2024, 3, 17, 23, 0)
+    # R63 without ``Pas`` values: the difference to the row before; a blank line skipped.
+    header = "Identifiant PRM;Grandeur métier;Unité;Horodate;Valeur;Pas"
+    body = (
+        f"{PRM};CONS;kW;2024-03-18 00:30:00;1;\n\n{PRM};CONS;kW;2024-03-18 01:00:00;2;P1D\n"
+        f"{PRM};CONS;kW;2024-03-18 03:00:00;3;\n"
+    )
+    parsed = parse_history_file((header + "\n" + body).encode())
+    assert [(p.start, p.end, p.watts) for p in parsed.points] == [
+        (utc(2024, 3, 17, 23, 0), utc(2024, 3, 17, 23, 30), 1000.0),
+        (utc(2024, 3, 17, 23, 30), utc(2024, 3, 18, 0, 0), 2000.0),
+        (utc(2024, 3, 18, 1, 30), utc(2024, 3, 18, 2, 0), 3000.0),
+    ]
+    with pytest.raises(UnreadableFileError):
+        parse_history_file((header + f"\n{PRM};CONS\n").encode())
+
+
+def test_xlsx_oddities() -> None:
+    """Blank rows inside the table are skipped; a boolean or a missing date is an error."""
+    for bad in ([True], [None]):
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(["Début", "Fin", "Valeur (en W)"])
+        sheet.append(["18/03/2024 00:00:00", "18/03/2024 00:30:00", 500])
+        sheet.append([None, None, None])
+        if bad == [True]:
+            sheet.append(["18/03/2024 00:30:00", "18/03/2024 01:00:00", True])
+        else:
+            sheet.append([None, "18/03/2024 01:00:00", "1"])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        with pytest.raises(UnreadableFileError):
+            parse_history_file(buffer.getvalue())
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Début", "Fin", "Valeur (en W)"])
+    sheet.append(["18/03/2024 00:00:00", "18/03/2024 00:30:00", 500])
+    sheet.append([None, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert parse_history_file(buffer.getvalue()).points[0].watts == 500.0
