@@ -194,13 +194,18 @@ class LoadShedder:
                 group = self.groups.setdefault(group_name, ShedGroup())
                 group.active = True
                 group.started = now
+                group.deadline = None
                 group.overridden = []
                 self.state.start_period(group_name, now)
                 if context is not None:
                     self._parents[group_name] = context.id
             group.members = list(dict.fromkeys(entity_ids))
             group.started = group.started or now
-            group.deadline = group.started + max_duration
+            # A later call of the same period may extend the bound, never shorten it (the
+            # Tempo blueprint counts its bound from now, not from the period's start).
+            deadline = group.started + max_duration
+            if group.deadline is None or deadline > group.deadline:
+                group.deadline = deadline
             group.signal = signal
             self._async_watch()
             switched = await self._async_enforce(group_name, group)
@@ -374,7 +379,6 @@ class LoadShedder:
                     self._async_task(self._async_expire(name, reason), name)
                 elif any(
                     entity_id not in group.overridden
-                    and entity_id not in group.pending
                     and is_running(self.hass.states.get(entity_id))
                     for entity_id in group.members
                 ):
@@ -518,7 +522,7 @@ class LoadShedder:
                     if entity_id in group.loads:
                         group.loads.remove(entity_id)
                     changed = True
-                elif entity_id not in group.pending:
+                else:
                     self._async_task(self._async_enforce_locked(name, entity_id), name)
                 continue
             if entity_id not in group.loads:
