@@ -30,12 +30,9 @@ from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
-    SupportsResponse,
-    callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.service import async_register_admin_service
 import probatio
 
 from ..api.enedis_files import (
@@ -249,22 +246,10 @@ LINKY_IMPORT_FILE_SCHEMA = probatio.Schema(
 )
 
 
-async def _async_linky_import_file(call: ServiceCall) -> ServiceResponse:
+async def async_linky_import_file(call: ServiceCall) -> ServiceResponse:
+    """Handle ``delestage.linky_import_file`` (admin only: it reads files of the host)."""
     entry = linky_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     result = await async_import_file(
         call.hass, entry, call.data[ATTR_PATH], call.data[ATTR_DIRECTION]
     )
     return result.as_dict()
-
-
-@callback
-def async_setup_file_services(hass: HomeAssistant) -> None:
-    """Register ``delestage.linky_import_file`` (admin only: it reads files of the host)."""
-    async_register_admin_service(
-        hass,
-        DOMAIN,
-        SERVICE_LINKY_IMPORT_FILE,
-        _async_linky_import_file,
-        schema=LINKY_IMPORT_FILE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
