@@ -302,6 +302,7 @@ def test_repeated_rows_are_dropped() -> None:
         (b'debut;fin;kW\nhier;2024-03-18T00:30;"1"\n', UnreadableFileError),
         (b'debut;fin;kW\n2024-03-18T00:00;2024-03-18T00:30;"un"\n', UnreadableFileError),
         (REFERENCE_A.split(b"\n")[0], UnreadableFileError),
+        ("Début;Fin;Valeur (en kW)\n31/02/2024 00:00:00;;1\n".encode(), UnreadableFileError),
         (b"\n".join(REFERENCE_A.split(b"\n")[:2]) + b"\nValeur;Horodate\n", UnreadableFileError),
     ],
 )

@@ -1,0 +1,75 @@
+"""Benchmark (script/bench): import of 2 years of half-hours from a downloaded file.
+
+Target (DESIGN §5): ≤ 5 s for 2 years of half-hours (35,040 rows, DST days included), the same
+statistics as the API path, idempotent. Measured from the path in the configuration folder to
+the rows in the recorder: read, parse, hours, upsert. The figure checked is the CPU time of the
+whole process (every thread: parser, recorder) because the wall time on a shared machine mostly
+measures the other processes; both are printed. The portal's XLSX holds one week: a 2-year
+workbook is a worst case, reported but not held to the CSV target.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+import os
+from pathlib import Path
+import time
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.delestage.enedis.file_import import async_import_file
+
+from .fake_enedis import quiet_sql
+from .history_files import conso_downloader_csv, legacy_csv, portal_xlsx, readings
+from .test_bench import LoopLag
+from .test_file_import import config_dir, offline_entry
+from .test_statistics import check_continuous, read_rows
+
+__all__ = ["config_dir", "quiet_sql"]
+
+pytestmark = [pytest.mark.bench, pytest.mark.usefixtures("quiet_sql")]
+
+FIRST = date(2024, 11, 23)
+DAYS = 730
+
+
+@pytest.mark.usefixtures("recorder_mock")
+@pytest.mark.parametrize(
+    ("name", "builder", "target"),
+    [
+        ("Enedis_Conso_Heure_20241123-20261123.csv", legacy_csv, 5.0),
+        ("historique_conso_2026-11-23.csv", conso_downloader_csv, 5.0),
+        ("export_2_years.xlsx", portal_xlsx, None),
+    ],
+)
+async def test_bench_file_import_two_years(
+    hass: HomeAssistant, config_dir: Path, name: str, builder: object, target: float | None
+) -> None:
+    """First import, then an identical re-import (writes nothing)."""
+    rows = readings(FIRST, DAYS)
+    (config_dir / "linky" / name).write_bytes(builder(rows))  # type: ignore[operator]
+    entry = offline_entry(hass)
+    began, cpu = time.perf_counter(), time.process_time()
+    with LoopLag() as lag:
+        result = await async_import_file(hass, entry, f"linky/{name}")
+        stored = await read_rows(hass)
+    first, first_cpu = time.perf_counter() - began, time.process_time() - cpu
+    began, cpu = time.perf_counter(), time.process_time()
+    again = await async_import_file(hass, entry, f"linky/{name}")
+    await read_rows(hass)
+    second, second_cpu = time.perf_counter() - began, time.process_time() - cpu
+    check_continuous(stored)
+    assert result.rows == len(rows)
+    assert result.hours_written == len(stored) == DAYS * 24
+    assert again.hours_written == 0
+    size = (config_dir / "linky" / name).stat().st_size
+    print(
+        f"\nBENCH enedis file import {result.file_format}, 2 years ({len(rows)} half-hours, "
+        f"{size / 1e6:.1f} MB): first {first_cpu:.2f} s CPU ({first:.2f} s wall), re-import "
+        f"{second_cpu:.2f} s CPU ({second:.2f} s wall), target ≤ {target or '-'} s; "
+        f"{result.hours_written} hours written then {again.hours_written}; event loop held "
+        f"≤ {lag.worst * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
+    if target is not None:
+        assert first_cpu <= target
