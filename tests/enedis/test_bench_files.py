@@ -18,12 +18,10 @@ import time
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.delestage.enedis.file_import import async_import_file
-
 from .fake_enedis import quiet_sql
 from .history_files import conso_downloader_csv, legacy_csv, portal_xlsx, readings
 from .test_bench import LoopLag
-from .test_file_import import config_dir, offline_entry
+from .test_file_import import async_import_file, config_dir, offline_entry
 from .test_statistics import check_continuous, read_rows
 
 __all__ = ["config_dir", "quiet_sql"]

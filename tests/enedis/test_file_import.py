@@ -23,7 +23,11 @@ from custom_components.delestage.api.enedis import EnedisClient
 from custom_components.delestage.api.enedis_models import CurvePoint
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.backfill import BackfillRunner
-from custom_components.delestage.enedis.file_import import async_import_file, complete_hours
+from custom_components.delestage.enedis.file_import import (
+    FileImport,
+    async_import_path,
+    complete_hours,
+)
 from custom_components.delestage.enedis.history import async_import_history
 from custom_components.delestage.enedis.statistics import EnergyKind
 from custom_components.delestage.services import async_setup_services
@@ -47,6 +51,7 @@ from .history_files import (
     readings,
     utc,
 )
+from .test_files import REFERENCE_C
 from .test_init import setup_entry
 from .test_statistics import check_continuous, read_rows
 
@@ -70,6 +75,15 @@ def offline_entry(hass: HomeAssistant) -> MockConfigEntry:
     entry = make_entry("http://127.0.0.1:9")
     entry.add_to_hass(hass)
     return entry
+
+
+async def async_import_file(
+    hass: HomeAssistant, entry: MockConfigEntry, path: str, direction: str | None = None
+) -> FileImport:
+    """Import one file; its only direction's figures."""
+    report = await async_import_path(hass, entry, path, direction)
+    assert len(report.imports) == 1
+    return report.imports[0]
 
 
 def hours(rows: list[dict[str, Any]]) -> list[tuple[float, float, float]]:
@@ -240,11 +254,15 @@ async def test_action(
         )
 
     response = await call("linky/conso.csv")
-    assert response["hours_written"] == 0  # what the API brought, to the Wh
-    assert response["hours_in_file"] == 7 * 24
-    assert response["statistic_id"] == STAT
-    assert response["direction"] == "consumption"
-    assert response["gap_count"] == 0
+    assert response["files"] == ["conso.csv"]
+    assert response["skipped_files"] == {}
+    assert list(response) == ["files", "skipped_files", "consumption"]
+    consumption = response["consumption"]
+    assert consumption["hours_written"] == 0  # what the API brought, to the Wh
+    assert consumption["hours_in_file"] == 7 * 24
+    assert consumption["statistic_id"] == STAT
+    assert consumption["direction"] == "consumption"
+    assert consumption["gap_count"] == 0
     assert hours(await read_rows(hass)) == hours(api_rows)
 
     # Errors.
@@ -265,7 +283,6 @@ async def test_action(
     for path, key in (
         ("linky/missing.csv", "enedis_file_not_found"),
         ("   ", "enedis_file_not_found"),
-        ("linky", "enedis_file_not_found"),
         ("../outside.csv", "enedis_file_outside_config"),
         (str(outside), "enedis_file_outside_config"),
         ("linky/other.csv", "enedis_file_wrong_meter"),
@@ -284,10 +301,32 @@ async def test_action(
 
     # A production file goes to the production series (no call to Enedis needed).
     produced = await call("linky/prod.xlsx")
-    assert produced["statistic_id"] == PRODUCTION_STAT
+    assert produced["production"]["statistic_id"] == PRODUCTION_STAT
     assert len(await read_rows(hass, PRODUCTION_STAT)) == 24
     forced = await call("linky/conso.csv", direction="production")
-    assert forced["statistic_id"] == PRODUCTION_STAT
+    assert forced["production"]["statistic_id"] == PRODUCTION_STAT
+
+    # A folder: every file of this meter, per direction; the others skipped, with the reason.
+    folder = await call("linky")
+    assert folder["files"] == ["conso.csv", "prod.xlsx"]
+    assert folder["skipped_files"] == {
+        "bad.csv": "enedis_file_unreadable",
+        "empty.csv": "enedis_file_empty",
+        "other.csv": "enedis_file_wrong_meter",
+        "pmax.csv": "enedis_file_not_load_curve",
+        "unknown.csv": "enedis_file_unknown_format",
+    }
+    assert folder["consumption"]["hours_written"] == 0
+    assert folder["production"]["statistic_id"] == PRODUCTION_STAT
+    only = await call("linky", direction="production")
+    assert only["files"] == ["conso.csv", "prod.xlsx"]
+    assert list(only) == ["files", "skipped_files", "production"]
+    (config_dir / "linky" / "nothing").mkdir()
+    (config_dir / "linky" / "nothing" / ".hidden.csv").write_bytes(REFERENCE_C)
+    (config_dir / "linky" / "nothing" / "sub").mkdir()
+    with pytest.raises(ServiceValidationError) as err:
+        await call("linky/nothing")
+    assert err.value.translation_key == "enedis_folder_without_history"
 
     # Refused while the API back-fill writes.
     with (
@@ -369,3 +408,24 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {}
+
+    # A folder of weekly exports (the same week again, and the next one): one import.
+    weeks = config_dir / "linky" / "weeks"
+    weeks.mkdir()
+    (weeks / "a.xlsx").write_bytes(portal_xlsx(readings(date(2024, 3, 18), 7)[:-1]))
+    (weeks / "b.xlsx").write_bytes(portal_xlsx(readings(date(2024, 3, 25), 7)[:-1]))
+    (weeks / "notes.txt").write_bytes(b"mes exports Enedis")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"path": "linky/weeks", "direction": "auto"}
+    )
+    assert result["step_id"] == "enedis_import_file_result"
+    placeholders = result["description_placeholders"]
+    assert placeholders["files"] == "2"
+    assert placeholders["skipped"] == "notes.txt"
+    assert placeholders["rows"] == "668"  # 335 + 333 (a 23 h day)
+    # 31 March is a 23 h day: 2 × 168 - 1 hours, two of them without their last half-hour.
+    assert placeholders["hours"] == str(2 * 168 - 1 - 2)
+    assert placeholders["written"] == str(168 - 1 - 1)  # the first week was there already
+    assert placeholders["incomplete"] == "2"
+    assert placeholders["last"] == "2024-03-31 23:30"

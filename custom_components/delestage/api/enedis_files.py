@@ -27,12 +27,14 @@ autumn hour is resolved by order (first ``+02:00``, then ``+01:00``). Empty, ``n
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 import contextlib
 import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import io
+import itertools
 import math
 import re
 from typing import Any
@@ -134,11 +136,29 @@ class HistoryFile:
 
     def gaps(self) -> list[tuple[datetime, datetime]]:
         """Missing intervals between the first and the last reading (empty values, holes)."""
-        return [
-            (before.end, after.start)
-            for before, after in zip(self.points, self.points[1:], strict=False)
-            if after.start > before.end
-        ]
+        return gaps_between(self.points)
+
+
+def gaps_between(points: Sequence[CurvePoint]) -> list[tuple[datetime, datetime]]:
+    """Missing intervals between ordered, non-overlapping readings."""
+    return [
+        (before.end, after.start)
+        for before, after in itertools.pairwise(points)
+        if after.start > before.end
+    ]
+
+
+def without_overlaps(points: Iterable[CurvePoint]) -> list[CurvePoint]:
+    """Order readings; drop each one that overlaps an earlier one (the first one read wins).
+
+    Repeated rows, overlapping downloads, several files of the same period.
+    """
+    kept: list[CurvePoint] = []
+    for point in sorted(points, key=lambda p: (p.start, p.end)):
+        if kept and point.start < kept[-1].end:
+            continue
+        kept.append(point)
+    return kept
 
 
 # --------------------------------------------------------------------------- entry points
@@ -269,11 +289,7 @@ class _Builder:
     def build(
         self, file_format: FileFormat, prm: str | None, direction: Direction | None
     ) -> HistoryFile:
-        kept: list[CurvePoint] = []
-        for point in sorted(self.points, key=lambda p: (p.start, p.end)):
-            if kept and point.start < kept[-1].end:
-                continue  # the same time again (overlapping downloads, repeated rows)
-            kept.append(point)
+        kept = without_overlaps(self.points)
         duplicates = len(self.points) - len(kept)
         return HistoryFile(
             file_format, prm, direction, tuple(kept), self.rows, self.empty, duplicates

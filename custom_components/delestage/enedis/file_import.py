@@ -1,6 +1,9 @@
 """Linky history from a downloaded file: the ``linky_import_file`` action and its options step.
 
 Decisions:
+- A folder may be named instead of a file: the portal exports one week per file, so two years
+  are 104 files; every file of the folder is imported (those that are not history files of
+  this meter are skipped and listed), overlapping files count each half-hour once.
 - The file must be under the configuration folder (a relative path is taken from there; ``..``
   and symbolic links leading outside are refused): it is where users can drop files (Samba,
   File editor, Studio Code Server), and nothing else of the host can be read through the action.
@@ -43,7 +46,9 @@ from ..api.enedis_files import (
     UnknownFileFormatError,
     UnsupportedDataError,
     WrongMeterFileError,
+    gaps_between,
     read_history_file,
+    without_overlaps,
 )
 from ..api.enedis_models import PARIS, CurvePoint
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
@@ -128,7 +133,7 @@ def _fail(key: str, **placeholders: str) -> ServiceValidationError:
 
 
 def resolve_path(config_dir: str, raw: str) -> Path:
-    """Return the file named by ``raw`` (relative to, or absolute inside, the config folder).
+    """Return the file or folder named by ``raw`` (relative to, or inside, the config folder).
 
     Blocking (resolves symbolic links): run it in the executor.
     """
@@ -139,14 +144,13 @@ def resolve_path(config_dir: str, raw: str) -> Path:
     path = (root / text).resolve()  # an absolute ``text`` replaces root
     if not path.is_relative_to(root):
         raise _fail("enedis_file_outside_config", path=text)
-    if not path.is_file():
+    if not path.is_file() and not path.is_dir():
         raise _fail("enedis_file_not_found", path=text)
     return path
 
 
-def _read(config_dir: str, raw: str, prm: str) -> HistoryFile:
-    """Check the path, then read and parse the file (executor)."""
-    path = resolve_path(config_dir, raw)
+def _read_file(path: Path, prm: str) -> HistoryFile:
+    """Read and parse one file; its errors become translated validation errors."""
     name = path.name
     try:
         return read_history_file(str(path), expected_prm=prm)
@@ -160,6 +164,36 @@ def _read(config_dir: str, raw: str, prm: str) -> HistoryFile:
         raise _fail("enedis_file_empty", file=name) from err
     except HistoryFileError as err:  # unreadable
         raise _fail("enedis_file_unreadable", file=name, error=str(err)) from err
+
+
+def _read(
+    config_dir: str, raw: str, prm: str, requested: str | None
+) -> tuple[dict[EnergyKind, list[tuple[str, HistoryFile]]], dict[str, str]]:
+    """Read the file, or every file of the folder, named by ``raw`` (executor).
+
+    A folder (the portal exports one week per file) is read file by file in name order; a file
+    that cannot be imported (another layout, another meter, the other direction…) is skipped
+    with the reason's translation key. A single file's problem is an error.
+    """
+    path = resolve_path(config_dir, raw)
+    if path.is_file():
+        parsed = _read_file(path, prm)
+        return {_direction(parsed, requested, path.name): [(path.name, parsed)]}, {}
+    found: dict[EnergyKind, list[tuple[str, HistoryFile]]] = {}
+    skipped: dict[str, str] = {}
+    for file in sorted(path.iterdir()):
+        if file.name.startswith(".") or not file.is_file():
+            continue
+        try:
+            parsed = _read_file(file, prm)
+            kind = _direction(parsed, requested, file.name)
+        except ServiceValidationError as err:
+            skipped[file.name] = err.translation_key or "enedis_file_unreadable"
+            continue
+        found.setdefault(kind, []).append((file.name, parsed))
+    if not found:
+        raise _fail("enedis_folder_without_history", path=raw.strip(), count=str(len(skipped)))
+    return found, skipped
 
 
 def _direction(parsed: HistoryFile, requested: str | None, name: str) -> EnergyKind:
@@ -186,47 +220,81 @@ def linky_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
 # --------------------------------------------------------------------------- import
 
 
-async def async_import_file(
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What the import of a file, or of a folder of files, did."""
+
+    files: list[str]  # names of the files imported
+    skipped: dict[str, str]  # file name → why (translation key)
+    imports: list[FileImport]  # one per direction
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the action's response: files, skipped files, then each direction's figures."""
+        return {
+            "files": self.files,
+            "skipped_files": self.skipped,
+            **{str(done.direction): done.as_dict() for done in self.imports},
+        }
+
+
+def _merge(files: list[tuple[str, HistoryFile]]) -> tuple[list[CurvePoint], int]:
+    """Merge the readings of several files (ordered, each time once); count those dropped."""
+    if len(files) == 1:
+        return list(files[0][1].points), 0
+    every = [point for _name, parsed in files for point in parsed.points]
+    kept = without_overlaps(every)
+    return kept, len(every) - len(kept)
+
+
+async def async_import_path(
     hass: HomeAssistant, entry: ConfigEntry, path: str, direction: str | None = None
-) -> FileImport:
-    """Import the readings of the file ``path`` into the meter's statistics."""
+) -> ImportReport:
+    """Import the file (or the folder of files) ``path`` into the meter's statistics."""
     prm: str = entry.data[CONF_PRM]
-    parsed = await hass.async_add_executor_job(_read, hass.config.config_dir, path, prm)
-    kind = _direction(parsed, direction, Path(path).name)
-    hourly, incomplete = await hass.async_add_executor_job(complete_hours, parsed.points)
+    found, skipped = await hass.async_add_executor_job(
+        _read, hass.config.config_dir, path, prm, direction
+    )
     runtime = entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
-    if isinstance(runtime, EnedisRuntime):
-        if runtime.backfill.running:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="enedis_backfill_running"
-            )
-        async with runtime.coordinator.statistics_lock:
+    if isinstance(runtime, EnedisRuntime) and runtime.backfill.running:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="enedis_backfill_running"
+        )
+    imports = []
+    for kind, files in found.items():
+        points, merged_away = await hass.async_add_executor_job(_merge, files)
+        hourly, incomplete = await hass.async_add_executor_job(complete_hours, points)
+        if isinstance(runtime, EnedisRuntime):
+            async with runtime.coordinator.statistics_lock:
+                result = await async_import_hourly(hass, prm, kind, hourly)
+        else:
             result = await async_import_hourly(hass, prm, kind, hourly)
-    else:
-        result = await async_import_hourly(hass, prm, kind, hourly)
-    LOGGER.info(
-        "Linky history file (%s): %d complete hours from %s to %s, %d written",
-        parsed.format,
-        len(hourly),
-        parsed.first.isoformat(),
-        parsed.last.isoformat(),
-        result.rows,
-    )
-    return FileImport(
-        file_format=str(parsed.format),
-        direction=kind,
-        statistic_id=result.statistic_id,
-        rows=parsed.rows,
-        empty_rows=parsed.empty_rows,
-        duplicates=parsed.duplicates,
-        first=parsed.first,
-        last=parsed.last,
-        hours_in_file=len(hourly),
-        hours_written=result.rows,
-        incomplete_hours=incomplete,
-        kwh=sum(hourly.values()) / 1000.0,
-        gaps=parsed.gaps(),
-    )
+        LOGGER.info(
+            "Linky history file(s), %s: %d complete hours from %s to %s, %d written",
+            kind,
+            len(hourly),
+            points[0].start.isoformat(),
+            points[-1].end.isoformat(),
+            result.rows,
+        )
+        imports.append(
+            FileImport(
+                file_format=", ".join(sorted({str(parsed.format) for _n, parsed in files})),
+                direction=kind,
+                statistic_id=result.statistic_id,
+                rows=sum(parsed.rows for _n, parsed in files),
+                empty_rows=sum(parsed.empty_rows for _n, parsed in files),
+                duplicates=sum(parsed.duplicates for _n, parsed in files) + merged_away,
+                first=points[0].start,
+                last=points[-1].end,
+                hours_in_file=len(hourly),
+                hours_written=result.rows,
+                incomplete_hours=incomplete,
+                kwh=sum(hourly.values()) / 1000.0,
+                gaps=gaps_between(points),
+            )
+        )
+    names = sorted(name for files in found.values() for name, _parsed in files)
+    return ImportReport(files=names, skipped=skipped, imports=imports)
 
 
 # --------------------------------------------------------------------------- action
@@ -249,7 +317,7 @@ LINKY_IMPORT_FILE_SCHEMA = probatio.Schema(
 async def async_linky_import_file(call: ServiceCall) -> ServiceResponse:
     """Handle ``delestage.linky_import_file`` (admin only: it reads files of the host)."""
     entry = linky_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    result = await async_import_file(
+    report = await async_import_path(
         call.hass, entry, call.data[ATTR_PATH], call.data[ATTR_DIRECTION]
     )
-    return result.as_dict()
+    return report.as_dict()

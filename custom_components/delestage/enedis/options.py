@@ -1,8 +1,9 @@
 """Options of an Enedis entry: import Linky history from a downloaded file.
 
-The user names a file under the configuration folder; the import runs when the form is sent and
-the next step shows what it did (readings, period, hours written, gaps). Nothing is stored in
-the entry's options: the step is an action with a form, like the ``linky_import_file`` action.
+The user names a file (or a folder of files) under the configuration folder; the import runs
+when the form is sent and the next step shows what it did (readings, period, hours written,
+gaps, files skipped). Nothing is stored in the entry's options: the step is an action with a
+form, like the ``linky_import_file`` action.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from .file_import import (
     ATTR_PATH,
     DIRECTION_AUTO,
     DIRECTIONS,
-    FileImport,
-    async_import_file,
+    ImportReport,
+    async_import_path,
 )
 
 _SCHEMA = probatio.Schema(
@@ -43,15 +44,34 @@ _SCHEMA = probatio.Schema(
 )
 
 
-def _day(result: FileImport, which: str) -> str:
-    moment = result.first if which == "first" else result.last
-    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+def _summary(report: ImportReport) -> dict[str, str]:
+    """Placeholders of the result step (both directions added up when a folder has both)."""
+    done = report.imports
+
+    def total(field: str) -> str:
+        return str(sum(getattr(item, field) for item in done))
+
+    return {
+        "files": str(len(report.files)),
+        "skipped": ", ".join(report.skipped) or "-",
+        "format": ", ".join(sorted({item.file_format for item in done})),
+        "direction": ", ".join(str(item.direction) for item in done),
+        "rows": total("rows"),
+        "first": min(item.first for item in done).astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+        "last": max(item.last for item in done).astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+        "hours": total("hours_in_file"),
+        "written": total("hours_written"),
+        "incomplete": total("incomplete_hours"),
+        "gaps": str(sum(len(item.gaps) for item in done)),
+        "empty": total("empty_rows"),
+        "kwh": f"{sum(item.kwh for item in done):.1f}",
+    }
 
 
 class EnedisOptionsFlow(OptionsFlow):
     """Import a Linky history file into the meter's statistics."""
 
-    _result: FileImport | None = None
+    _result: ImportReport | None = None
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Start with this entry type's own step (step ids are translation keys)."""
@@ -65,7 +85,7 @@ class EnedisOptionsFlow(OptionsFlow):
         placeholders = {"config_dir": self.hass.config.config_dir, "error": "", "file": ""}
         if user_input is not None:
             try:
-                self._result = await async_import_file(
+                self._result = await async_import_path(
                     self.hass,
                     self.config_entry,
                     user_input[ATTR_PATH],
@@ -89,21 +109,8 @@ class EnedisOptionsFlow(OptionsFlow):
         """Show what the import did; closing it changes no option."""
         if user_input is not None or self._result is None:
             return self.async_create_entry(data=dict(self.config_entry.options))
-        result = self._result
         return self.async_show_form(
             step_id="enedis_import_file_result",
             data_schema=probatio.Schema({}),
-            description_placeholders={
-                "format": result.file_format,
-                "direction": str(result.direction),
-                "rows": str(result.rows),
-                "first": _day(result, "first"),
-                "last": _day(result, "last"),
-                "hours": str(result.hours_in_file),
-                "written": str(result.hours_written),
-                "incomplete": str(result.incomplete_hours),
-                "gaps": str(len(result.gaps)),
-                "empty": str(result.empty_rows),
-                "kwh": f"{result.kwh:.1f}",
-            },
+            description_placeholders=_summary(self._result),
         )
