@@ -211,6 +211,7 @@ class EnedisRuntime(DelestageRuntime):
                 "last_error": self.coordinator.contract_error,
             },
             "data_calls": self.client.data_calls,
+            "skipped_points": dict(self.client.skipped_points),
             "token_requests": self.client.token_requests,
             "backfill": self.backfill_progress.as_dict(),
         }
