@@ -294,12 +294,17 @@ async def test_loads_come_back_after_the_maximum_duration(
     # Its restore ends the period; the next period sheds again.
     assert await _restore(hass) == []
     assert await _shed(hass, [water_heater]) == [water_heater]
+    assert issue_registry.async_get_issue(DOMAIN, f"{issue}_{GROUP}") is not None
+    # Ended by its automation this time: the issue is stale and goes.
+    assert await _restore(hass) == [water_heater]
+    assert issue_registry.async_get_issue(DOMAIN, f"{issue}_{GROUP}") is None
 
 
 @pytest.mark.usefixtures("setup_integration")
 @pytest.mark.parametrize("gone", ["off", "removed"])
 async def test_orphaned_group_is_restored_with_an_issue(
     hass: HomeAssistant,
+    hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
     loads: tuple[str, ...],
@@ -333,6 +338,11 @@ async def test_orphaned_group_is_restored_with_an_issue(
     assert registered is not None
     assert registered.translation_placeholders is not None
     assert registered.translation_placeholders["loads"] == f"{water_heater}, {radiator}"
+
+    # Nobody will end that period: after a day the group is forgotten.
+    await _tick(hass, freezer, timedelta(hours=30))
+    await _tick(hass, freezer, timedelta(seconds=1))  # the delayed write
+    assert GROUP not in hass_storage[STORAGE_KEY]["data"]["groups"]
 
 
 @pytest.mark.usefixtures("setup_integration")
