@@ -429,3 +429,17 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     assert placeholders["written"] == str(168 - 1 - 1)  # the first week was there already
     assert placeholders["incomplete"] == "2"
     assert placeholders["last"] == "2024-03-31 23:30"
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_options_step_write_failure(hass: HomeAssistant, config_dir: Path) -> None:
+    """The recorder refused the rows: the form says so, nothing is half-written."""
+    entry = offline_entry(hass)
+    (config_dir / "linky" / "c.csv").write_bytes(REFERENCE_C)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with patch("custom_components.delestage.enedis.statistics.async_upsert", return_value=False):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"path": "linky/c.csv", "direction": "auto"}
+        )
+    assert result["errors"] == {"base": "enedis_statistics_not_written"}
+    assert await read_rows(hass) == []
