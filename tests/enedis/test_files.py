@@ -418,3 +418,19 @@ def test_xlsx_oddities() -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert parse_history_file(buffer.getvalue()).points[0].watts == 500.0
+
+
+def test_legacy_csv_saved_by_a_spreadsheet() -> None:
+    """Excel turns the PRM into ``2,31282E+13`` and the Horodate into ``DD/MM/YYYY HH:MM``."""
+    text = (
+        LEGACY_HEADER + "\n2,31282E+13;Courbe de charge;29/06/2022;29/07/2023;Energie active;"
+        "Consommation;Comptage Brut;W;\nHorodate;Valeur\n"
+        "30/10/2022 02:30;188\n30/10/2022 02:00;318\n30/10/2022 02:30;216\n"
+    )
+    parsed = parse_history_file(text.encode("cp1252"), expected_prm=PRM)
+    assert parsed.prm is None  # unknown: no meter check possible
+    assert [(p.start, p.end, p.watts) for p in parsed.points] == [
+        (utc(2022, 10, 30, 0, 0), utc(2022, 10, 30, 0, 30), 188.0),
+        (utc(2022, 10, 30, 0, 30), utc(2022, 10, 30, 1, 0), 318.0),
+        (utc(2022, 10, 30, 1, 0), utc(2022, 10, 30, 1, 30), 216.0),
+    ]

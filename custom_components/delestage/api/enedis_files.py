@@ -371,7 +371,10 @@ def _parse_enedis_csv(lines: list[str], first: int, delimiter: str) -> HistoryFi
         try:
             moment = datetime.fromisoformat(stamp.strip())
         except ValueError:
-            break  # another block starts (``Identifiant PRM;…``, ``Periode;…``)
+            if not _FRENCH_DATE.match(stamp.strip()):
+                break  # another block starts (``Identifiant PRM;…``, ``Periode;…``)
+            # Re-saved by a spreadsheet: ``29/07/2022 00:30`` (wall time, offset lost).
+            moment = _local(stamp, number)
         if moment.tzinfo is None:  # hand-made file without offsets: Paris wall time
             moment = local_to_utc(moment, previous)
         moment = moment.astimezone(UTC)
