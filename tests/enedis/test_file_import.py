@@ -321,6 +321,12 @@ async def test_action(
     only = await call("linky", direction="production")
     assert only["files"] == ["conso.csv", "prod.xlsx"]
     assert list(only) == ["files", "skipped_files", "production"]
+    # Symbolic links leading outside the configuration folder are refused, in a folder too.
+    (config_dir / "linky" / "link.csv").symlink_to(outside)
+    with pytest.raises(ServiceValidationError) as err:
+        await call("linky/link.csv")
+    assert err.value.translation_key == "enedis_file_outside_config"
+    assert (await call("linky"))["skipped_files"]["link.csv"] == "enedis_file_outside_config"
     (config_dir / "linky" / "nothing").mkdir()
     (config_dir / "linky" / "nothing" / ".hidden.csv").write_bytes(REFERENCE_C)
     (config_dir / "linky" / "nothing" / "sub").mkdir()

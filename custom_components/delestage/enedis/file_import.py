@@ -177,10 +177,13 @@ def _read(
         return {_direction(parsed, requested, path.name): [(path.name, parsed)]}, {}
     found: dict[EnergyKind, list[tuple[str, HistoryFile]]] = {}
     skipped: dict[str, str] = {}
+    root = Path(config_dir).resolve()
     for file in sorted(path.iterdir()):
         if file.name.startswith(".") or not file.is_file():
             continue
         try:
+            if not file.resolve().is_relative_to(root):  # a symbolic link leading outside
+                raise _fail("enedis_file_outside_config", path=file.name)
             parsed = _read_file(file, prm)
             kind = _direction(parsed, requested, file.name)
         except ServiceValidationError as err:
