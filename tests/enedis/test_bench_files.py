@@ -10,21 +10,48 @@ workbook is a worst case, reported but not held to the CSV target.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 import os
 from pathlib import Path
 import time
 
+import aiohttp
+from aiohttp.test_utils import TestServer
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
 import pytest
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
-from .fake_enedis import quiet_sql
-from .history_files import conso_downloader_csv, legacy_csv, portal_xlsx, readings
+from custom_components.delestage.api.enedis import EnedisClient, RateLimiter
+from custom_components.delestage.enedis.history import async_import_history
+from custom_components.delestage.enedis.statistics import EnergyKind
+
+from .fake_enedis import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PRM,
+    FakeEnedis,
+    base_url,
+    fake,
+    fake_server,
+    quiet_sql,
+)
+from .history_files import (
+    conso_downloader_csv,
+    gateway_readings,
+    legacy_csv,
+    portal_xlsx,
+    readings,
+)
 from .test_bench import LoopLag
 from .test_file_import import async_import_file, config_dir, offline_entry
 from .test_statistics import check_continuous, read_rows
 
-__all__ = ["config_dir", "quiet_sql"]
+__all__ = ["config_dir", "fake", "fake_server", "quiet_sql"]
+
+STAT = f"delestage:linky_{PRM}_consumption"
 
 pytestmark = [pytest.mark.bench, pytest.mark.usefixtures("quiet_sql")]
 
@@ -71,3 +98,48 @@ async def test_bench_file_import_two_years(
     )
     if target is not None:
         assert first_cpu <= target
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_bench_file_equals_api_two_years(
+    hass: HomeAssistant, config_dir: Path, fake: FakeEnedis, fake_server: TestServer
+) -> None:
+    """2 years through the (fake) Enedis API, then the same 2 years from a file: Δ per hour."""
+    fake.per_second = None
+    first = fake.today - timedelta(days=DAYS)
+    entry = offline_entry(hass)
+    async with aiohttp.ClientSession() as session:
+        client = EnedisClient(
+            session,
+            CLIENT_ID,
+            CLIENT_SECRET,
+            base_url=base_url(fake_server),
+            limiter=RateLimiter(1000, 100000),
+        )
+        await async_import_history(
+            hass,
+            client,
+            PRM,
+            EnergyKind.CONSUMPTION,
+            start=first,
+            end=fake.today,
+            with_curve=True,
+        )
+    api = await read_rows(hass)
+    get_instance(hass).async_clear_statistics([STAT])
+    await async_wait_recording_done(hass)
+    (config_dir / "linky" / "api_period.csv").write_bytes(
+        conso_downloader_csv(gateway_readings(fake, first, DAYS))
+    )
+    result = await async_import_file(hass, entry, "linky/api_period.csv")
+    stored = await read_rows(hass)
+    assert [row["start"] for row in stored] == [row["start"] for row in api]
+    state_delta = max(abs(a["state"] - b["state"]) for a, b in zip(api, stored, strict=True))
+    sum_delta = max(abs(a["sum"] - b["sum"]) for a, b in zip(api, stored, strict=True))
+    print(
+        f"\nBENCH enedis file vs API, {first} → {fake.today} ({len(api)} hours, "
+        f"{result.rows} half-hours): largest difference per hour {state_delta * 1e6:.3f} mWh, "
+        f"of the running sum {sum_delta * 1e6:.3f} mWh (target: equal to the Wh)"
+    )
+    assert state_delta < 1e-6
+    assert sum_delta < 1e-6
