@@ -327,6 +327,12 @@ async def test_action(
         await call("linky/link.csv")
     assert err.value.translation_key == "enedis_file_outside_config"
     assert (await call("linky"))["skipped_files"]["link.csv"] == "enedis_file_outside_config"
+    # A folder the user allowed (allowlist_external_dirs) is fine.
+    shared = config_dir.parent / f"{config_dir.name}_share"
+    shared.mkdir()
+    (shared / "conso.csv").write_bytes((config_dir / "linky" / "conso.csv").read_bytes())
+    hass.config.allowlist_external_dirs = {str(shared)}
+    assert (await call(str(shared / "conso.csv")))["files"] == ["conso.csv"]
     (config_dir / "linky" / "nothing").mkdir()
     (config_dir / "linky" / "nothing" / ".hidden.csv").write_bytes(REFERENCE_C)
     (config_dir / "linky" / "nothing" / "sub").mkdir()

@@ -7,6 +7,8 @@ Decisions:
 - The file must be under the configuration folder (a relative path is taken from there; ``..``
   and symbolic links leading outside are refused): it is where users can drop files (Samba,
   File editor, Studio Code Server), and nothing else of the host can be read through the action.
+  Folders the user listed in ``allowlist_external_dirs`` (``/media``, ``/share``…) are accepted
+  too, as for every Home Assistant integration that reads files.
 - Only hours that the file covers COMPLETELY are written. An hour with a missing half-hour (an
   empty/``NaN`` value, the last 23:30 half-hour that the portal's weekly XLSX never contains,
   the repeated autumn hour written once) keeps what the API (or an earlier file) brought, instead
@@ -128,9 +130,11 @@ def _fail(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def resolve_path(config_dir: str, raw: str) -> Path:
+def resolve_path(config_dir: str, raw: str, allowed: Iterable[str] = ()) -> Path:
     """Return the file or folder named by ``raw`` (relative to, or inside, the config folder).
 
+    Also accepted: a path inside one of Home Assistant's ``allowlist_external_dirs`` (the
+    user's own list of folders integrations may read, such as ``/media`` or ``/share``).
     Blocking (resolves symbolic links): run it in the executor.
     """
     root = Path(config_dir).resolve()
@@ -138,11 +142,16 @@ def resolve_path(config_dir: str, raw: str) -> Path:
     if not text:
         raise _fail("enedis_file_not_found", path=raw)
     path = (root / text).resolve()  # an absolute ``text`` replaces root
-    if not path.is_relative_to(root):
+    if not _inside(path, config_dir, allowed):
         raise _fail("enedis_file_outside_config", path=text)
     if not path.is_file() and not path.is_dir():
         raise _fail("enedis_file_not_found", path=text)
     return path
+
+
+def _inside(path: Path, config_dir: str, allowed: Iterable[str]) -> bool:
+    """Whether the resolved ``path`` is in the config folder or an allowed folder."""
+    return any(path.is_relative_to(Path(folder).resolve()) for folder in (config_dir, *allowed))
 
 
 def _read_file(path: Path, prm: str) -> HistoryFile:
@@ -163,7 +172,7 @@ def _read_file(path: Path, prm: str) -> HistoryFile:
 
 
 def _read(
-    config_dir: str, raw: str, prm: str, requested: str | None
+    config_dir: str, allowed: list[str], raw: str, prm: str, requested: str | None
 ) -> tuple[dict[EnergyKind, list[tuple[str, HistoryFile]]], dict[str, str]]:
     """Read the file, or every file of the folder, named by ``raw`` (executor).
 
@@ -171,18 +180,17 @@ def _read(
     that cannot be imported (another layout, another meter, the other direction…) is skipped
     with the reason's translation key. A single file's problem is an error.
     """
-    path = resolve_path(config_dir, raw)
+    path = resolve_path(config_dir, raw, allowed)
     if path.is_file():
         parsed = _read_file(path, prm)
         return {_direction(parsed, requested, path.name): [(path.name, parsed)]}, {}
     found: dict[EnergyKind, list[tuple[str, HistoryFile]]] = {}
     skipped: dict[str, str] = {}
-    root = Path(config_dir).resolve()
     for file in sorted(path.iterdir()):
         if file.name.startswith(".") or not file.is_file():
             continue
         try:
-            if not file.resolve().is_relative_to(root):  # a symbolic link leading outside
+            if not _inside(file.resolve(), config_dir, allowed):  # a symbolic link leading out
                 raise _fail("enedis_file_outside_config", path=file.name)
             parsed = _read_file(file, prm)
             kind = _direction(parsed, requested, file.name)
@@ -251,7 +259,12 @@ async def async_import_path(
     """Import the file (or the folder of files) ``path`` into the meter's statistics."""
     prm: str = entry.data[CONF_PRM]
     found, skipped = await hass.async_add_executor_job(
-        _read, hass.config.config_dir, path, prm, direction
+        _read,
+        hass.config.config_dir,
+        sorted(hass.config.allowlist_external_dirs),
+        path,
+        prm,
+        direction,
     )
     runtime = entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
     if isinstance(runtime, EnedisRuntime) and runtime.backfill.running:
