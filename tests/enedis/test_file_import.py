@@ -13,11 +13,13 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.delestage.api.enedis import EnedisClient
 from custom_components.delestage.api.enedis_models import CurvePoint
@@ -455,3 +457,37 @@ async def test_options_step_write_failure(hass: HomeAssistant, config_dir: Path)
         )
     assert result["errors"] == {"base": "enedis_statistics_not_written"}
     assert await read_rows(hass) == []
+
+
+@pytest.mark.usefixtures("recorder_mock", "credentials")
+async def test_options_step_upload(
+    hass: HomeAssistant, config_dir: Path, hass_client: ClientSessionGenerator
+) -> None:
+    """The file uploaded in the form (no need to copy it to the configuration folder)."""
+    assert await async_setup_component(hass, "file_upload", {})
+    entry = offline_entry(hass)
+    client = await hass_client()
+    form = aiohttp.FormData()
+    form.add_field("file", portal_xlsx(readings(date(2024, 3, 18), 7)[:-1]), filename="export.xlsx")
+    response = await client.post("/api/file_upload", data=form)
+    assert response.status == 200
+    file_id = (await response.json())["file_id"]
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"direction": "auto"}
+    )
+    assert result["errors"] == {"base": "enedis_file_missing"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"upload": file_id, "direction": "auto"}
+    )
+    assert result["step_id"] == "enedis_import_file_result"
+    assert result["description_placeholders"]["rows"] == "335"
+    assert len(await read_rows(hass)) == 167
+
+    # An upload is used once (Home Assistant deletes it afterwards).
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"upload": file_id, "direction": "auto"}
+    )
+    assert result["errors"] == {"base": "enedis_upload_missing"}

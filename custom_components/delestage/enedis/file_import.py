@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from homeassistant.components.file_upload import process_uploaded_file
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -257,15 +258,46 @@ async def async_import_path(
     hass: HomeAssistant, entry: ConfigEntry, path: str, direction: str | None = None
 ) -> ImportReport:
     """Import the file (or the folder of files) ``path`` into the meter's statistics."""
-    prm: str = entry.data[CONF_PRM]
     found, skipped = await hass.async_add_executor_job(
         _read,
         hass.config.config_dir,
         sorted(hass.config.allowlist_external_dirs),
         path,
-        prm,
+        entry.data[CONF_PRM],
         direction,
     )
+    return await _async_import(hass, entry, found, skipped)
+
+
+def _read_upload(
+    hass: HomeAssistant, file_id: str, prm: str, requested: str | None
+) -> dict[EnergyKind, list[tuple[str, HistoryFile]]]:
+    """Read and parse a file uploaded through the form (executor); the upload is then deleted."""
+    try:
+        with process_uploaded_file(hass, file_id) as path:
+            parsed = _read_file(path, prm)
+            return {_direction(parsed, requested, path.name): [(path.name, parsed)]}
+    except ValueError as err:  # unknown or already used upload
+        raise _fail("enedis_upload_missing") from err
+
+
+async def async_import_upload(
+    hass: HomeAssistant, entry: ConfigEntry, file_id: str, direction: str | None = None
+) -> ImportReport:
+    """Import a file uploaded through the options form (``FileSelector``)."""
+    found = await hass.async_add_executor_job(
+        _read_upload, hass, file_id, entry.data[CONF_PRM], direction
+    )
+    return await _async_import(hass, entry, found, {})
+
+
+async def _async_import(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    found: dict[EnergyKind, list[tuple[str, HistoryFile]]],
+    skipped: dict[str, str],
+) -> ImportReport:
+    prm: str = entry.data[CONF_PRM]
     runtime = entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
     if isinstance(runtime, EnedisRuntime) and runtime.backfill.running:
         raise HomeAssistantError(

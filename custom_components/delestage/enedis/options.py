@@ -1,9 +1,9 @@
 """Options of an Enedis entry: import Linky history from a downloaded file.
 
-The user names a file (or a folder of files) under the configuration folder; the import runs
-when the form is sent and the next step shows what it did (readings, period, hours written,
-gaps, files skipped). Nothing is stored in the entry's options: the step is an action with a
-form, like the ``linky_import_file`` action.
+The user uploads the file, or names a file (or a folder of files, for the weekly exports) under
+the configuration folder; the import runs when the form is sent and the next step shows what it
+did (readings, period, hours written, gaps, files skipped). Nothing is stored in the entry's
+options: the step is an action with a form, like the ``linky_import_file`` action.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
+    FileSelector,
+    FileSelectorConfig,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -28,11 +30,17 @@ from .file_import import (
     DIRECTIONS,
     ImportReport,
     async_import_path,
+    async_import_upload,
 )
+
+ATTR_UPLOAD = "upload"
+# What the browser offers to pick (the content decides the layout, not the extension).
+ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _SCHEMA = probatio.Schema(
     {
-        probatio.Required(ATTR_PATH): TextSelector(),
+        probatio.Optional(ATTR_UPLOAD): FileSelector(FileSelectorConfig(accept=ACCEPT)),
+        probatio.Optional(ATTR_PATH): TextSelector(),
         probatio.Required(ATTR_DIRECTION, default=DIRECTION_AUTO): SelectSelector(
             SelectSelectorConfig(
                 options=list(DIRECTIONS),
@@ -80,25 +88,32 @@ class EnedisOptionsFlow(OptionsFlow):
     async def async_step_enedis_import_file(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Name the file; import it."""
+        """Upload the file, or name a file or folder under the configuration folder; import."""
         errors: dict[str, str] = {}
         placeholders = {"config_dir": self.hass.config.config_dir, "error": "", "file": ""}
         if user_input is not None:
-            try:
-                self._result = await async_import_path(
-                    self.hass,
-                    self.config_entry,
-                    user_input[ATTR_PATH],
-                    user_input.get(ATTR_DIRECTION, DIRECTION_AUTO),
-                )
-            except HomeAssistantError as err:
-                errors["base"] = err.translation_key or "enedis_file_unreadable"
-                placeholders |= err.translation_placeholders or {}
+            direction = user_input.get(ATTR_DIRECTION, DIRECTION_AUTO)
+            upload = user_input.get(ATTR_UPLOAD)
+            path = user_input.get(ATTR_PATH, "").strip()
+            if not upload and not path:
+                errors["base"] = "enedis_file_missing"
             else:
-                return await self.async_step_enedis_import_file_result()
+                try:
+                    self._result = await (
+                        async_import_upload(self.hass, self.config_entry, upload, direction)
+                        if upload
+                        else async_import_path(self.hass, self.config_entry, path, direction)
+                    )
+                except HomeAssistantError as err:
+                    errors["base"] = err.translation_key or "enedis_file_unreadable"
+                    placeholders |= err.translation_placeholders or {}
+                else:
+                    return await self.async_step_enedis_import_file_result()
         return self.async_show_form(
             step_id="enedis_import_file",
-            data_schema=self.add_suggested_values_to_schema(_SCHEMA, user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(
+                _SCHEMA, {k: v for k, v in (user_input or {}).items() if k != ATTR_UPLOAD}
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
