@@ -143,3 +143,28 @@ async def test_bench_file_equals_api_two_years(
     )
     assert state_delta < 1e-6
     assert sum_delta < 1e-6
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_bench_folder_of_weekly_exports(hass: HomeAssistant, config_dir: Path) -> None:
+    """2 years as the portal gives them: 104 weekly XLSX files in one folder, one import."""
+    weeks = config_dir / "linky" / "weeks"
+    weeks.mkdir()
+    for week in range(104):
+        first = FIRST + timedelta(days=7 * week)
+        (weeks / f"{PRM}_Export_energie_Consommation_{first:%d%m%Y}.xlsx").write_bytes(
+            portal_xlsx(readings(first, 7)[:-1])
+        )
+    entry = offline_entry(hass)
+    began, cpu = time.perf_counter(), time.process_time()
+    with LoopLag() as lag:
+        result = await async_import_file(hass, entry, "linky/weeks")
+        stored = await read_rows(hass)
+    wall, used = time.perf_counter() - began, time.process_time() - cpu
+    check_continuous(stored)
+    assert result.incomplete_hours == 104  # each file's last half-hour is never exported
+    print(
+        f"\nBENCH enedis folder of 104 weekly XLSX ({result.rows} half-hours): {used:.2f} s CPU "
+        f"({wall:.2f} s wall), {result.hours_written} hours written, "
+        f"{result.incomplete_hours} incomplete; event loop held ≤ {lag.worst * 1000:.0f} ms"
+    )
