@@ -15,14 +15,21 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 import probatio
 
 from .api.enedis import DAILY_HISTORY_DAYS, PARIS
 from .api.enedis_errors import EnedisRateLimitedError
 from .api.errors import ApiAuthError, ApiError
-from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
+from .const import DOMAIN, LOGGER
 from .enedis import EnedisRuntime
+from .enedis.file_import import (
+    LINKY_IMPORT_FILE_SCHEMA,
+    SERVICE_LINKY_IMPORT_FILE,
+    async_linky_import_file,
+    linky_entry,
+)
 
 SERVICE_LINKY_IMPORT_HISTORY = "linky_import_history"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -39,15 +46,7 @@ LINKY_IMPORT_HISTORY_SCHEMA = probatio.Schema(
 
 
 def _linky_runtime(hass: HomeAssistant, entry_id: str) -> EnedisRuntime:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if (
-        entry is None
-        or entry.domain != DOMAIN
-        or entry.data.get(CONF_ENTRY_TYPE) != EntryType.ENEDIS
-    ):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="enedis_entry_not_found"
-        )
+    entry = linky_entry(hass, entry_id)
     if entry.state is not ConfigEntryState.LOADED:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -111,11 +110,17 @@ async def _async_linky_import_history(call: ServiceCall) -> ServiceResponse:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the integration's actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_LINKY_IMPORT_HISTORY,
-        _async_linky_import_history,
-        schema=LINKY_IMPORT_HISTORY_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    """Register the integration's actions.
+
+    Every action here switches loads or spends API quota, so all are admin-only (a non-admin
+    user's call fails with Unauthorized; automations and scripts run without a user and pass).
+    To add one: a handler, a schema, one line in the tuple below (the load-shedding actions
+    are registered the same way in ``shedding/__init__.py``).
+    """
+    for name, handler, schema in (
+        (SERVICE_LINKY_IMPORT_HISTORY, _async_linky_import_history, LINKY_IMPORT_HISTORY_SCHEMA),
+        (SERVICE_LINKY_IMPORT_FILE, async_linky_import_file, LINKY_IMPORT_FILE_SCHEMA),
+    ):
+        async_register_admin_service(
+            hass, DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
+        )

@@ -283,6 +283,11 @@ class BackfillRunner:
         self._loaded = True
         return self.progress
 
+    @property
+    def running(self) -> bool:
+        """Whether a run is fetching and writing right now."""
+        return self._lock.locked()
+
     async def async_run(self) -> BackfillProgress:
         """Fetch and import every remaining step; resumable. Raises transient/auth errors.
 
