@@ -18,9 +18,7 @@ from custom_components.delestage.shedding import (
     async_get_shed_periods,
 )
 
-from .conftest import async_set_load, stored
-
-GROUP = "automation.shed_on_red"
+from .conftest import GROUP, async_set_load, stored
 
 
 async def _call(hass: HomeAssistant, service: str, **data: Any) -> None:
