@@ -387,6 +387,8 @@ async def test_malformed_store_is_set_aside(
         {"groups": {GROUP: {"started": "2026-12-07T18:00:00"}}},
         {"periods": [{"group": GROUP}]},
         {"periods": [{"group": GROUP, "start": "2026-12-07T18:00:00+01:00", "end_reason": 1}]},
+        {"periods": [{"group": GROUP, "start": "2026-12-07T18:00:00+01:00", "signal": 1}]},
+        {"groups": {GROUP: {"started": "2026-13-45T18:00:00+01:00"}}},
     ],
 )
 async def test_each_malformation_is_caught(

@@ -221,6 +221,7 @@ class LoadShedder:
             if group.deadline is None or deadline > group.deadline:
                 group.deadline = deadline
             group.signal = signal
+            self.state.set_period_signal(group_name, signal)
             self._async_watch()
             switched = await self._async_enforce(group_name, group)
         if switched:
