@@ -351,7 +351,7 @@ async def test_signal_unavailable_past_the_maximum_duration(
     assert _is_on(hass, water_heater)
 
 
-@pytest.mark.parametrize("how", ["disabled", "removed"])
+@pytest.mark.parametrize("how", ["turned_off", "disabled", "renamed"])
 async def test_automation_gone_in_the_middle_of_a_period(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -364,12 +364,14 @@ async def test_automation_gone_in_the_middle_of_a_period(
     water_heater, radiator, _dryer = loads
     ecowatt = await _red_from_six(hass, freezer, tmp_path, loads, [water_heater, radiator])
 
-    if how == "disabled":
+    if how == "turned_off":
         await hass.services.async_call(
             "automation", "turn_off", {"entity_id": AUTOMATION}, blocking=True
         )
-    else:
+    elif how == "disabled":
         entity_registry.async_update_entity(AUTOMATION, disabled_by=er.RegistryEntryDisabler.USER)
+    else:
+        entity_registry.async_update_entity(AUTOMATION, new_entity_id="automation.renamed")
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18, minutes=1))
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18, minutes=4))
 
