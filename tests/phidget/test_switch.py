@@ -241,6 +241,30 @@ async def test_failsafe_is_fed_then_trips_when_home_assistant_stalls(
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
 
 
+async def test_relay_that_refuses_after_a_failsafe_trip_shows_the_hardware(
+    hass: HomeAssistant, hardware: Hardware, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The relay cannot be set back after the reopen: the switch shows it off, as it is."""
+    from Phidget22.ErrorCode import ErrorCode
+    from Phidget22.PhidgetException import PhidgetException
+
+    board = hardware.plug(HEATER)
+    await _setup(hass, local_entry(relay_subentry(HEATER, "Heater", failsafe_ms=1000)), hardware)
+    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
+
+    def _refuse(self: Any, state: bool) -> None:
+        raise PhidgetException(ErrorCode.EPHIDGET_BUSY)
+
+    with patch("tests.phidget.hardware.FakeDigitalOutput.setState", _refuse):
+        hardware.opened[-1].fire_error(4108, "Failsafe procedure initiated.")
+        board.state = False
+        await settle(hass, hardware)
+
+    assert "back after its failsafe trip" in caplog.text
+    assert board.state is False
+    assert _state(hass, HEATER_ID) == STATE_OFF
+
+
 async def test_failsafe_period_is_kept_within_the_board_range(
     hass: HomeAssistant, hardware: Hardware
 ) -> None:

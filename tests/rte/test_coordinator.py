@@ -255,12 +255,8 @@ async def test_403_on_ecowatt_raises_a_repair_issue_then_clears_it(
     )
 
 
-async def test_sandbox_replays_the_frozen_days_as_today(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    fake_rte: FakeRte,
-) -> None:
-    entry = MockConfigEntry(
+def _sandbox_entry() -> MockConfigEntry:
+    return MockConfigEntry(
         domain=DOMAIN,
         unique_id="app-client-id",
         title="RTE Ecowatt (sandbox)",
@@ -271,6 +267,14 @@ async def test_sandbox_replays_the_frozen_days_as_today(
             "environment": "sandbox",
         },
     )
+
+
+async def test_sandbox_replays_the_frozen_days_as_today(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+) -> None:
+    entry = _sandbox_entry()
     now = paris(2026, 11, 23, 8, 20)
     freezer.move_to(now)
 
@@ -292,17 +296,7 @@ async def test_sandbox_is_polled_every_minute(
     fake_rte: FakeRte,
 ) -> None:
     """No quota in the sandbox: a simulated red run reaches automations within a minute."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="app-client-id",
-        title="RTE Ecowatt (sandbox)",
-        data={
-            "entry_type": "rte",
-            "client_id": "app-client-id",
-            "client_secret": "s",
-            "environment": "sandbox",
-        },
-    )
+    entry = _sandbox_entry()
     now = paris(2026, 11, 23, 14, 20)
     freezer.move_to(now)
     await _setup(hass, entry)

@@ -123,7 +123,7 @@ async def test_sandbox_is_frozen_and_unlimited(client: TestClient) -> None:
 
 
 async def test_live_sandbox_follows_the_red_control(
-    client: TestClient, state: SandboxState
+    client: TestClient, state: SandboxState, clock: Clock
 ) -> None:
     """script/develop: the sandbox path serves the red run set by the control, every call."""
     state.config.rte_live_sandbox = True
@@ -134,12 +134,18 @@ async def test_live_sandbox_follows_the_red_control(
         response = await client.get(SANDBOX, headers=headers)
         assert response.status == 200
     today = (await response.json())["signals"][0]
+    assert today["jour"] == "2026-11-23T00:00:00+01:00"
     # 16:00 Paris is red now; 15:00 the orange hour before it.
     assert [v["hvalue"] for v in today["values"] if v["pas"] in (15, 16, 17)] == [2, 3, 2]
 
     await client.post("/_control/rte/red", json={"in_hours": 0, "hours": 0})
     today = (await (await client.get(SANDBOX, headers=headers)).json())["signals"][0]
     assert 3 not in [v["hvalue"] for v in today["values"]]
+
+    # Early in the morning, before RTE's publication: still today first (replayed as today).
+    clock.advance(hours=-14)
+    first = (await (await client.get(SANDBOX, headers=headers)).json())["signals"][0]
+    assert first["jour"] == "2026-11-23T00:00:00+01:00"
 
 
 async def test_subscriptions_give_403(client: TestClient) -> None:

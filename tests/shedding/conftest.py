@@ -8,6 +8,7 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 
+from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.shedding import STORAGE_KEY
 
 LOADS = ("water_heater", "radiator", "dryer")
@@ -84,3 +85,36 @@ async def async_set_load(
 def stored(data: dict[str, Any]) -> dict[str, Any]:
     """``hass_storage`` contents of the shedding store holding ``data``."""
     return {"version": 1, "minor_version": 1, "key": STORAGE_KEY, "data": data}
+
+
+GROUP = "automation.shed_on_red"
+
+
+async def async_shed(
+    hass: HomeAssistant,
+    entity_ids: list[str] | tuple[str, ...],
+    context: Context | None = None,
+    **data: Any,
+) -> list[str]:
+    """Call ``delestage.shed_loads`` for ``GROUP``; return ``switched_off``."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "shed_loads",
+        {"group": GROUP, "entity_id": list(entity_ids), **data},
+        blocking=True,
+        return_response=True,
+        context=context,
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    return list(response["switched_off"])  # type: ignore[arg-type]
+
+
+async def async_restore(hass: HomeAssistant, **data: Any) -> list[str]:
+    """Call ``delestage.restore_loads`` for ``GROUP``; return ``switched_on``."""
+    response = await hass.services.async_call(
+        DOMAIN, "restore_loads", {"group": GROUP, **data}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    return list(response["switched_on"])  # type: ignore[arg-type]

@@ -301,6 +301,26 @@ async def test_no_signal_no_decision(
     assert _is_on(hass, water_heater)
 
 
+async def _red_from_six(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    on: list[str],
+    **inputs: Any,
+) -> Callable[[], None]:
+    """The stand-in signal turns red at 18:00 with the loads ``on`` running: they are shed."""
+    ecowatt = _stand_in_level(hass)
+    freezer.move_to(DAY + timedelta(hours=17, minutes=50))
+    ecowatt()
+    for load in on:
+        await async_set_load(hass, load, True)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN, **inputs)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
+    assert not any(_is_on(hass, load) for load in on)
+    return ecowatt
+
+
 async def test_signal_unavailable_past_the_maximum_duration(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -310,13 +330,7 @@ async def test_signal_unavailable_past_the_maximum_duration(
 ) -> None:
     """RTE stays unreachable: the loads come back after the maximum duration, with an issue."""
     water_heater = loads[0]
-    ecowatt = _stand_in_level(hass)
-    freezer.move_to(DAY + timedelta(hours=17, minutes=50))
-    ecowatt()
-    await async_set_load(hass, water_heater, True)
-    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN, max_hours=2)
-    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
-    assert not _is_on(hass, water_heater)
+    ecowatt = await _red_from_six(hass, freezer, tmp_path, loads, [water_heater], max_hours=2)
 
     hass.states.async_set(STAND_IN, "unavailable")
     await hass.async_block_till_done()
@@ -337,7 +351,7 @@ async def test_signal_unavailable_past_the_maximum_duration(
     assert _is_on(hass, water_heater)
 
 
-@pytest.mark.parametrize("how", ["disabled", "removed"])
+@pytest.mark.parametrize("how", ["turned_off", "disabled", "renamed"])
 async def test_automation_gone_in_the_middle_of_a_period(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -348,21 +362,16 @@ async def test_automation_gone_in_the_middle_of_a_period(
     how: str,
 ) -> None:
     water_heater, radiator, _dryer = loads
-    ecowatt = _stand_in_level(hass)
-    freezer.move_to(DAY + timedelta(hours=17, minutes=50))
-    ecowatt()
-    await async_set_load(hass, water_heater, True)
-    await async_set_load(hass, radiator, True)
-    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN)
-    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
-    assert not _is_on(hass, water_heater)
+    ecowatt = await _red_from_six(hass, freezer, tmp_path, loads, [water_heater, radiator])
 
-    if how == "disabled":
+    if how == "turned_off":
         await hass.services.async_call(
             "automation", "turn_off", {"entity_id": AUTOMATION}, blocking=True
         )
-    else:
+    elif how == "disabled":
         entity_registry.async_update_entity(AUTOMATION, disabled_by=er.RegistryEntryDisabler.USER)
+    else:
+        entity_registry.async_update_entity(AUTOMATION, new_entity_id="automation.renamed")
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18, minutes=1))
     await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18, minutes=4))
 

@@ -20,35 +20,15 @@ from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.shedding import STORAGE_KEY, async_get_shed_periods
 from custom_components.delestage.shedding.store import MALFORMED_STORAGE_KEY
 
-from .conftest import async_set_load, stored
+from .conftest import (
+    GROUP,
+    async_restore as _restore,
+    async_set_load,
+    async_shed as _shed,
+    stored,
+)
 
-GROUP = "automation.shed_on_red"
 FAN = "fan.attic"
-
-
-async def _shed(
-    hass: HomeAssistant, entity_ids: list[str], context: Context | None = None, **data: Any
-) -> list[str]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "shed_loads",
-        {"group": GROUP, "entity_id": entity_ids, **data},
-        blocking=True,
-        return_response=True,
-        context=context,
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    return list(response["switched_off"])  # type: ignore[arg-type]
-
-
-async def _restore(hass: HomeAssistant) -> list[str]:
-    response = await hass.services.async_call(
-        DOMAIN, "restore_loads", {"group": GROUP}, blocking=True, return_response=True
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    return list(response["switched_on"])  # type: ignore[arg-type]
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -407,6 +387,8 @@ async def test_malformed_store_is_set_aside(
         {"groups": {GROUP: {"started": "2026-12-07T18:00:00"}}},
         {"periods": [{"group": GROUP}]},
         {"periods": [{"group": GROUP, "start": "2026-12-07T18:00:00+01:00", "end_reason": 1}]},
+        {"periods": [{"group": GROUP, "start": "2026-12-07T18:00:00+01:00", "signal": 1}]},
+        {"groups": {GROUP: {"started": "2026-13-45T18:00:00+01:00"}}},
     ],
 )
 async def test_each_malformation_is_caught(

@@ -18,9 +18,7 @@ from custom_components.delestage.shedding import (
     async_get_shed_periods,
 )
 
-from .conftest import async_set_load, stored
-
-GROUP = "automation.shed_on_red"
+from .conftest import GROUP, async_set_load, stored
 
 
 async def _call(hass: HomeAssistant, service: str, **data: Any) -> None:
@@ -66,10 +64,15 @@ async def test_periods_are_recorded_kept_and_filtered(
     await async_set_load(hass, radiator, True)
 
     start = dt_util.utcnow()
-    await _call(hass, "shed_loads", entity_id=list(loads))
+    await _call(hass, "shed_loads", entity_id=list(loads), signal="sensor.ecowatt_level_now")
     running = async_get_shed_periods(hass)[-1]
     assert running == ShedPeriod(
-        group=GROUP, start=start, end=None, loads=(water_heater, radiator), end_reason=None
+        group=GROUP,
+        start=start,
+        end=None,
+        loads=(water_heater, radiator),
+        end_reason=None,
+        signal="sensor.ecowatt_level_now",
     )
 
     freezer.tick(timedelta(hours=2))

@@ -16,31 +16,13 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.shedding import STORAGE_KEY
 
-from .conftest import async_set_load, stored
-
-GROUP = "automation.shed_on_red"
-
-
-async def _shed(hass: HomeAssistant, entity_ids: list[str] | tuple[str, ...]) -> list[str]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "shed_loads",
-        {"group": GROUP, "entity_id": list(entity_ids)},
-        blocking=True,
-        return_response=True,
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    return list(response["switched_off"])  # type: ignore[arg-type]
-
-
-async def _restore(hass: HomeAssistant, **data: Any) -> list[str]:
-    response = await hass.services.async_call(
-        DOMAIN, "restore_loads", {"group": GROUP, **data}, blocking=True, return_response=True
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    return list(response["switched_on"])  # type: ignore[arg-type]
+from .conftest import (
+    GROUP,
+    async_restore as _restore,
+    async_set_load,
+    async_shed as _shed,
+    stored,
+)
 
 
 def _on(hass: HomeAssistant, entity_id: str) -> bool:

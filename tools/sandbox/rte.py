@@ -56,15 +56,16 @@ def hour_level(state: SandboxState, start: datetime) -> int:
     return 1
 
 
-def ecowatt_signals(state: SandboxState) -> dict[str, Any]:
+def ecowatt_signals(state: SandboxState, *, from_today: bool = False) -> dict[str, Any]:
     """The production answer at the simulator's "now": 4 local days, D..D+3.
 
     Before the morning publication (``ecowatt_publication_hour``) the file still starts with
-    yesterday, so D+3 is absent (rte.md §6.3, §7).
+    yesterday, so D+3 is absent (rte.md §6.3, §7). ``from_today`` (the live sandbox, whose
+    first day Home Assistant replays as today, like RTE's frozen file) always starts today.
     """
     now_local = state.now().astimezone(PARIS)
     first = now_local.date()
-    if now_local.hour < state.config.ecowatt_publication_hour:
+    if now_local.hour < state.config.ecowatt_publication_hour and not from_today:
         first -= timedelta(days=1)
     generated = local_midnight(first) - timedelta(hours=1)
     signals = []
@@ -181,7 +182,7 @@ class RteApi:
         if isinstance(client_id, web.Response):
             return client_id
         if self.state.config.rte_live_sandbox:
-            return json_response(200, ecowatt_signals(self.state))
+            return json_response(200, ecowatt_signals(self.state, from_today=True))
         return web.Response(body=SANDBOX_PAYLOAD.read_bytes(), content_type="application/json")
 
     async def wrong_version(self, request: web.Request) -> web.Response:

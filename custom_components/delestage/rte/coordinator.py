@@ -35,9 +35,10 @@ from .store import CallState, RteCache
 # Never schedule a refresh closer than this (the refresh timer has a one-second resolution).
 MIN_WAKE = timedelta(seconds=1)
 # The sandbox environment (RTE's test data, or a simulator such as tools/sandbox) has no quota:
-# poll it every minute, so that a simulated red run (and its end) reaches automations within a
-# minute. Production keeps RTE's schedule and its 15-minute floor.
-SANDBOX_SIGNALS_INTERVAL = timedelta(minutes=1)
+# poll it about every minute (55 s, plus the timer's second), so that a simulated red run and
+# its end reach automations within a minute. Production keeps RTE's schedule and its 15-minute
+# floor.
+SANDBOX_SIGNALS_INTERVAL = timedelta(seconds=55)
 
 
 class RteCoordinator[DataT: EcowattForecast | TempoCalendar](DataUpdateCoordinator[DataT | None]):

@@ -46,7 +46,7 @@ def async_raise_group_issue(
         translation_placeholders={
             "group": group,
             "loads": _loads_text(loads),
-            "hours": f"{hours:g}" if hours is not None else "-",
+            "hours": f"{round(hours, 1):g}" if hours is not None else "-",
             "signal": signal or "-",
         },
     )

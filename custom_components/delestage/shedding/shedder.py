@@ -49,7 +49,7 @@ from homeassistant.core import (
     callback,
     split_entity_id,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceNotFound, ServiceValidationError
 from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_time_interval,
@@ -221,6 +221,7 @@ class LoadShedder:
             if group.deadline is None or deadline > group.deadline:
                 group.deadline = deadline
             group.signal = signal
+            self.state.set_period_signal(group_name, signal)
             self._async_watch()
             switched = await self._async_enforce(group_name, group)
         if switched:
@@ -279,7 +280,13 @@ class LoadShedder:
             try:
                 await self._async_call(SERVICE_TURN_OFF, entity_id, self._parents.get(group_name))
                 outcome = "off"
-            except Exception as err:
+            except ServiceNotFound as err:
+                # Its integration is not set up yet (start-up): retried when its actions appear.
+                LOGGER.debug(
+                    "Load shedding (%s): %s not switched off yet: %s", group_name, entity_id, err
+                )
+                outcome = "failed"
+            except Exception as err:  # a device's fault, of any kind, must not lose the list
                 LOGGER.warning(
                     "Load shedding (%s): switching off %s failed: %s", group_name, entity_id, err
                 )

@@ -138,6 +138,8 @@ class ShedPeriod:
     # Why it ended: "restored" (the signal), "forgotten" (restore without switching on),
     # "max_duration", "signal_unavailable", "orphaned"; None while running.
     end_reason: str | None = None
+    # The sensor the automation follows (Ecowatt level now, Tempo today...), when it said.
+    signal: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise for the store."""
@@ -147,6 +149,7 @@ class ShedPeriod:
             "end": _iso(self.end),
             "loads": list(self.loads),
             "end_reason": self.end_reason,
+            "signal": self.signal,
         }
 
     @classmethod
@@ -157,15 +160,18 @@ class ShedPeriod:
         start = _datetime(data.get("start"), "start")
         if start is None:
             raise MalformedStoreError("a period has no start")
-        reason = data.get("end_reason")
+        reason, signal = data.get("end_reason"), data.get("signal")
         if reason is not None and not isinstance(reason, str):
             raise MalformedStoreError("end_reason is not a string")
+        if signal is not None and not isinstance(signal, str):
+            raise MalformedStoreError("signal is not an entity ID")
         return cls(
             group=data["group"],
             start=start,
             end=_datetime(data.get("end"), "end"),
             loads=tuple(_entity_ids(data.get("loads"), "loads")),
             end_reason=reason,
+            signal=signal,
         )
 
 
@@ -210,6 +216,11 @@ class ShedState:
         self.end_period(group_name, start, "restored")
         self.periods.append(ShedPeriod(group=group_name, start=start, end=None, loads=()))
 
+    def set_period_signal(self, group_name: str, signal: str | None) -> None:
+        """Record the signal the group's running period follows."""
+        if (period := self.running_period(group_name)) is not None and period.signal != signal:
+            self.periods[self.periods.index(period)] = replace(period, signal=signal)
+
     def add_period_load(self, group_name: str, entity_id: str) -> None:
         """Add a load switched off during the group's running period."""
         if (period := self.running_period(group_name)) is None or entity_id in period.loads:
@@ -244,7 +255,7 @@ class ShedStore:
             return ShedState(), None
         try:
             return ShedState.from_dict(raw), None
-        except MalformedStoreError as err:
+        except (ValueError, TypeError, AttributeError, KeyError) as err:  # MalformedStoreError too
             # Kept as it was for whoever wants to look at it; shedding starts afresh.
             await self._malformed.async_save({"data": raw, "error": str(err)})
             await self._store.async_save(ShedState().as_dict())
