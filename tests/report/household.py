@@ -60,7 +60,7 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), PARIS).astimezone(UTC)
 
 
-def simulate(  # noqa: PLR0913 - the knobs of one simulated season
+def simulate(
     seed: int,
     *,
     first: date = date(2026, 12, 1),
@@ -68,17 +68,20 @@ def simulate(  # noqa: PLR0913 - the knobs of one simulated season
     periods: int = 8,
     shed_watts: float = 1500.0,
     rebound: float = 0.3,
+    explicit: list[ShedPeriod] | None = None,
 ) -> Season:
-    """60 winter days, 8 shed periods on random days (after two weeks of history)."""
+    """60 winter days, 8 shed periods on random days (after two weeks of history).
+
+    ``explicit`` replaces the random periods by these.
+    """
     rng = random.Random(seed)
     last = first + timedelta(days=days - 1)
     start, _ = linky.day_bounds(first)
     _, end = linky.day_bounds(last)
     outdoor = RandomWeather(rng, start, end)
-    working = [
-        first + timedelta(days=n) for n in range(15, days) if not is_day_off(first + timedelta(days=n))
-    ]
-    chosen = sorted(rng.sample(working, periods))
+    dates = [first + timedelta(days=n) for n in range(15, days)]
+    working = [day for day in dates if not is_day_off(day)]
+    chosen = sorted(rng.sample(working, periods)) if explicit is None else []
     kinds = [PeriodKind.TEMPO_RED, PeriodKind.ECOWATT_RED, PeriodKind.ECOWATT_ORANGE]
     shed_periods: list[ShedPeriod] = []
     for number, day in enumerate(chosen):
@@ -89,14 +92,13 @@ def simulate(  # noqa: PLR0913 - the knobs of one simulated season
             begin = rng.choice([7, 8, 17, 18, 19])
             span = (_at(day, begin), _at(day, begin + rng.choice([2, 3])))
         shed_periods.append(ShedPeriod(span[0], span[1], kind))
+    shed_periods.extend(explicit or [])
     points = []
     at = start
     while at < end:
         points.append(linky.CurvePoint(at + linky.STEP, linky.consumption_watts(PRM, at, outdoor)))
         at += linky.STEP
-    sheds = [
-        InjectedShed(p.start, p.end, watts=shed_watts, rebound=rebound) for p in shed_periods
-    ]
+    sheds = [InjectedShed(p.start, p.end, watts=shed_watts, rebound=rebound) for p in shed_periods]
     curve, truths = apply_sheds(points, sheds)
     # The station reports the hourly mean (two half-hour samples, like the recorder's mean).
     temperature = {

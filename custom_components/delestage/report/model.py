@@ -101,7 +101,7 @@ class ShedPeriod:
 
 
 def floor_hour(moment: datetime) -> datetime:
-    """The UTC start of the hour holding ``moment``."""
+    """Return the UTC start of the hour holding ``moment``."""
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
@@ -119,7 +119,7 @@ def hours_between(start: datetime, end: datetime) -> list[datetime]:
 
 
 def tempo_red_period(day: date) -> ShedPeriod:
-    """The red hours of a Tempo red day: 06:00 to 22:00 local time."""
+    """Return the red hours of a Tempo red day: 06:00 to 22:00 local time."""
     return ShedPeriod(
         datetime.combine(day, TEMPO_RED_START, PARIS).astimezone(UTC),
         datetime.combine(day, TEMPO_RED_END, PARIS).astimezone(UTC),
@@ -144,7 +144,7 @@ def shed_periods(
     signals: Iterable[ShedPeriod],
     active: Iterable[tuple[datetime, datetime]] | None,
 ) -> list[ShedPeriod]:
-    """The parts of the grid's periods during which a shedding group was active.
+    """Return the parts of the grid's periods during which a shedding group was active.
 
     ``active`` None means "not known" (no shedding history): every signal period counts.
     """
@@ -210,7 +210,7 @@ class HeatingModel:
         return max(0.0, self.base_temperature_c - temperature)
 
     def slope_of(self, group: tuple[bool, int]) -> float:
-        """kWh per degree-hour for a group (the overall slope for an unseen group)."""
+        """Return the kWh per degree-hour of a group (the overall slope for an unseen one)."""
         return self.slopes.get(group, self.slope)
 
 
@@ -312,7 +312,7 @@ class PeriodResult:
     avoided_by_hour: Mapping[datetime, float] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, str | float | None]:
-        """The ``delestage.shedding_report`` row (DESIGN.md §2: exactly these fields)."""
+        """Return the ``delestage.shedding_report`` row (DESIGN.md §2: exactly these fields)."""
         return {
             "start": self.period.start.astimezone(PARIS).isoformat(),
             "end": self.period.end.astimezone(PARIS).isoformat(),
@@ -423,7 +423,7 @@ def compute_period(
     )
 
 
-def _hour_baseline(  # noqa: PLR0913, PLR0917 - the inputs of one hour's estimate
+def _hour_baseline(  # noqa: PLR0917 - the inputs of one hour's estimate
     hour: datetime,
     consumption: Mapping[datetime, float],
     temperature: Mapping[datetime, float] | None,
@@ -461,7 +461,9 @@ def _hour_baseline(  # noqa: PLR0913, PLR0917 - the inputs of one hour's estimat
     return max(0.0, level + slope * model.degree_hours(target_temp))
 
 
-def _cost(avoided: Mapping[datetime, float], prices: Mapping[datetime, float] | None) -> float | None:
+def _cost(
+    avoided: Mapping[datetime, float], prices: Mapping[datetime, float] | None
+) -> float | None:
     """€ avoided: each hour's kWh at its price; an hour without price takes the period's mean."""
     if not prices:
         return None
