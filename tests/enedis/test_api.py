@@ -52,7 +52,16 @@ from custom_components.delestage.api.errors import (
     ApiResponseError,
 )
 
-from .fake_enedis import CLIENT_ID, CLIENT_SECRET, PRM, FakeEnedis, base_url, fake, fake_server
+from .fake_enedis import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PRM,
+    FakeEnedis,
+    base_url,
+    capture,
+    fake,
+    fake_server,
+)
 
 __all__ = ["fake", "fake_server"]
 
@@ -286,12 +295,34 @@ async def test_max_power(client: EnedisClient, fake: FakeEnedis) -> None:
     assert query["grandeurPhysique"] == "PMA"
 
 
-async def test_contract(client: EnedisClient) -> None:
-    """Subscribed power of the supply (GRD-F, C5) contract, not the injection one."""
+@pytest.mark.parametrize(("producer", "count"), [(False, 1), (True, 2)])
+async def test_contract(client: EnedisClient, fake: FakeEnedis, producer: bool, count: int) -> None:
+    """The real answer is a top-level array: the supply contract (GRD-F, C5) is picked, also
+    when a self-consumption point adds its injection contract (GRD-A, P4, no power)."""
+    fake.producer = producer
     contract = await client.async_get_contract(PRM)
     assert contract.subscribed_power_kva == 12
     assert contract.segment == "C5"
-    assert contract.distribution_tariff == "BTINFCUST"
+    assert contract.contract_type == "Contrat GRD-F"
+    assert contract.contracts == count
+    assert contract.distribution_tariff is not None
+    assert contract.distribution_tariff.startswith("Tarif BT<=36kVA")
+
+
+def test_contract_injection_first() -> None:
+    """The supply contract is found wherever it stands in the array."""
+    grd_f, grd_a = capture("med2026_situation_contrat_autoconsommation.json")
+    contract = parse_contract([grd_a, grd_f])
+    assert (contract.contract_type, contract.subscribed_power_kva) == ("Contrat GRD-F", 12)
+    only_injection = parse_contract([grd_a])
+    assert (only_injection.segment, only_injection.subscribed_power_kva) == ("P4", None)
+    with pytest.raises(ApiResponseError):
+        parse_contract("x")
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ApiResponseError):
+        parse_contract(deep)
 
 
 @pytest.mark.parametrize(

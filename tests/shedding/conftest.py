@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from typing import Any
+
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+
+from custom_components.delestage.shedding import STORAGE_KEY
 
 LOADS = ("water_heater", "radiator", "dryer")
 _AVAILABLE = "{{{{ not is_state('{relay}', 'unavailable') }}}}"
@@ -52,9 +56,27 @@ async def loads(hass: HomeAssistant) -> tuple[str, ...]:
     return tuple(f"switch.{name}" for name in LOADS)
 
 
-async def async_set_load(hass: HomeAssistant, entity_id: str, on: bool) -> None:
-    """Switch a load by hand (as a user would, from the UI)."""
+async def async_person_context(hass: HomeAssistant) -> Context:
+    """The context of a person's action in the UI (it carries their user id)."""
+    users = [user for user in await hass.auth.async_get_users() if user.name == "Person"]
+    user = users[0] if users else await hass.auth.async_create_user("Person")
+    return Context(user_id=user.id)
+
+
+async def async_set_load(
+    hass: HomeAssistant, entity_id: str, on: bool, *, by_person: bool = True
+) -> None:
+    """Switch a load by hand (as a user would, from the UI), or by something else."""
     await hass.services.async_call(
-        "switch", "turn_on" if on else "turn_off", {"entity_id": entity_id}, blocking=True
+        "switch",
+        "turn_on" if on else "turn_off",
+        {"entity_id": entity_id},
+        blocking=True,
+        context=await async_person_context(hass) if by_person else Context(),
     )
     await hass.async_block_till_done()
+
+
+def stored(data: dict[str, Any]) -> dict[str, Any]:
+    """``hass_storage`` contents of the shedding store holding ``data``."""
+    return {"version": 1, "minor_version": 1, "key": STORAGE_KEY, "data": data}

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.shedding import STORAGE_KEY
 
-from .conftest import async_set_load
+from .conftest import async_set_load, stored
 
 GROUP = "automation.shed_on_red"
 
@@ -147,19 +147,44 @@ async def test_unavailable_load_is_switched_on_when_it_comes_back(
 async def test_groups_survive_a_restart(
     hass: HomeAssistant, hass_storage: dict[str, Any], loads: tuple[str, ...]
 ) -> None:
-    """What was shed before a restart is restored after it, and not shed twice."""
+    """What was shed before a restart is restored after it; a person's override is kept."""
     water_heater, radiator, _dryer = loads
-    hass_storage[STORAGE_KEY] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": STORAGE_KEY,
-        "data": {"groups": {GROUP: {"active": True, "loads": [water_heater]}}},
-    }
-    await async_set_load(hass, radiator, True)  # the user switched it on during the restart
+    started = dt_util.utcnow() - timedelta(minutes=30)
+    hass_storage[STORAGE_KEY] = stored(
+        {
+            "groups": {
+                GROUP: {
+                    "active": True,
+                    "members": [water_heater, radiator],
+                    "loads": [water_heater],
+                    "overridden": [radiator],
+                    "started": started.isoformat(),
+                    "deadline": (started + timedelta(hours=6)).isoformat(),
+                }
+            }
+        }
+    )
+    await async_set_load(hass, radiator, True)  # the person switched it on before the restart
     assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
 
     assert await _shed(hass, loads) == []  # the period was already handled
     assert _on(hass, radiator)
+    assert await _restore(hass) == [water_heater]
+    assert _on(hass, water_heater)
+
+
+async def test_store_of_version_1_0_is_read(
+    hass: HomeAssistant, hass_storage: dict[str, Any], loads: tuple[str, ...]
+) -> None:
+    """A store written before members, deadlines and history existed still restores its loads."""
+    water_heater = loads[0]
+    hass_storage[STORAGE_KEY] = stored(
+        {"groups": {GROUP: {"active": True, "loads": [water_heater], "waiting": []}}}
+    )
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
     assert await _restore(hass) == [water_heater]
     assert _on(hass, water_heater)
 
@@ -174,9 +199,18 @@ async def test_remembered_loads_are_saved(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
     await hass.async_block_till_done()
 
-    assert hass_storage[STORAGE_KEY]["data"] == {
-        "groups": {GROUP: {"active": True, "loads": [water_heater], "waiting": []}}
-    }
+    data = hass_storage[STORAGE_KEY]["data"]
+    group = data["groups"][GROUP]
+    assert group["active"] is True
+    assert group["loads"] == [water_heater]
+    assert group["pending"] == []
+    assert group["members"] == [water_heater]
+    assert dt_util.parse_datetime(group["deadline"]) - dt_util.parse_datetime(  # type: ignore[operator]
+        group["started"]
+    ) == timedelta(hours=6)
+    assert [(p["group"], p["end"], p["loads"]) for p in data["periods"]] == [
+        (GROUP, None, [water_heater])
+    ]
 
 
 @pytest.mark.usefixtures("setup_integration")

@@ -55,7 +55,7 @@ from .enedis_models import (
     parse_subscribed_services,
 )
 from .errors import ApiAuthError, ApiConnectionError, ApiResponseError
-from .http import async_fetch
+from .http import RawResponse, async_fetch
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -278,7 +278,10 @@ class EnedisClient:
     async def async_get_contract(self, prm: str) -> Contract:
         """Return the supply contract (subscribed power) from ``situation_contrat_auto``."""
         _check_prm(prm)
-        return parse_contract(await self._async_call("GET", f"{CONTRACT_PATH}{prm}", "Contract"))
+        # The real answer is a top-level JSON array of contracts (captures in shared/reference).
+        return parse_contract(
+            (await self._async_send("GET", f"{CONTRACT_PATH}{prm}", "Contract")).json()
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -300,7 +303,11 @@ class EnedisClient:
         )
 
     async def _async_call(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
-        """Send one paced, authenticated call; 401 → new token and one retry."""
+        """Send one paced, authenticated call and decode its JSON object."""
+        return (await self._async_send(method, path, what, **kwargs)).json_object()
+
+    async def _async_send(self, method: str, path: str, what: str, **kwargs: Any) -> RawResponse:
+        """Send one paced, authenticated call; 401 → new token and one retry; 2xx answer."""
         for attempt in (1, 2):
             token = await self.auth.async_get_token()
             await self.limiter.acquire()
@@ -326,7 +333,7 @@ class EnedisClient:
             if not response.body.strip():
                 # v5 once answered an expired token with an empty body (reference §4).
                 raise EnedisTechnicalError(f"{what}: empty answer", response.status)
-            return response.json_object()
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -104,6 +104,8 @@ class Contract:
     distribution_tariff: str | None
     segment: str | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    contract_type: str | None = None  # "Contrat GRD-F" for the supply contract
+    contracts: int = 1  # contracts in the answer (2 for a self-consumption point)
 
 
 # --------------------------------------------------------------------------- parsing helpers
@@ -327,40 +329,71 @@ def _power_kva(value: Any) -> float | None:
     return float(number) / 1000.0 if unit == "va" else float(number)
 
 
+# Supply contract of the consumption side (C5); a self-consumption point also has an injection
+# contract (``Contrat GRD-A``, P4) without subscribed power (captures/med2026_situation_contrat_*).
+SUPPLY_CONTRACT = "Contrat GRD-F"
+
+
 def _find_contracts(data: Any) -> list[dict[str, Any]]:
-    """Every dict of the answer that carries a ``subscribed_power`` (the shape is loose)."""
+    """Every contract of the answer: the dicts that carry a ``contract_type`` or a power.
+
+    The real answer is a top-level JSON array of contract objects; older readings of the
+    documentation nested them in an object, which is still accepted.
+    """
     found: list[dict[str, Any]] = []
     if isinstance(data, dict):
-        if "subscribed_power" in data:
+        if "subscribed_power" in data or "contract_type" in data:
             found.append(data)
         for value in data.values():
-            found.extend(_find_contracts(value))
+            if isinstance(value, dict | list):
+                found.extend(_find_contracts(value))
     elif isinstance(data, list):
         for value in data:
             found.extend(_find_contracts(value))
     return found
 
 
-def parse_contract(data: dict[str, Any]) -> Contract:
-    """Parse ``situation_contrat_auto/v1/{prm}``: prefer the C5 supply (GRD-F) contract."""
-    contracts = _find_contracts(data)
+def _contract_rank(contract: dict[str, Any]) -> int:
+    """0 for the consumption supply contract (GRD-F, C5), then any with a power, then others."""
+    kind = str(contract.get("contract_type") or contract.get("libelle") or "").upper()
+    segment = str(contract.get("segment") or "").upper()
+    if "GRD-F" in kind:
+        return 0
+    if segment.startswith("C") or "C5" in json_text(contract).upper():
+        return 1
+    return 2 if contract.get("subscribed_power") is not None else 3
+
+
+def parse_contract(data: Any) -> Contract:
+    """Parse ``situation_contrat_auto/v1/{prm}``: the consumption supply (GRD-F) contract.
+
+    The answer is an array of contracts (one; two for a self-consumption point, where the
+    ``Contrat GRD-A`` injection contract has no subscribed power). Anything unexpected gives a
+    contract without values (the sensors show unknown), never an exception other than
+    :class:`ApiResponseError`.
+    """
+    if not isinstance(data, dict | list):
+        raise ApiResponseError(f"Contract answer is a {type(data).__name__}")
+    try:
+        contracts = _find_contracts(data)
+    except RecursionError as err:
+        raise ApiResponseError("Contract answer nested too deeply") from err
+    raw = data if isinstance(data, dict) else {"contracts": data}
     if not contracts:
-        return Contract(None, None, None, data)
-
-    def rank(contract: dict[str, Any]) -> int:
-        text = json_text(contract).upper()
-        return 0 if "GRD-F" in text or "C5" in text else 1
-
-    best = sorted(contracts, key=rank)[0]
+        return Contract(None, None, None, raw)
+    best = min(contracts, key=_contract_rank)  # stable: the first of the best rank
     tariff = best.get("distribution_tariff")
     if isinstance(tariff, dict):
         tariff = tariff.get("code") or tariff.get("value") or tariff.get("libelle")
     segment = best.get("segment")
+    kind = best.get("contract_type")
     return Contract(
         subscribed_power_kva=_power_kva(best.get("subscribed_power")),
         distribution_tariff=str(tariff) if tariff is not None else None,
         segment=str(segment) if segment is not None else None,
-        raw=data,
+        raw=raw,
+        contract_type=str(kind) if kind is not None else None,
+        contracts=len(contracts),
     )
 
 

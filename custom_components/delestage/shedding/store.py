@@ -1,0 +1,257 @@
+"""What load shedding remembers on disk: the groups of the running periods and their history.
+
+One ``Store`` (``.storage/delestage.shedding``) holds
+
+- ``groups``: per group (the calling automation's entity id), the period in progress or the
+  loads still to switch back on after it. A load is written down *before* it is switched off
+  (``pending``) and moved to ``loads`` once the call returned, so whatever happens during the
+  call (an exception, a cancellation, Home Assistant stopping) the load is switched back on;
+- ``periods``: the history of the shed periods (running ones have no end), kept
+  ``HISTORY_DAYS`` days so that a whole winter can be reported on.
+
+The file is checked when it is loaded: one that does not have this shape (edited by hand, written
+by a future version) is set aside under ``delestage.shedding.malformed`` with one error in the
+log and a repair issue, and shedding starts afresh; the rest of the integration loads normally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN
+
+STORAGE_KEY: Final = f"{DOMAIN}.shedding"
+STORAGE_VERSION: Final = 1
+MALFORMED_STORAGE_KEY: Final = f"{STORAGE_KEY}.malformed"
+# A winter and then some: the shedding report (issue 16) compares one winter with the last.
+HISTORY_DAYS: Final = 400
+
+
+class MalformedStoreError(ValueError):
+    """The stored data does not have the expected shape."""
+
+
+def _entity_ids(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(e, str) and "." in e for e in value):
+        raise MalformedStoreError(f"{key} is not a list of entity IDs")
+    return list(dict.fromkeys(value))
+
+
+def _datetime(value: Any, key: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or (parsed := dt_util.parse_datetime(value)) is None:
+        raise MalformedStoreError(f"{key} is not a date and time")
+    if parsed.tzinfo is None:
+        raise MalformedStoreError(f"{key} has no time zone")
+    return parsed
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass
+class ShedGroup:
+    """One group: the period in progress (``active``) or loads left to switch on after it."""
+
+    active: bool = False
+    # The loads the automation asked to keep off during the period.
+    members: list[str] = field(default_factory=list)
+    # Switched off by this group (or possibly: the call was interrupted): switched on at the end.
+    loads: list[str] = field(default_factory=list)
+    # About to be switched off: written before the call, moved to ``loads`` after it.
+    pending: list[str] = field(default_factory=list)
+    # Members a person switched on during the period: theirs until the period ends.
+    overridden: list[str] = field(default_factory=list)
+    started: datetime | None = None
+    # The period's upper bound: past it the loads are switched back on whatever the signal says.
+    deadline: datetime | None = None
+    # The signal entity the automation follows, to tell "signal unavailable" in the repair issue.
+    signal: str | None = None
+    # Ended by the deadline or as an orphan: later sheds wait for the automation's restore.
+    expired: bool = False
+
+    def to_restore(self) -> list[str]:
+        """Everything that may have been switched off."""
+        return list(dict.fromkeys([*self.loads, *self.pending]))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for the store."""
+        return {
+            "active": self.active,
+            "members": list(self.members),
+            "loads": list(self.loads),
+            "pending": list(self.pending),
+            "overridden": list(self.overridden),
+            "started": _iso(self.started),
+            "deadline": _iso(self.deadline),
+            "signal": self.signal,
+            "expired": self.expired,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ShedGroup:
+        """Restore from the store; raise ``MalformedStoreError`` on anything unexpected."""
+        if not isinstance(data, dict):
+            raise MalformedStoreError("a group is not an object")
+        active, expired = data.get("active", False), data.get("expired", False)
+        signal = data.get("signal")
+        if not isinstance(active, bool) or not isinstance(expired, bool):
+            raise MalformedStoreError("active/expired are not booleans")
+        if signal is not None and not isinstance(signal, str):
+            raise MalformedStoreError("signal is not an entity ID")
+        loads = _entity_ids(data.get("loads"), "loads")
+        # "waiting" (version 1.0): loads unavailable at the start, members like the others.
+        members = _entity_ids(data.get("members"), "members") or list(
+            dict.fromkeys([*loads, *_entity_ids(data.get("waiting"), "waiting")])
+        )
+        return cls(
+            active=active,
+            members=members,
+            # Interrupted by a restart: the load may be off, so it is switched on at the end.
+            loads=list(dict.fromkeys([*loads, *_entity_ids(data.get("pending"), "pending")])),
+            overridden=_entity_ids(data.get("overridden"), "overridden"),
+            started=_datetime(data.get("started"), "started"),
+            deadline=_datetime(data.get("deadline"), "deadline"),
+            signal=signal,
+            expired=expired,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShedPeriod:
+    """One shed period of one group, finished (``end`` set) or running (``end`` None)."""
+
+    group: str  # the automation's entity id (or the name its caller gave)
+    start: datetime
+    end: datetime | None
+    loads: tuple[str, ...]  # the loads switched off during the period
+    # Why it ended: "restored" (the signal), "forgotten" (restore without switching on),
+    # "max_duration", "signal_unavailable", "orphaned"; None while running.
+    end_reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for the store."""
+        return {
+            "group": self.group,
+            "start": self.start.isoformat(),
+            "end": _iso(self.end),
+            "loads": list(self.loads),
+            "end_reason": self.end_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ShedPeriod:
+        """Restore from the store; raise ``MalformedStoreError`` on anything unexpected."""
+        if not isinstance(data, dict) or not isinstance(data.get("group"), str):
+            raise MalformedStoreError("a period has no group")
+        start = _datetime(data.get("start"), "start")
+        if start is None:
+            raise MalformedStoreError("a period has no start")
+        reason = data.get("end_reason")
+        if reason is not None and not isinstance(reason, str):
+            raise MalformedStoreError("end_reason is not a string")
+        return cls(
+            group=data["group"],
+            start=start,
+            end=_datetime(data.get("end"), "end"),
+            loads=tuple(_entity_ids(data.get("loads"), "loads")),
+            end_reason=reason,
+        )
+
+
+@dataclass
+class ShedState:
+    """Everything the store holds."""
+
+    groups: dict[str, ShedGroup] = field(default_factory=dict)
+    periods: list[ShedPeriod] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for the store."""
+        return {
+            "groups": {name: group.as_dict() for name, group in self.groups.items()},
+            "periods": [period.as_dict() for period in self.periods],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ShedState:
+        """Restore from the store; raise ``MalformedStoreError`` on anything unexpected."""
+        if not isinstance(data, dict):
+            raise MalformedStoreError("the data is not an object")
+        groups, periods = data.get("groups", {}), data.get("periods", [])
+        if not isinstance(groups, dict) or not isinstance(periods, list):
+            raise MalformedStoreError("groups is not an object or periods not a list")
+        return cls(
+            {str(name): ShedGroup.from_dict(group) for name, group in groups.items()},
+            [ShedPeriod.from_dict(period) for period in periods],
+        )
+
+    # --- Period history ---
+
+    def running_period(self, group_name: str) -> ShedPeriod | None:
+        """Return the running period of a group, if any."""
+        for period in reversed(self.periods):
+            if period.group == group_name and period.end is None:
+                return period
+        return None
+
+    def start_period(self, group_name: str, start: datetime) -> None:
+        """Open a period for a group (closing a stray running one first)."""
+        self.end_period(group_name, start, "restored")
+        self.periods.append(ShedPeriod(group=group_name, start=start, end=None, loads=()))
+
+    def add_period_load(self, group_name: str, entity_id: str) -> None:
+        """Add a load switched off during the group's running period."""
+        if (period := self.running_period(group_name)) is None or entity_id in period.loads:
+            return
+        self.periods[self.periods.index(period)] = replace(period, loads=(*period.loads, entity_id))
+
+    def end_period(self, group_name: str, end: datetime, reason: str) -> None:
+        """Close the group's running period."""
+        if (period := self.running_period(group_name)) is not None:
+            self.periods[self.periods.index(period)] = replace(period, end=end, end_reason=reason)
+
+    def prune(self, now: datetime) -> None:
+        """Forget periods that ended more than ``HISTORY_DAYS`` ago."""
+        oldest = now - timedelta(days=HISTORY_DAYS)
+        self.periods = [p for p in self.periods if p.end is None or p.end >= oldest]
+
+
+class ShedStore:
+    """Loads, validates and saves ``ShedState``."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Create the store."""
+        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._malformed: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, MALFORMED_STORAGE_KEY)
+
+    async def async_load(self) -> tuple[ShedState, str | None]:
+        """Return the stored state, and why it was set aside if it was malformed."""
+        raw = await self._store.async_load()
+        if raw is None:
+            return ShedState(), None
+        try:
+            return ShedState.from_dict(raw), None
+        except MalformedStoreError as err:
+            # Kept as it was for whoever wants to look at it; shedding starts afresh.
+            await self._malformed.async_save({"data": raw, "error": str(err)})
+            await self._store.async_save(ShedState().as_dict())
+            return ShedState(), str(err)
+
+    async def async_save(self, state: ShedState) -> None:
+        """Write now (before a load is switched off)."""
+        await self._store.async_save(state.as_dict())
+
+    def async_delay_save(self, state: ShedState) -> None:
+        """Write soon (from a callback)."""
+        self._store.async_delay_save(state.as_dict, 0)
