@@ -285,6 +285,11 @@ class TariffLedger:
         self.dirty.update(self.hours())
         return True
 
+    def restore_config(self, config: TariffConfig) -> None:
+        """Apply the configuration the stored hours were computed with (nothing is dirty)."""
+        self.config = config
+        self._segments = _offpeak_segments(config.ranges)
+
     def hours(self) -> set[int]:
         """Every hour that has consumption."""
         return {slot - slot % HOUR for slot in self.halfhours}
