@@ -19,6 +19,7 @@ from homeassistant.core import callback
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .enedis.flow import EnedisFlowMixin
+from .enedis.tariff_flow import EnedisTariffOptionsFlow
 from .meteofrance.flow import MeteoFranceFlowMixin, MeteoFranceOptionsFlow
 from .phidget.const import SUBENTRY_RELAY
 from .phidget.flow import PhidgetFlowMixin, RelaySubentryFlow
@@ -26,6 +27,7 @@ from .rte.flow import RteFlowMixin
 
 # Options and subentry flows of the entry types that have them.
 OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {
+    EntryType.ENEDIS: EnedisTariffOptionsFlow,
     EntryType.METEOFRANCE: MeteoFranceOptionsFlow,
 }
 SUBENTRY_FLOWS: dict[EntryType, dict[str, type[ConfigSubentryFlow]]] = {

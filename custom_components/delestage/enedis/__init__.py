@@ -31,8 +31,10 @@ from .coordinator import WAIT_FOR_USER, LinkyCoordinator
 from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_issue
-from .sensor import BackfillSensor, linky_sensors
+from .sensor import BackfillSensor, linky_device_info, linky_sensors
 from .statistics import EnergyKind
+from .tariff_manager import TariffManager, tariff_store
+from .tariff_sensor import TariffEntities
 
 # When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait).
 BACKFILL_RETRY = timedelta(minutes=30)
@@ -64,6 +66,9 @@ class EnedisRuntime(DelestageRuntime):
             on_progress=self._on_progress,
         )
         self.backfill_progress = BackfillProgress()
+        # Off-peak / Tempo parts and cost (options of the entry; tariff_manager.py).
+        self.tariff = TariffManager(hass, entry, coordinator.prm, client)
+        self._tariff_entities = TariffEntities(self.tariff, linky_device_info(coordinator))
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
         # Set when set-up fetched the newest values before start-up without importing them.
@@ -80,6 +85,7 @@ class EnedisRuntime(DelestageRuntime):
         """Add the meter's sensors."""
         if platform is Platform.SENSOR:
             async_add_entities([*linky_sensors(self.coordinator), BackfillSensor(self)])
+            self._tariff_entities.async_add(async_add_entities)
 
     @callback
     def async_listen_progress(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
@@ -105,6 +111,8 @@ class EnedisRuntime(DelestageRuntime):
     @callback
     def async_started(self, _hass: HomeAssistant) -> None:
         """Once Home Assistant runs: resume the back-fill, or import what set-up only fetched."""
+        # First: the tariff split hears every import from now on.
+        self.tariff.async_start()
         if not self.backfill_progress.finished:
             self.async_start_backfill()
         elif self.statistics_pending:
@@ -185,6 +193,11 @@ class EnedisRuntime(DelestageRuntime):
         if self._retry_unsub is not None:
             self._retry_unsub()
             self._retry_unsub = None
+        await self.tariff.async_stop()
+
+    async def async_options_updated(self, _hass: HomeAssistant, _entry: Any) -> None:
+        """Tariff options changed (this also runs when the token is saved: then nothing does)."""
+        await self.tariff.async_options_updated()
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """State of the refresh and the back-fill (no PRM, no token)."""
@@ -204,6 +217,7 @@ class EnedisRuntime(DelestageRuntime):
             "data_calls": self.client.data_calls,
             "token_requests": self.client.token_requests,
             "backfill": self.backfill_progress.as_dict(),
+            "tariff": self.tariff.diagnostics(),
         }
 
 
@@ -237,6 +251,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     producing = bool(entry.data.get(CONF_PRODUCTION, False))
     coordinator = LinkyCoordinator(hass, entry, client, producing=producing)
     runtime = EnedisRuntime(hass, entry, client, coordinator)
+    await runtime.tariff.async_load()
+    entry.async_on_unload(entry.add_update_listener(runtime.async_options_updated))
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
@@ -251,5 +267,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the back-fill progress of a removed Linky entry."""
+    """Delete the back-fill progress and the tariff split of a removed Linky entry."""
     await backfill_store(hass, entry.entry_id).async_remove()
+    await tariff_store(hass, entry.entry_id).async_remove()
