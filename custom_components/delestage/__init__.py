@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
+from .report.services import async_setup_report_services
 from .runtime import DelestageConfigEntry
 from .services import async_setup_services
 from .shedding import async_setup_shedding
@@ -21,6 +22,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once)."""
     async_register_consent_view(hass)
     async_setup_services(hass)
+    async_setup_report_services(hass)
     await async_setup_shedding(hass)
     return True
 

@@ -23,6 +23,8 @@ from ..api.enedis_errors import (
 )
 from ..api.errors import ApiAuthError, ApiError
 from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
+from ..report.manager import ShedReport
+from ..report.sensor import report_sensors
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
 from .client import async_create_client
@@ -69,6 +71,8 @@ class EnedisRuntime(DelestageRuntime):
         # Off-peak / Tempo parts and cost (options of the entry; tariff_manager.py).
         self.tariff = TariffManager(hass, entry, coordinator.prm, client)
         self._tariff_entities = TariffEntities(self.tariff, linky_device_info(coordinator))
+        # What shedding saved (issue 16): runs after each refresh once Home Assistant started.
+        self.report = ShedReport(hass, coordinator.prm)
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
         # Set when set-up fetched the newest values before start-up without importing them.
@@ -86,6 +90,11 @@ class EnedisRuntime(DelestageRuntime):
         if platform is Platform.SENSOR:
             async_add_entities([*linky_sensors(self.coordinator), BackfillSensor(self)])
             self._tariff_entities.async_add(async_add_entities)
+            async_add_entities(
+                report_sensors(
+                    self.report, str(self.entry.unique_id), linky_device_info(self.coordinator)
+                )
+            )
 
     @callback
     def async_listen_progress(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
@@ -113,6 +122,7 @@ class EnedisRuntime(DelestageRuntime):
         """Once Home Assistant runs: resume the back-fill, or import what set-up only fetched."""
         # First: the tariff split hears every import from now on.
         self.tariff.async_start()
+        self.report.async_start(self.coordinator.async_add_listener)
         if not self.backfill_progress.finished:
             self.async_start_backfill()
         elif self.statistics_pending:
@@ -194,6 +204,7 @@ class EnedisRuntime(DelestageRuntime):
             self._retry_unsub()
             self._retry_unsub = None
         await self.tariff.async_stop()
+        self.report.async_stop()
 
     async def async_options_updated(self, _hass: HomeAssistant, _entry: Any) -> None:
         """Tariff options changed (this also runs when the token is saved: then nothing does)."""
