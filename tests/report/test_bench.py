@@ -22,7 +22,7 @@ pytestmark = pytest.mark.bench
 SEEDS = range(1, 11)
 
 
-def _errors(seed: int, rebound: float, *, weather: bool) -> tuple[list[float], float]:
+def _errors(seed: int, rebound: float, *, weather: bool) -> tuple[list[float], float, float]:
     season = simulate(seed, rebound=rebound)
     results = compute_report(
         season.periods, season.consumption, season.temperature if weather else None
@@ -35,23 +35,31 @@ def _errors(seed: int, rebound: float, *, weather: bool) -> tuple[list[float], f
         errors.append((result.avoided_kwh * 1000 - truth.avoided_wh) / truth.avoided_wh)
     found = sum(r.avoided_kwh or 0.0 for r in results) * 1000
     truth_total = sum(t.avoided_wh for t in season.truths)
-    return errors, (found - truth_total) / truth_total
+    # Rebound: the kWh that came back in the 3 h after the periods, found vs injected.
+    rebound_found = sum(r.rebound_kwh or 0.0 for r in results) * 1000
+    rebound_error = (rebound_found - sum(t.rebound_wh for t in season.truths)) / truth_total
+    return errors, (found - truth_total) / truth_total, rebound_error
 
 
 @pytest.mark.parametrize("rebound", [0.0, 0.3, 0.6])
 def test_report_recovers_injected_sheds(rebound: float) -> None:
     """Per period and season errors, with and without the weather model, over 10 seasons."""
-    print(f"\nrebound {rebound:.0%}: seed | per-period error median / max | season total error")
+    print(
+        f"\nrebound {rebound:.0%}: seed | per-period error median / max | season total error"
+        " | rebound error (share of the avoided energy)"
+    )
     worst = {True: [0.0, 0.0, 0.0], False: [0.0, 0.0, 0.0]}
     for seed in SEEDS:
         line = [f"  seed {seed:2d}"]
         for weather in (True, False):
-            errors, total = _errors(seed, rebound, weather=weather)
+            errors, total, rebound_error = _errors(seed, rebound, weather=weather)
             med, top = median(abs(e) for e in errors), max(abs(e) for e in errors)
             figures = worst[weather]
             figures[:] = [max(figures[0], med), max(figures[1], top), max(figures[2], abs(total))]
             label = "weather" if weather else "no weather"
-            line.append(f"{label}: {med:6.1%} / {top:6.1%} | {total:+6.1%}")
+            line.append(
+                f"{label}: {med:6.1%} / {top:6.1%} | {total:+6.1%} | rebound {rebound_error:+6.1%}"
+            )
         print("   ".join(line))
     for weather in (True, False):
         med, top, total = worst[weather]

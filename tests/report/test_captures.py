@@ -1,4 +1,4 @@
-"""The report on the real Enedis capture (two days of half-hours): no crash, a plausible baseline."""
+"""The report on the real Enedis capture (two days of half-hours): a plausible baseline."""
 
 from __future__ import annotations
 

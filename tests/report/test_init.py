@@ -17,9 +17,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import TemperatureConverter
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -190,6 +191,10 @@ async def test_report_statistics_sensors_and_action(
     # Before any Linky data of the season: no period computed, sensors unknown.
     assert _state(hass, "shedding_last_avoided_energy").state == "unknown"
     await _seed(hass, season)
+    # The first computation runs a minute after start-up, by itself.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _state(hass, "shedding_last_avoided_energy").state != "unknown"
 
     periods = await _report(hass)
     assert len(periods) == 2

@@ -22,7 +22,7 @@ from typing import Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER, EntryType
@@ -47,6 +47,8 @@ REPORT_DAYS: Final = 400
 SEASON_START_MONTH: Final = 9
 # Ecowatt hours are written down at least this often (the forecast forgets past days).
 LOG_INTERVAL: Final = timedelta(hours=1)
+# The first computation after start-up waits this long: it never competes with the start.
+FIRST_RUN_DELAY: Final = 60.0
 
 
 def season_start(now: datetime) -> datetime:
@@ -99,12 +101,12 @@ class ShedReport:
 
     @callback
     def async_start(self, listen: Callable[[CALLBACK_TYPE], CALLBACK_TYPE]) -> None:
-        """Run now, after each refresh ``listen`` reports, and log Ecowatt hours hourly."""
+        """Run soon, after each refresh ``listen`` reports, and log Ecowatt hours hourly."""
         self._unsubs.append(listen(self._async_schedule))
         self._unsubs.append(
             async_track_time_interval(self.hass, self._async_log_signals, LOG_INTERVAL)
         )
-        self._async_schedule()
+        self._unsubs.append(async_call_later(self.hass, FIRST_RUN_DELAY, self._async_first_run))
 
     @callback
     def async_stop(self) -> None:
@@ -112,6 +114,10 @@ class ShedReport:
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
+
+    @callback
+    def _async_first_run(self, _now: datetime) -> None:
+        self._async_schedule()
 
     @callback
     def _async_schedule(self) -> None:
