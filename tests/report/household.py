@@ -19,6 +19,19 @@ from tools.sandbox.shed_effect import InjectedShed, ShedTruth, apply_sheds, hour
 PARIS = weather.PARIS
 PRM = "12345678901234"
 HOUR = timedelta(hours=1)
+# The fields of a ``delestage.shedding_report`` row (DESIGN.md §2), exactly.
+ROW_FIELDS = frozenset(
+    {
+        "start",
+        "end",
+        "kind",
+        "consumption_kwh",
+        "baseline_kwh",
+        "avoided_kwh",
+        "avoided_cost_eur",
+        "outdoor_temperature_c",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

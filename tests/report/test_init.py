@@ -10,13 +10,11 @@ from unittest.mock import patch
 from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import (
     async_import_statistics,
-    statistics_during_period,
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import TemperatureConverter
 import pytest
@@ -32,24 +30,15 @@ from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
 from tests.enedis.conftest import make_entry
 from tests.enedis.fake_enedis import PRM, FakeEnedis
+from tests.enedis.test_init import hourly_sums
 
-from .household import Season, simulate
+from .household import ROW_FIELDS, Season, simulate
 
 pytestmark = pytest.mark.usefixtures("credentials", "recorder_mock", "quiet_sql")
 
 AVOIDED = f"delestage:shedding_{PRM}_avoided_energy"
 BASELINE = f"delestage:shedding_{PRM}_baseline"
 TEMPERATURE = "sensor.station_temperature"
-ROW_FIELDS = {
-    "start",
-    "end",
-    "kind",
-    "consumption_kwh",
-    "baseline_kwh",
-    "avoided_kwh",
-    "avoided_cost_eur",
-    "outdoor_temperature_c",
-}
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -162,21 +151,6 @@ async def _report(hass: HomeAssistant, **data: Any) -> list[dict[str, Any]]:
     return response["periods"]
 
 
-async def _rows(hass: HomeAssistant, stat: str) -> list[dict[str, Any]]:
-    await async_wait_recording_done(hass)
-    rows = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2020, 1, 1, tzinfo=UTC),
-        None,
-        {stat},
-        "hour",
-        None,
-        {"state", "sum"},
-    )
-    return list(rows.get(stat, []))
-
-
 def _state(hass: HomeAssistant, key: str) -> Any:
     entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{PRM}_{key}")
     assert entity_id is not None, key
@@ -210,8 +184,8 @@ async def test_report_statistics_sensors_and_action(
     assert periods[0]["start"] == season.periods[0].start.astimezone(PARIS).isoformat()
 
     # Statistics: one row per shed hour, sums continuous.
-    avoided = await _rows(hass, AVOIDED)
-    baseline = await _rows(hass, BASELINE)
+    avoided = await hourly_sums(hass, AVOIDED)
+    baseline = await hourly_sums(hass, BASELINE)
     hours = [h for p in season.periods for h in p.hours()]
     assert [datetime.fromtimestamp(r["start"], UTC) for r in avoided] == hours
     assert avoided[-1]["sum"] == pytest.approx(sum(row["avoided_kwh"] for row in periods), abs=0.01)
@@ -236,7 +210,7 @@ async def test_report_statistics_sensors_and_action(
     # A second run writes the same figures (upserts, nothing shifts).
     again = await _report(hass, config_entry_id=entry.entry_id)
     assert again == periods
-    assert await _rows(hass, AVOIDED) == avoided
+    assert await hourly_sums(hass, AVOIDED) == avoided
 
     # Ranges.
     first_day = date.fromisoformat(periods[1]["start"][:10])
@@ -265,7 +239,7 @@ async def test_late_data_is_recomputed(hass: HomeAssistant, api_url: str, season
     )
     periods = await _report(hass)
     assert periods[0]["avoided_kwh"] == pytest.approx(season.truths[0].avoided_wh / 1000, rel=0.15)
-    hours = [datetime.fromtimestamp(r["start"], UTC) for r in await _rows(hass, AVOIDED)]
+    hours = [datetime.fromtimestamp(r["start"], UTC) for r in await hourly_sums(hass, AVOIDED)]
     assert period.start in hours
 
 

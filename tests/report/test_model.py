@@ -22,19 +22,9 @@ from custom_components.delestage.report.model import (
     tempo_red_period,
 )
 
-from .household import simulate
+from .household import ROW_FIELDS, simulate
 
 HOUR = timedelta(hours=1)
-ROW_FIELDS = {
-    "start",
-    "end",
-    "kind",
-    "consumption_kwh",
-    "baseline_kwh",
-    "avoided_kwh",
-    "avoided_cost_eur",
-    "outdoor_temperature_c",
-}
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
