@@ -499,7 +499,8 @@ async def provision(hass: Hass, sandbox: str, config: Path) -> None:
                 {
                     "client_id": "sandbox-rte-client",
                     "client_secret": "sandbox-rte-secret",
-                    "environment": "production",
+                    # Polled every minute (no quota): POST /_control/rte/red shows within a minute.
+                    "environment": "sandbox",
                     "advanced": {"api_base_url": f"{sandbox}/rte"},
                 }
             ],
@@ -528,7 +529,10 @@ async def provision(hass: Hass, sandbox: str, config: Path) -> None:
 async def start_sandbox(host: str, port: int, hass_url: str) -> web.AppRunner:
     """The simulator, in this process; consent redirects go to Home Assistant's callback."""
     state = SandboxState(
-        SandboxConfig(enedis_redirect_url=f"{hass_url}/api/delestage/enedis/callback")
+        SandboxConfig(
+            enedis_redirect_url=f"{hass_url}/api/delestage/enedis/callback",
+            rte_live_sandbox=True,
+        )
     )
     state.red_start = state.default_red_start(1)
     runner = web.AppRunner(create_app(state), access_log=None)

@@ -15,6 +15,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 import probatio
 
@@ -111,11 +112,16 @@ async def _async_linky_import_history(call: ServiceCall) -> ServiceResponse:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the integration's actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_LINKY_IMPORT_HISTORY,
-        _async_linky_import_history,
-        schema=LINKY_IMPORT_HISTORY_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    """Register the integration's actions.
+
+    Every action here switches loads or spends API quota, so all are admin-only (a non-admin
+    user's call fails with Unauthorized; automations and scripts run without a user and pass).
+    To add one: a handler, a schema, one line in the tuple below (the load-shedding actions
+    are registered the same way in ``shedding/__init__.py``).
+    """
+    for name, handler, schema in (
+        (SERVICE_LINKY_IMPORT_HISTORY, _async_linky_import_history, LINKY_IMPORT_HISTORY_SCHEMA),
+    ):
+        async_register_admin_service(
+            hass, DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
+        )

@@ -225,15 +225,19 @@ async def test_failsafe_is_fed_then_trips_when_home_assistant_stalls(
     time.sleep(1.5)  # noqa: ASYNC251 - blocking the loop on purpose
     await settle(hass, hardware)
 
-    assert board.state is False
-    assert _state(hass, HEATER_ID) == STATE_OFF
     issue = issue_registry.async_get_issue(DOMAIN, f"relay_failsafe_tripped_{_subentry_id(hass)}")
     assert issue is not None
     assert issue.translation_key == "relay_failsafe_tripped"
 
-    # The channel was reopened: the relay is controllable again, and the issue goes away.
-    await _switch(hass, hardware, SERVICE_TURN_ON, HEATER_ID)
+    # The channel was reopened: the relay is set back to what Home Assistant last commanded,
+    # and the switch shows the hardware.
     assert board.state is True
+    assert _state(hass, HEATER_ID) == STATE_ON
+    assert [args for _, name, args in hardware.calls if name == "setState"][-1] == (True,)
+    # Controllable again; the next command clears the issue.
+    await _switch(hass, hardware, SERVICE_TURN_OFF, HEATER_ID)
+    assert board.state is False
+    assert _state(hass, HEATER_ID) == STATE_OFF
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
 
 

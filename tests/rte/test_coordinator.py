@@ -286,6 +286,35 @@ async def test_sandbox_replays_the_frozen_days_as_today(
     assert fake_rte.calls["sandbox"] == 2
 
 
+async def test_sandbox_is_polled_every_minute(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+) -> None:
+    """No quota in the sandbox: a simulated red run reaches automations within a minute."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="app-client-id",
+        title="RTE Ecowatt (sandbox)",
+        data={
+            "entry_type": "rte",
+            "client_id": "app-client-id",
+            "client_secret": "s",
+            "environment": "sandbox",
+        },
+    )
+    now = paris(2026, 11, 23, 14, 20)
+    freezer.move_to(now)
+    await _setup(hass, entry)
+    assert fake_rte.calls["sandbox"] == 1
+
+    await _move(hass, freezer, now + timedelta(seconds=30))
+    assert fake_rte.calls["sandbox"] == 1
+    for step in (1, 2, 3):
+        await _move(hass, freezer, now + timedelta(seconds=62 * step))
+        assert fake_rte.calls["sandbox"] == 1 + step
+
+
 async def test_tempo_waits_for_publication(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

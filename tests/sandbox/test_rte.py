@@ -122,6 +122,26 @@ async def test_sandbox_is_frozen_and_unlimited(client: TestClient) -> None:
     assert signals[0]["message"] == " Pas d’alerte "
 
 
+async def test_live_sandbox_follows_the_red_control(
+    client: TestClient, state: SandboxState
+) -> None:
+    """script/develop: the sandbox path serves the red run set by the control, every call."""
+    state.config.rte_live_sandbox = True
+    headers = await bearer(client, "rte")
+    moved = await client.post("/_control/rte/red", json={"in_hours": 0, "hours": 1})
+    assert moved.status == 200
+    for _ in range(3):
+        response = await client.get(SANDBOX, headers=headers)
+        assert response.status == 200
+    today = (await response.json())["signals"][0]
+    # 16:00 Paris is red now; 15:00 the orange hour before it.
+    assert [v["hvalue"] for v in today["values"] if v["pas"] in (15, 16, 17)] == [2, 3, 2]
+
+    await client.post("/_control/rte/red", json={"in_hours": 0, "hours": 0})
+    today = (await (await client.get(SANDBOX, headers=headers)).json())["signals"][0]
+    assert 3 not in [v["hvalue"] for v in today["values"]]
+
+
 async def test_subscriptions_give_403(client: TestClient) -> None:
     ecowatt_only = await bearer(client, "rte", "sandbox-rte-ecowatt-only")
     query = {"start_date": "2026-11-20T00:00:00+01:00", "end_date": "2026-11-25T00:00:00+01:00"}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -297,6 +298,112 @@ async def test_no_signal_no_decision(
     # The signal is back (green): the period is over, the load comes back.
     ecowatt()
     await hass.async_block_till_done()
+    assert _is_on(hass, water_heater)
+
+
+async def test_signal_unavailable_past_the_maximum_duration(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """RTE stays unreachable: the loads come back after the maximum duration, with an issue."""
+    water_heater = loads[0]
+    ecowatt = _stand_in_level(hass)
+    freezer.move_to(DAY + timedelta(hours=17, minutes=50))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN, max_hours=2)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
+    assert not _is_on(hass, water_heater)
+
+    hass.states.async_set(STAND_IN, "unavailable")
+    await hass.async_block_till_done()
+    freezer.move_to(DAY + timedelta(hours=19, minutes=59))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert not _is_on(hass, water_heater)
+    freezer.move_to(DAY + timedelta(hours=20, minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert _is_on(hass, water_heater)
+    assert issue_registry.async_get_issue(DOMAIN, f"shedding_signal_unavailable_{AUTOMATION}")
+
+    # The signal comes back, green: the automation ends the period; nothing to switch.
+    ecowatt()
+    await hass.async_block_till_done()
+    assert _is_on(hass, water_heater)
+
+
+@pytest.mark.parametrize("how", ["disabled", "removed"])
+async def test_automation_gone_in_the_middle_of_a_period(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    issue_registry: ir.IssueRegistry,
+    entity_registry: er.EntityRegistry,
+    how: str,
+) -> None:
+    water_heater, radiator, _dryer = loads
+    ecowatt = _stand_in_level(hass)
+    freezer.move_to(DAY + timedelta(hours=17, minutes=50))
+    ecowatt()
+    await async_set_load(hass, water_heater, True)
+    await async_set_load(hass, radiator, True)
+    await _setup_automation(hass, tmp_path, loads, ecowatt_level=STAND_IN)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18))
+    assert not _is_on(hass, water_heater)
+
+    if how == "disabled":
+        await hass.services.async_call(
+            "automation", "turn_off", {"entity_id": AUTOMATION}, blocking=True
+        )
+    else:
+        entity_registry.async_update_entity(AUTOMATION, disabled_by=er.RegistryEntryDisabler.USER)
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18, minutes=1))
+    await _move_to(hass, freezer, ecowatt, DAY + timedelta(hours=18, minutes=4))
+
+    assert _is_on(hass, water_heater)
+    assert _is_on(hass, radiator)
+    issue = issue_registry.async_get_issue(DOMAIN, f"shedding_orphaned_group_{AUTOMATION}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["loads"] == f"{water_heater}, {radiator}"
+
+
+@pytest.mark.freeze_time("2026-12-07T04:00:00+01:00")
+async def test_tempo_loads_back_at_latest_end(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    loads: tuple[str, ...],
+    tempo: Callable[[], None],
+) -> None:
+    """The Tempo bound is the red day's 22:00 (and 5 minutes), counted from the first call."""
+    water_heater = loads[0]
+    freezer.move_to(DAY + timedelta(hours=5, minutes=59))
+    await async_set_load(hass, water_heater, True)
+    await _setup_automation(
+        hass,
+        tmp_path,
+        loads,
+        blueprint="tempo_load_shedding.yaml",
+        tempo_today=TEMPO_TODAY,
+        tempo_tomorrow=TEMPO_TOMORROW,
+        latest_end="21:00:00",
+    )
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=6))
+    assert not _is_on(hass, water_heater)
+    # A restart at noon: the automation calls again, with a bound counted from noon.
+    await hass.services.async_call("automation", "trigger", {"entity_id": AUTOMATION})
+    await hass.async_block_till_done()
+
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=21, minutes=4))
+    assert not _is_on(hass, water_heater)
+    await _move_to(hass, freezer, tempo, DAY + timedelta(hours=21, minutes=6))
     assert _is_on(hass, water_heater)
 
 

@@ -173,10 +173,15 @@ class RteApi:
         return json_response(200, ecowatt_signals(self.state))
 
     async def sandbox_signals(self, request: web.Request) -> web.Response:
-        """``GET /open_api/ecowatt/v5/sandbox/signals``: the frozen 2022-06-03 file, no quota."""
+        """``GET /open_api/ecowatt/v5/sandbox/signals``: the frozen 2022-06-03 file, no quota.
+
+        With ``rte_live_sandbox`` (script/develop): the live red run, shaped like production.
+        """
         client_id = self._authorize(request, "ecowatt")
         if isinstance(client_id, web.Response):
             return client_id
+        if self.state.config.rte_live_sandbox:
+            return json_response(200, ecowatt_signals(self.state))
         return web.Response(body=SANDBOX_PAYLOAD.read_bytes(), content_type="application/json")
 
     async def wrong_version(self, request: web.Request) -> web.Response:

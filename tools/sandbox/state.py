@@ -116,6 +116,10 @@ class SandboxConfig:
     )
     rte_token_lifetime: int = 7199
     rte_quota_seconds: int = 900
+    # The Ecowatt sandbox path serves the live red run (the production answer, no quota) instead
+    # of RTE's frozen 2022 file: script/develop's RTE entry uses the sandbox environment, polled
+    # every minute, so a red run set with POST /_control/rte/red reaches Home Assistant at once.
+    rte_live_sandbox: bool = False
     ecowatt_publication_hour: int = 8
     tempo_publication: tuple[int, int] = (10, 30)
     enedis_client_id: str = "sandbox-enedis-client"

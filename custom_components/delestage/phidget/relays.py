@@ -218,6 +218,10 @@ class RelayChannel:
         self.device_name: str | None = None
         self.device_sku: str | None = None
         self.failsafe_armed_ms: int | None = None
+        # The output Home Assistant last set (True = energised), and whether a failsafe trip
+        # released it: the next attach (after the reopen) sets it again.
+        self.commanded: bool | None = None
+        self._resume_after_failsafe = False
         self._listener: RelayListener | None = None
         self._channel: DigitalOutput | None = None
         self._closed = False
@@ -301,6 +305,7 @@ class RelayChannel:
 
     async def async_set_state(self, state: bool) -> None:
         """Set the hardware output (True = energised) and remember it once done."""
+        self.commanded = state
         await self._async_call(lambda channel: channel.setState(state))
         self.state = state
 
@@ -394,6 +399,29 @@ class RelayChannel:
             self._start_failsafe_timer(info.failsafe_ms)
         if self._listener is not None:
             self._listener.relay_attached(first)
+        resume, self._resume_after_failsafe = self._resume_after_failsafe, False
+        if resume and self.commanded is not None and self.commanded != info.state:
+            self.hass.async_create_background_task(
+                self._async_resume(self.commanded),
+                f"delestage resume Phidget channel {self.address.key}",
+            )
+
+    async def _async_resume(self, state: bool) -> None:
+        """Reopened after a failsafe trip: set the output Home Assistant last commanded."""
+        try:
+            await self.async_set_state(state)
+        except RelayError as err:
+            _LOGGER.error(
+                "Could not set Phidget channel %s back after its failsafe trip: %s",
+                self.address.key,
+                err,
+            )
+            return
+        _LOGGER.info(
+            "Phidget channel %s set back to %s after its failsafe trip", self.address.key, state
+        )
+        if self._listener is not None:
+            self._listener.relay_state_changed()
 
     @callback
     def _async_detached(self, channel: Phidget) -> None:
@@ -424,6 +452,7 @@ class RelayChannel:
             # The board has set the output to False and stays in failsafe until reopened.
             self._stop_failsafe_timer()
             self.state = False
+            self._resume_after_failsafe = True
             self._reopen_task = self.hass.async_create_background_task(
                 self._async_reopen(), f"delestage reopen Phidget channel {self.address.key}"
             )

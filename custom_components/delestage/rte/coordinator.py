@@ -34,6 +34,10 @@ from .store import CallState, RteCache
 
 # Never schedule a refresh closer than this (the refresh timer has a one-second resolution).
 MIN_WAKE = timedelta(seconds=1)
+# The sandbox environment (RTE's test data, or a simulator such as tools/sandbox) has no quota:
+# poll it every minute, so that a simulated red run (and its end) reaches automations within a
+# minute. Production keeps RTE's schedule and its 15-minute floor.
+SANDBOX_SIGNALS_INTERVAL = timedelta(minutes=1)
 
 
 class RteCoordinator[DataT: EcowattForecast | TempoCalendar](DataUpdateCoordinator[DataT | None]):
@@ -197,12 +201,13 @@ class EcowattCoordinator(RteCoordinator[EcowattForecast]):
         return self.cache.data.signals
 
     def _scheduled_call(self, last_call: datetime) -> datetime:
-        return next_signals_call(
+        due = next_signals_call(
             last_call,
             succeeded=self.state.last_call_ok,
             first_day=None if self.data is None else self.data.first_day,
             production=self.production,
         )
+        return due if self.production else min(due, last_call + SANDBOX_SIGNALS_INTERVAL)
 
     def _present(self, forecast: EcowattForecast, fetched_at: datetime) -> EcowattForecast:
         """Replay the sandbox's frozen 2022 days as if published on the fetch day."""

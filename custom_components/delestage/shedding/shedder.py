@@ -61,6 +61,7 @@ from .repairs import (
     ISSUE_MAX_DURATION,
     ISSUE_ORPHANED_GROUP,
     ISSUE_SIGNAL_UNAVAILABLE,
+    async_clear_group_issues,
     async_raise_group_issue,
     async_raise_store_malformed,
 )
@@ -131,6 +132,7 @@ class LoadShedder:
                 group.started = group.started or now
                 group.deadline = group.started + DEFAULT_MAX_DURATION
         self._async_watch()
+        # Live as long as Home Assistant: the actions are registered once, in async_setup.
         self._unsubs = [
             async_track_time_interval(
                 self.hass,
@@ -147,13 +149,6 @@ class LoadShedder:
     @staticmethod
     def _store_path() -> str:
         return ".storage/delestage.shedding"
-
-    @callback
-    def async_unload(self) -> None:
-        """Stop watching loads and timers."""
-        self._async_unwatch()
-        while self._unsubs:
-            self._unsubs.pop()()
 
     def periods(self) -> list[ShedPeriod]:
         """Return the period history, oldest first."""
@@ -194,13 +189,18 @@ class LoadShedder:
                 group = self.groups.setdefault(group_name, ShedGroup())
                 group.active = True
                 group.started = now
+                group.deadline = None
                 group.overridden = []
                 self.state.start_period(group_name, now)
                 if context is not None:
                     self._parents[group_name] = context.id
             group.members = list(dict.fromkeys(entity_ids))
             group.started = group.started or now
-            group.deadline = group.started + max_duration
+            # A later call of the same period may extend the bound, never shorten it (the
+            # Tempo blueprint counts its bound from now, not from the period's start).
+            deadline = group.started + max_duration
+            if group.deadline is None or deadline > group.deadline:
+                group.deadline = deadline
             group.signal = signal
             self._async_watch()
             switched = await self._async_enforce(group_name, group)
@@ -226,6 +226,9 @@ class LoadShedder:
                     self.groups.pop(group_name, None)
                     await self._async_save()
                     return []
+            elif group.active:
+                # Its automation ends periods by itself again: earlier issues are stale.
+                async_clear_group_issues(self.hass, group_name)
             parent = context.id if context is not None else None
             switched = await self._async_end(
                 group_name, group, "restored" if switch_on else "forgotten", switch_on, parent
@@ -349,8 +352,8 @@ class LoadShedder:
     # --- Deadlines, orphans, catching up ---
 
     @callback
-    def _async_tick(self, now: datetime) -> None:
-        self._async_catch_up(now)
+    def _async_tick(self, _now: datetime) -> None:
+        self._async_catch_up(dt_util.utcnow())
 
     @callback
     def _async_started(self, _hass: HomeAssistant) -> None:
@@ -374,7 +377,6 @@ class LoadShedder:
                     self._async_task(self._async_expire(name, reason), name)
                 elif any(
                     entity_id not in group.overridden
-                    and entity_id not in group.pending
                     and is_running(self.hass.states.get(entity_id))
                     for entity_id in group.members
                 ):
@@ -518,7 +520,7 @@ class LoadShedder:
                     if entity_id in group.loads:
                         group.loads.remove(entity_id)
                     changed = True
-                elif entity_id not in group.pending:
+                else:
                     self._async_task(self._async_enforce_locked(name, entity_id), name)
                 continue
             if entity_id not in group.loads:
