@@ -185,7 +185,7 @@ def select_readings(
     *,
     complete_days_only: bool = False,
 ) -> tuple[list[CurvePoint], list[DailyValue]]:
-    """The curve points and daily values :func:`build_hourly` turns into hours (see there)."""
+    """Return the curve points and daily values :func:`build_hourly` turns into hours."""
     points = list(points)
     full = days_with_full_curve(points)
     daily_by_day = {value.day: value for value in daily}
@@ -233,9 +233,7 @@ async def async_import_hourly(
     Every later row is shifted by the change of the window's total. The row work runs in the
     executor too, so a 2-year import does not hold the event loop.
     """
-    return await async_import_series(
-        hass, statistic_metadata(prm, kind), hourly, scale=1 / 1000.0
-    )
+    return await async_import_series(hass, statistic_metadata(prm, kind), hourly, scale=1 / 1000.0)
 
 
 async def async_import_series(
@@ -257,16 +255,14 @@ async def async_import_series(
         return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
     recorder = get_instance(hass)
     await recorder.async_block_till_done()  # see the writes of a previous import
-    plan = await recorder.async_add_executor_job(
-        _plan_upsert, hass, stat_id, dict(hourly), scale
-    )
+    plan = await recorder.async_add_executor_job(_plan_upsert, hass, stat_id, dict(hourly), scale)
     if len(plan.changed) > BULK_THRESHOLD:
         async_bulk_upsert(hass, meta, plan.changed)
     elif plan.changed:
         async_add_external_statistics(hass, meta, plan.changed)
     if abs(plan.shift) > EPSILON:
         recorder.async_adjust_statistics(
-            stat_id, plan.shift_from, plan.shift, meta["unit_of_measurement"]
+            stat_id, plan.shift_from, plan.shift, meta["unit_of_measurement"] or ""
         )
     return ImportResult(stat_id, len(plan.changed), plan.first, plan.last, plan.kwh, plan.shift)
 

@@ -190,7 +190,7 @@ def next_period_change(ranges: Iterable[OffPeakRange], moment: datetime) -> date
 
 
 def tempo_day(moment: datetime) -> date:
-    """The Tempo day of an instant (06:00 → 06:00 Paris)."""
+    """Return the Tempo day of an instant (06:00 → 06:00 Paris)."""
     return (moment.astimezone(PARIS) - TEMPO_DAY_START).date()
 
 
@@ -309,8 +309,8 @@ class TariffLedger:
     def set_colors(self, colors: Mapping[date, TempoColor | str]) -> int:
         """Record Tempo colours; hours of a day whose colour is new or changed become dirty."""
         days: set[date] = set()
-        for day, color in colors.items():
-            color = TempoColor(str(color).lower())
+        for day, value in colors.items():
+            color = TempoColor(str(value).lower())
             if self.colors.get(day) is not color:
                 self.colors[day] = color
                 days.add(day)
@@ -319,7 +319,7 @@ class TariffLedger:
         return len(days)
 
     def invalidate_from(self, epoch: float) -> None:
-        """A price entity changed at ``epoch``: hours from then on are recomputed."""
+        """Recompute the hours from ``epoch`` on (a price entity changed then)."""
         start = int(epoch // HOUR) * HOUR
         self.dirty.update(h for h in self.hours() if h >= start)
 
@@ -384,7 +384,7 @@ class TariffLedger:
         return HourResult(parts, cost)
 
     def subscription_share(self, hour: int) -> float:
-        """The subscription's share of one hour (€)."""
+        """Return the subscription's share of one hour (€)."""
         if not self.config.subscription:
             return 0.0
         local = datetime.fromtimestamp(hour, PARIS)
@@ -442,7 +442,7 @@ def unpack_halfhours(runs: object) -> dict[int, float]:
     for run in runs:
         if (
             isinstance(run, list)
-            and len(run) == 2  # noqa: PLR2004 - [start, values]
+            and len(run) == 2
             and isinstance(run[0], int)
             and isinstance(run[1], list)
         ):

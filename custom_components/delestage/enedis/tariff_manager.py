@@ -101,12 +101,12 @@ def series_metadata(prm: str, series: str) -> StatisticMetaData:
 
 
 def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The Store of one entry's split: half-hours, price logs, the meter's ranges."""
+    """Return the Store of one entry's split: half-hours, price logs, the meter's ranges."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.tariff_{entry_id}")
 
 
 def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> TariffConfig:
-    """The tariff configuration of the entry's options (base, no price, when unset)."""
+    """Build the tariff configuration of the entry's options (base, no price, when unset)."""
     try:
         option = TariffOption(options.get(CONF_TARIFF, TariffOption.BASE))
     except ValueError:
@@ -135,10 +135,10 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
 
 
 def _price_value(value: str | None) -> float | None:
-    if value in (None, STATE_UNKNOWN, STATE_UNAVAILABLE):
+    if value is None or value in (STATE_UNKNOWN, STATE_UNAVAILABLE):
         return None
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     except ValueError:
         return None
 
@@ -191,7 +191,9 @@ class TariffManager:
         available = data.get("meter_offpeak_available")
         self.meter_offpeak_available = available if isinstance(available, bool) else None
         fetched = data.get("meter_fetched_at")
-        self._meter_fetched_at = dt_util.parse_datetime(fetched) if isinstance(fetched, str) else None
+        self._meter_fetched_at = (
+            dt_util.parse_datetime(fetched) if isinstance(fetched, str) else None
+        )
         logs = data.get("price_log")
         if isinstance(logs, dict):
             self.price_log = {
@@ -251,7 +253,9 @@ class TariffManager:
             "meter_fetched_at": (
                 self._meter_fetched_at.isoformat() if self._meter_fetched_at else None
             ),
-            "price_log": {entity: [list(item) for item in log] for entity, log in self.price_log.items()},
+            "price_log": {
+                entity: [list(item) for item in log] for entity, log in self.price_log.items()
+            },
         }
 
     def _schedule_save(self) -> None:
@@ -262,14 +266,14 @@ class TariffManager:
     async def async_consumption_imported(
         self, intervals: list[tuple[datetime, datetime, float]]
     ) -> None:
-        """A consumption import happened: keep its half-hours, compute soon."""
+        """Keep the half-hours of a consumption import; compute soon."""
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
         if self.ledger.add_halfhours(grid):
             self._schedule_save()
             await self._debouncer.async_call()
 
     async def async_options_updated(self) -> None:
-        """The options changed (or the meter's ranges): recompute every hour if the tariff did."""
+        """Apply changed options (or meter ranges): a changed tariff recomputes every hour."""
         config = config_from_options(dict(self.entry.options), self.meter_offpeak)
         async with self._lock:
             previous = self.config.option
@@ -444,7 +448,9 @@ class TariffManager:
         for listener in list(self._listeners):
             listener()
 
-    def day_totals(self, day_start: datetime, day_end: datetime) -> tuple[dict[str, float], float, int]:
+    def day_totals(
+        self, day_start: datetime, day_end: datetime
+    ) -> tuple[dict[str, float], float, int]:
         """Σ parts (Wh), Σ cost and hour count of ``[day_start, day_end[``."""
         return self.ledger.totals(day_start, day_end)
 
@@ -464,8 +470,7 @@ class TariffManager:
 
 
 def _state_history(hass: HomeAssistant, entity_id: str, start: datetime) -> list[Any]:
-    """Recorded states of ``entity_id`` since ``start`` (runs in the recorder executor)."""
+    """Return the recorded states of ``entity_id`` since ``start`` (recorder executor)."""
     return history.state_changes_during_period(
         hass, start, None, entity_id, no_attributes=True, include_start_time_state=True
     ).get(entity_id, [])
-

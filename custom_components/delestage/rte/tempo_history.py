@@ -51,7 +51,7 @@ class TempoHistory:
         return colors
 
     async def async_colors(self, days: Iterable[date]) -> dict[date, str]:
-        """Colours (``BLUE``/``WHITE``/``RED``) of ``days``, asking RTE only for unknown past days."""
+        """Return the colours of ``days`` (``BLUE``…), asking RTE only for unknown past days."""
         wanted = set(days)
         async with self._lock:
             history = self._runtime.cache.data.tempo_history
