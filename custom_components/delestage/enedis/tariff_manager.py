@@ -111,11 +111,12 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
         option = TariffOption(options.get(CONF_TARIFF, TariffOption.BASE))
     except ValueError:
         option = TariffOption.BASE
-    ranges: tuple[OffPeakRange, ...] = ()
-    if option is not TariffOption.BASE:
-        ranges = parse_offpeak(options.get(CONF_OFFPEAK_HOURS) or meter_offpeak)
-        if not ranges and option is TariffOption.TEMPO:
-            ranges = parse_offpeak(TEMPO_OFFPEAK)
+    # Known whatever the option: the period sensor shows the meter's schedule.
+    ranges: tuple[OffPeakRange, ...] = parse_offpeak(
+        options.get(CONF_OFFPEAK_HOURS) or meter_offpeak
+    )
+    if not ranges and option is TariffOption.TEMPO:
+        ranges = parse_offpeak(TEMPO_OFFPEAK)
     raw_prices = options.get(CONF_PRICES)
     prices: dict[str, float | str] = {}
     if isinstance(raw_prices, dict):
