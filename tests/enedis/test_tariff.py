@@ -149,7 +149,9 @@ def test_parts_equal_the_total_every_hour_on_the_capture() -> None:
     curve = parse_load_curve(json.loads(CAPTURE.read_text()))
     consumption = build_hourly(curve.points)
     ledger = ledger_of(list(curve.points), TariffOption.TEMPO, "HC (22H00-6H00)", TEMPO_PRICES)
-    ledger.set_colors({date(2026, 9, 28): "BLUE", date(2026, 9, 29): "RED", date(2026, 9, 30): "white"})
+    ledger.set_colors(
+        {date(2026, 9, 28): "BLUE", date(2026, 9, 29): "RED", date(2026, 9, 30): "white"}
+    )
     changed = ledger.compute(fixed(TEMPO_PRICES))  # type: ignore[arg-type]
     assert len(changed) == len(consumption) == 48
     for hour, result in changed.items():
@@ -161,7 +163,8 @@ def test_parts_equal_the_total_every_hour_on_the_capture() -> None:
         assert round(hp_hc) == round(total)  # to the Wh
     # 2026-09-29 01:00 local: the night after the 28th (blue) is blue HC.
     first = changed[int(local(2026, 9, 29, 1).timestamp())]
-    assert first.parts["blue_hc"] > 0 and first.parts["red_hc"] == 0
+    assert first.parts["blue_hc"] > 0
+    assert first.parts["red_hc"] == 0
 
 
 def test_night_after_a_red_day_is_red_hc() -> None:
@@ -236,7 +239,9 @@ def test_daily_values_and_odd_steps_are_split_pro_rata() -> None:
 def test_cost_with_subscription_and_hand_computation() -> None:
     points = half_hour_curve(local(2026, 3, 10), local(2026, 3, 11), lambda i: 1000 + 100 * (i % 3))
     prices = {"hp": 0.2516, "hc": 0.1828}
-    ledger = TariffLedger(TariffConfig(TariffOption.HP_HC, parse_offpeak("HC (22H00-6H00)"), prices, 14.79))
+    ledger = TariffLedger(
+        TariffConfig(TariffOption.HP_HC, parse_offpeak("HC (22H00-6H00)"), prices, 14.79)
+    )
     ledger.add_halfhours(to_halfhours(reading_intervals(points)))
     results = ledger.compute(fixed(prices))  # type: ignore[arg-type]
     assert hours_in_local_month(int(local(2026, 3, 10).timestamp())) == 743
@@ -257,7 +262,13 @@ def test_incremental_only_changed_hours_are_recomputed() -> None:
     # Colours known for the 6th and 7th only: the hours of the 8th and 9th wait.
     ledger.set_colors({date(2026, 12, 6): "blue", date(2026, 12, 7): "blue"})
     first = ledger.compute(fixed(TEMPO_PRICES))  # type: ignore[arg-type]
-    assert len(first) == 30  # 00:00 on the 7th → 06:00 on the 8th
+    # 00:00 on the 7th → 06:00 on the 8th are complete; the others have HP/HC only, no cost.
+    assert sum(r.complete for r in first.values()) == 30
+    waiting = [r for r in first.values() if not r.complete]
+    assert len(waiting) == 42
+    assert all(
+        r.cost is None and set(r.parts) == {"consumption_hp", "consumption_hc"} for r in waiting
+    )
     assert ledger.missing_colors() == {date(2026, 12, 8), date(2026, 12, 9)}
     # Nothing changed: nothing computed, nothing returned.
     assert ledger.compute(fixed(TEMPO_PRICES)) == {}  # type: ignore[arg-type]
@@ -288,10 +299,11 @@ def test_incremental_only_changed_hours_are_recomputed() -> None:
 def test_missing_price_waits() -> None:
     points = half_hour_curve(local(2026, 12, 7), local(2026, 12, 8), lambda _i: 2000)
     ledger = ledger_of(points, TariffOption.BASE, "", {})
-    assert ledger.compute(fixed({})) == {}  # type: ignore[arg-type]
+    assert all(r.cost is None for r in ledger.compute(fixed({})).values())  # type: ignore[arg-type]
     assert len(ledger.dirty) == 24
     results = ledger.compute(fixed({"base": 0.2}))  # type: ignore[arg-type]
-    assert len(results) == 24 and all(r.parts == {} for r in results.values())
+    assert len(results) == 24
+    assert all(r.parts == {} for r in results.values())
     parts, cost, hours = ledger.totals(local(2026, 12, 7), local(2026, 12, 8))
     assert (parts, round(cost, 6), hours) == ({}, 9.6, 24)  # 48 kWh × 0.2
 

@@ -222,10 +222,15 @@ def to_halfhours(intervals: Iterable[tuple[datetime, datetime, float]]) -> dict[
 
 @dataclass(frozen=True, slots=True)
 class HourResult:
-    """One hour: the parts (series suffix → Wh) and the cost (€)."""
+    """One hour: the parts (series suffix → Wh) and the cost (€).
+
+    ``complete`` is False while the hour waits for its Tempo colour (only the HP/HC parts are
+    known) or for a price (no cost yet).
+    """
 
     parts: Mapping[str, float]
-    cost: float
+    cost: float | None
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,17 +355,15 @@ class TariffLedger:
         changed: dict[int, HourResult] = {}
         option = self.config.option
         for hour in sorted(self.dirty):
-            if (result := self._compute_hour(hour, option, price)) is None:
-                continue  # colour or price not known yet: stays dirty
-            self.dirty.discard(hour)
+            result = self._compute_hour(hour, option, price)
+            if result.complete:
+                self.dirty.discard(hour)  # else: colour or price not known yet, stays dirty
             if self.results.get(hour) != result:
                 self.results[hour] = result
                 changed[hour] = result
         return changed
 
-    def _compute_hour(
-        self, hour: int, option: TariffOption, price: PriceLookup
-    ) -> HourResult | None:
+    def _compute_hour(self, hour: int, option: TariffOption, price: PriceLookup) -> HourResult:
         total, hp, hc = self.split_hour(hour)
         if option is TariffOption.BASE:
             parts: dict[str, float] = {}
@@ -369,7 +372,7 @@ class TariffLedger:
             parts = {"consumption_hp": hp, "consumption_hc": hc}
             if option is TariffOption.TEMPO:
                 if (color := self.colors.get(tempo_day(_utc(hour)))) is None:
-                    return None
+                    return HourResult(parts, None, complete=False)
                 for series in TEMPO_SERIES:
                     parts[series] = 0.0
                 parts[f"{color}_hp"], parts[f"{color}_hc"] = hp, hc
@@ -379,7 +382,7 @@ class TariffLedger:
         cost = self.subscription_share(hour)
         for key, wh in priced.items():
             if (value := price(key, hour)) is None:
-                return None
+                return HourResult(parts, None, complete=False)
             cost += wh / 1000.0 * value
         return HourResult(parts, cost)
 
@@ -396,13 +399,13 @@ class TariffLedger:
     # ------------------------------------------------------------------ totals
 
     def totals(self, start: datetime, end: datetime) -> tuple[dict[str, float], float, int]:
-        """Σ parts (Wh), Σ cost (€) and the number of hours with a result in ``[start, end[``."""
+        """Σ parts (Wh), Σ cost (€) and the number of priced hours in ``[start, end[``."""
         t0, t1 = start.timestamp(), end.timestamp()
         parts: dict[str, float] = {}
         cost = 0.0
         count = 0
         for hour, result in self.results.items():
-            if t0 <= hour < t1:
+            if t0 <= hour < t1 and result.cost is not None:
                 count += 1
                 cost += result.cost
                 for key, wh in result.parts.items():

@@ -426,14 +426,14 @@ class TariffManager:
             result = await async_import_series(
                 self.hass,
                 series_metadata(self.prm, series),
-                {hours[h]: r.parts[series] for h, r in changed.items()},
+                {hours[h]: r.parts[series] for h, r in changed.items() if series in r.parts},
                 scale=1 / 1000.0,
             )
             self.rows_written += result.rows
         result = await async_import_series(
             self.hass,
             series_metadata(self.prm, COST_SERIES),
-            {hours[h]: r.cost for h, r in changed.items()},
+            {hours[h]: r.cost for h, r in changed.items() if r.cost is not None},
         )
         self.rows_written += result.rows
 
