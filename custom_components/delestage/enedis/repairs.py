@@ -20,6 +20,7 @@ class LinkyIssue(StrEnum):
     METER_MOVED = "meter_moved"
     CURVE_NOT_ACTIVATED = "curve_not_activated"
     API_NOT_SUBSCRIBED = "api_not_subscribed"
+    CONTRACT_UNAVAILABLE = "contract_unavailable"
 
 
 # Issues the user fixes by giving a new consent: their repair flow starts the reauth.
@@ -29,6 +30,7 @@ _SEVERITY = {
     LinkyIssue.METER_MOVED: ir.IssueSeverity.ERROR,
     LinkyIssue.CURVE_NOT_ACTIVATED: ir.IssueSeverity.WARNING,
     LinkyIssue.API_NOT_SUBSCRIBED: ir.IssueSeverity.ERROR,
+    LinkyIssue.CONTRACT_UNAVAILABLE: ir.IssueSeverity.WARNING,
 }
 
 
