@@ -34,7 +34,7 @@ from custom_components.delestage.enedis.tariff import (
     unpack_halfhours,
 )
 
-CAPTURE = Path(__file__).parent / "fixtures" / "med2026_mesure_courbe_de_charge_consommation.json"
+CAPTURE = Path(__file__).parent / "captures" / "med2026_mesure_courbe_de_charge_consommation.json"
 TEMPO_PRICES = {
     "blue_hp": 0.1609,
     "blue_hc": 0.1296,

@@ -391,3 +391,5 @@ async def test_options_flow_checks_the_ranges(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["offpeak_hours"] == "23:00-07:00"
+    await flush(hass)
+    assert [str(r) for r in entry.runtime_data.tariff.config.ranges] == ["23:00-07:00"]

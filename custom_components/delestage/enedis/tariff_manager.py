@@ -35,7 +35,7 @@ from homeassistant.components.recorder.models import StatisticMeanType, Statisti
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -75,6 +75,8 @@ SAVE_DELAY = 30
 METER_REFRESH = timedelta(days=30)
 # Wait this long after the last import before computing (back-fills import week by week).
 PROCESS_COOLDOWN = 10.0
+# After set-up, wait this long before the first computation (and the meter's ranges call).
+START_DELAY = 10.0
 # A price entity's history is read this far back when it is chosen (the recorder keeps 10 days
 # by default; older hours take the oldest value found).
 PRICE_SEED = timedelta(days=31)
@@ -186,7 +188,9 @@ class TariffManager:
     async def async_load(self) -> None:
         """Read the Store and apply the options (a changed option recomputes everything)."""
         data = await self._store.async_load() or {}
-        self.ledger.halfhours = unpack_halfhours(data.get("halfhours"))
+        self.ledger.halfhours = await self.hass.async_add_executor_job(
+            unpack_halfhours, data.get("halfhours")
+        )
         meter = data.get("meter_offpeak")
         self.meter_offpeak = meter if isinstance(meter, str) else None
         available = data.get("meter_offpeak_available")
@@ -224,6 +228,11 @@ class TariffManager:
             self.async_consumption_imported
         )
         self._track_prices()
+        # The rest waits a little: set-up and start-up do not compete with it.
+        self._unsubs.append(async_call_later(self.hass, START_DELAY, self._async_delayed_start))
+
+    @callback
+    def _async_delayed_start(self, _now: datetime) -> None:
         self.entry.async_create_background_task(
             self.hass, self._async_start(), f"{DOMAIN} Linky tariff start"
         )
@@ -239,6 +248,9 @@ class TariffManager:
         if listeners.get(self.prm) == self.async_consumption_imported:
             listeners.pop(self.prm)
         self._debouncer.async_cancel()
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
         if self._price_unsub is not None:
             self._price_unsub()
             self._price_unsub = None
