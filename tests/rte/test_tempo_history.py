@@ -42,7 +42,7 @@ async def test_past_colours_one_call_then_cache(
 
     found = await runtime.tempo_history.async_colors(year)
     assert found == colors
-    # 368 days: two ranged calls (at most 366 days each), never one per day.
+    # 368 days: two ranged calls (at most 365 days each), never one per day.
     assert fake_rte.calls["tempo"] - before == 2
 
     # Known days (and the gap, remembered as None) are never asked again.
