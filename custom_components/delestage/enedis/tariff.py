@@ -400,12 +400,14 @@ class TariffLedger:
 
     def totals(self, start: datetime, end: datetime) -> tuple[dict[str, float], float, int]:
         """Σ parts (Wh), Σ cost (€) and the number of priced hours in ``[start, end[``."""
-        t0, t1 = start.timestamp(), end.timestamp()
+        t0, t1 = int(start.timestamp()), int(end.timestamp())
         parts: dict[str, float] = {}
         cost = 0.0
         count = 0
-        for hour, result in self.results.items():
-            if t0 <= hour < t1 and result.cost is not None:
+        results = self.results
+        # Walk the window's hours (a month: 744 look-ups), not every result of the history.
+        for hour in range(t0 - t0 % HOUR, t1, HOUR):
+            if hour >= t0 and (result := results.get(hour)) is not None and result.cost is not None:
                 count += 1
                 cost += result.cost
                 for key, wh in result.parts.items():

@@ -134,9 +134,20 @@ class _WindowSensor(TariffEntity):
         return {**attributes, "hours": self.totals()[2]}
 
 
+# "Yesterday" is the newest complete day, as for "Consumption yesterday": Enedis publishes
+# day D on D+1 from about 08:00, so before that it is the day before.
+LOOK_BACK_DAYS = 7
+COMPLETE_DAY_HOURS = 23
+
+
 class _Yesterday(_WindowSensor):
     def window(self) -> tuple[datetime, datetime, dict[str, Any]]:
         today = dt_util.now(PARIS).date()
+        for back in range(1, LOOK_BACK_DAYS + 1):
+            day = today - timedelta(days=back)
+            start, end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
+            if self._manager.day_totals(start, end)[2] >= COMPLETE_DAY_HOURS:
+                return start, end, {"date": day.isoformat()}
         day = today - timedelta(days=1)
         return _local_midnight(day), _local_midnight(today), {"date": day.isoformat()}
 
