@@ -187,7 +187,7 @@ def select_readings(
     *,
     complete_days_only: bool = False,
 ) -> tuple[list[CurvePoint], list[DailyValue]]:
-    """The curve points and daily values :func:`build_hourly` turns into hours (see there)."""
+    """Return the curve points and daily values :func:`build_hourly` turns into hours."""
     points = list(points)
     full = days_with_full_curve(points)
     daily_by_day = {value.day: value for value in daily}
@@ -235,9 +235,7 @@ async def async_import_hourly(
     Every later row is shifted by the change of the window's total. The row work runs in the
     executor too, so a 2-year import does not hold the event loop.
     """
-    return await async_import_series(
-        hass, statistic_metadata(prm, kind), hourly, scale=1 / 1000.0
-    )
+    return await async_import_series(hass, statistic_metadata(prm, kind), hourly, scale=1 / 1000.0)
 
 
 async def async_import_series(

@@ -190,7 +190,7 @@ def next_period_change(ranges: Iterable[OffPeakRange], moment: datetime) -> date
 
 
 def tempo_day(moment: datetime) -> date:
-    """The Tempo day of an instant (06:00 → 06:00 Paris)."""
+    """Return the Tempo day of an instant (06:00 → 06:00 Paris)."""
     return (moment.astimezone(PARIS) - TEMPO_DAY_START).date()
 
 
@@ -222,10 +222,15 @@ def to_halfhours(intervals: Iterable[tuple[datetime, datetime, float]]) -> dict[
 
 @dataclass(frozen=True, slots=True)
 class HourResult:
-    """One hour: the parts (series suffix → Wh) and the cost (€)."""
+    """One hour: the parts (series suffix → Wh) and the cost (€).
+
+    ``complete`` is False while the hour waits for its Tempo colour (only the HP/HC parts are
+    known) or for a price (no cost yet).
+    """
 
     parts: Mapping[str, float]
-    cost: float
+    cost: float | None
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,8 +314,8 @@ class TariffLedger:
     def set_colors(self, colors: Mapping[date, TempoColor | str]) -> int:
         """Record Tempo colours; hours of a day whose colour is new or changed become dirty."""
         days: set[date] = set()
-        for day, color in colors.items():
-            color = TempoColor(str(color).lower())
+        for day, value in colors.items():
+            color = TempoColor(str(value).lower())
             if self.colors.get(day) is not color:
                 self.colors[day] = color
                 days.add(day)
@@ -319,7 +324,7 @@ class TariffLedger:
         return len(days)
 
     def invalidate_from(self, epoch: float) -> None:
-        """A price entity changed at ``epoch``: hours from then on are recomputed."""
+        """Recompute the hours from ``epoch`` on (a price entity changed then)."""
         start = int(epoch // HOUR) * HOUR
         self.dirty.update(h for h in self.hours() if h >= start)
 
@@ -350,17 +355,15 @@ class TariffLedger:
         changed: dict[int, HourResult] = {}
         option = self.config.option
         for hour in sorted(self.dirty):
-            if (result := self._compute_hour(hour, option, price)) is None:
-                continue  # colour or price not known yet: stays dirty
-            self.dirty.discard(hour)
+            result = self._compute_hour(hour, option, price)
+            if result.complete:
+                self.dirty.discard(hour)  # else: colour or price not known yet, stays dirty
             if self.results.get(hour) != result:
                 self.results[hour] = result
                 changed[hour] = result
         return changed
 
-    def _compute_hour(
-        self, hour: int, option: TariffOption, price: PriceLookup
-    ) -> HourResult | None:
+    def _compute_hour(self, hour: int, option: TariffOption, price: PriceLookup) -> HourResult:
         total, hp, hc = self.split_hour(hour)
         if option is TariffOption.BASE:
             parts: dict[str, float] = {}
@@ -369,7 +372,7 @@ class TariffLedger:
             parts = {"consumption_hp": hp, "consumption_hc": hc}
             if option is TariffOption.TEMPO:
                 if (color := self.colors.get(tempo_day(_utc(hour)))) is None:
-                    return None
+                    return HourResult(parts, None, complete=False)
                 for series in TEMPO_SERIES:
                     parts[series] = 0.0
                 parts[f"{color}_hp"], parts[f"{color}_hc"] = hp, hc
@@ -379,12 +382,12 @@ class TariffLedger:
         cost = self.subscription_share(hour)
         for key, wh in priced.items():
             if (value := price(key, hour)) is None:
-                return None
+                return HourResult(parts, None, complete=False)
             cost += wh / 1000.0 * value
         return HourResult(parts, cost)
 
     def subscription_share(self, hour: int) -> float:
-        """The subscription's share of one hour (€)."""
+        """Return the subscription's share of one hour (€)."""
         if not self.config.subscription:
             return 0.0
         local = datetime.fromtimestamp(hour, PARIS)
@@ -396,13 +399,15 @@ class TariffLedger:
     # ------------------------------------------------------------------ totals
 
     def totals(self, start: datetime, end: datetime) -> tuple[dict[str, float], float, int]:
-        """Σ parts (Wh), Σ cost (€) and the number of hours with a result in ``[start, end[``."""
-        t0, t1 = start.timestamp(), end.timestamp()
+        """Σ parts (Wh), Σ cost (€) and the number of priced hours in ``[start, end[``."""
+        t0, t1 = int(start.timestamp()), int(end.timestamp())
         parts: dict[str, float] = {}
         cost = 0.0
         count = 0
-        for hour, result in self.results.items():
-            if t0 <= hour < t1:
+        results = self.results
+        # Walk the window's hours (a month: 744 look-ups), not every result of the history.
+        for hour in range(t0 - t0 % HOUR, t1, HOUR):
+            if hour >= t0 and (result := results.get(hour)) is not None and result.cost is not None:
                 count += 1
                 cost += result.cost
                 for key, wh in result.parts.items():
@@ -442,7 +447,7 @@ def unpack_halfhours(runs: object) -> dict[int, float]:
     for run in runs:
         if (
             isinstance(run, list)
-            and len(run) == 2  # noqa: PLR2004 - [start, values]
+            and len(run) == 2
             and isinstance(run[0], int)
             and isinstance(run[1], list)
         ):

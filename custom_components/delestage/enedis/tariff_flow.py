@@ -71,7 +71,7 @@ class EnedisTariffOptionsFlow(OptionsFlow):
     async def async_step_enedis_tariff(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The option and the subscription."""
+        """Choose the option and the subscription."""
         current = self.config_entry.options
         if user_input is not None:
             self._options = {
@@ -100,7 +100,7 @@ class EnedisTariffOptionsFlow(OptionsFlow):
     async def async_step_enedis_offpeak(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The off-peak ranges: the meter's, or the user's when typed differently."""
+        """Confirm the meter's off-peak ranges, or type others."""
         errors: dict[str, str] = {}
         meter = self._meter_offpeak()
         meter_ranges = parse_offpeak(meter)

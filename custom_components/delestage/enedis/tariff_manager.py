@@ -35,7 +35,7 @@ from homeassistant.components.recorder.models import StatisticMeanType, Statisti
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -75,6 +75,8 @@ SAVE_DELAY = 30
 METER_REFRESH = timedelta(days=30)
 # Wait this long after the last import before computing (back-fills import week by week).
 PROCESS_COOLDOWN = 10.0
+# After set-up, wait this long before the first computation (and the meter's ranges call).
+START_DELAY = 10.0
 # A price entity's history is read this far back when it is chosen (the recorder keeps 10 days
 # by default; older hours take the oldest value found).
 PRICE_SEED = timedelta(days=31)
@@ -101,21 +103,22 @@ def series_metadata(prm: str, series: str) -> StatisticMetaData:
 
 
 def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The Store of one entry's split: half-hours, price logs, the meter's ranges."""
+    """Return the Store of one entry's split: half-hours, price logs, the meter's ranges."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.tariff_{entry_id}")
 
 
 def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> TariffConfig:
-    """The tariff configuration of the entry's options (base, no price, when unset)."""
+    """Build the tariff configuration of the entry's options (base, no price, when unset)."""
     try:
         option = TariffOption(options.get(CONF_TARIFF, TariffOption.BASE))
     except ValueError:
         option = TariffOption.BASE
-    ranges: tuple[OffPeakRange, ...] = ()
-    if option is not TariffOption.BASE:
-        ranges = parse_offpeak(options.get(CONF_OFFPEAK_HOURS) or meter_offpeak)
-        if not ranges and option is TariffOption.TEMPO:
-            ranges = parse_offpeak(TEMPO_OFFPEAK)
+    # Known whatever the option: the period sensor shows the meter's schedule.
+    ranges: tuple[OffPeakRange, ...] = parse_offpeak(
+        options.get(CONF_OFFPEAK_HOURS) or meter_offpeak
+    )
+    if not ranges and option is TariffOption.TEMPO:
+        ranges = parse_offpeak(TEMPO_OFFPEAK)
     raw_prices = options.get(CONF_PRICES)
     prices: dict[str, float | str] = {}
     if isinstance(raw_prices, dict):
@@ -135,10 +138,10 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
 
 
 def _price_value(value: str | None) -> float | None:
-    if value in (None, STATE_UNKNOWN, STATE_UNAVAILABLE):
+    if value is None or value in (STATE_UNKNOWN, STATE_UNAVAILABLE):
         return None
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     except ValueError:
         return None
 
@@ -185,13 +188,17 @@ class TariffManager:
     async def async_load(self) -> None:
         """Read the Store and apply the options (a changed option recomputes everything)."""
         data = await self._store.async_load() or {}
-        self.ledger.halfhours = unpack_halfhours(data.get("halfhours"))
+        self.ledger.halfhours = await self.hass.async_add_executor_job(
+            unpack_halfhours, data.get("halfhours")
+        )
         meter = data.get("meter_offpeak")
         self.meter_offpeak = meter if isinstance(meter, str) else None
         available = data.get("meter_offpeak_available")
         self.meter_offpeak_available = available if isinstance(available, bool) else None
         fetched = data.get("meter_fetched_at")
-        self._meter_fetched_at = dt_util.parse_datetime(fetched) if isinstance(fetched, str) else None
+        self._meter_fetched_at = (
+            dt_util.parse_datetime(fetched) if isinstance(fetched, str) else None
+        )
         logs = data.get("price_log")
         if isinstance(logs, dict):
             self.price_log = {
@@ -221,6 +228,11 @@ class TariffManager:
             self.async_consumption_imported
         )
         self._track_prices()
+        # The rest waits a little: set-up and start-up do not compete with it.
+        self._unsubs.append(async_call_later(self.hass, START_DELAY, self._async_delayed_start))
+
+    @callback
+    def _async_delayed_start(self, _now: datetime) -> None:
         self.entry.async_create_background_task(
             self.hass, self._async_start(), f"{DOMAIN} Linky tariff start"
         )
@@ -236,6 +248,9 @@ class TariffManager:
         if listeners.get(self.prm) == self.async_consumption_imported:
             listeners.pop(self.prm)
         self._debouncer.async_cancel()
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
         if self._price_unsub is not None:
             self._price_unsub()
             self._price_unsub = None
@@ -251,7 +266,9 @@ class TariffManager:
             "meter_fetched_at": (
                 self._meter_fetched_at.isoformat() if self._meter_fetched_at else None
             ),
-            "price_log": {entity: [list(item) for item in log] for entity, log in self.price_log.items()},
+            "price_log": {
+                entity: [list(item) for item in log] for entity, log in self.price_log.items()
+            },
         }
 
     def _schedule_save(self) -> None:
@@ -262,14 +279,14 @@ class TariffManager:
     async def async_consumption_imported(
         self, intervals: list[tuple[datetime, datetime, float]]
     ) -> None:
-        """A consumption import happened: keep its half-hours, compute soon."""
+        """Keep the half-hours of a consumption import; compute soon."""
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
         if self.ledger.add_halfhours(grid):
             self._schedule_save()
             await self._debouncer.async_call()
 
     async def async_options_updated(self) -> None:
-        """The options changed (or the meter's ranges): recompute every hour if the tariff did."""
+        """Apply changed options (or meter ranges): a changed tariff recomputes every hour."""
         config = config_from_options(dict(self.entry.options), self.meter_offpeak)
         async with self._lock:
             previous = self.config.option
@@ -421,14 +438,14 @@ class TariffManager:
             result = await async_import_series(
                 self.hass,
                 series_metadata(self.prm, series),
-                {hours[h]: r.parts[series] for h, r in changed.items()},
+                {hours[h]: r.parts[series] for h, r in changed.items() if series in r.parts},
                 scale=1 / 1000.0,
             )
             self.rows_written += result.rows
         result = await async_import_series(
             self.hass,
             series_metadata(self.prm, COST_SERIES),
-            {hours[h]: r.cost for h, r in changed.items()},
+            {hours[h]: r.cost for h, r in changed.items() if r.cost is not None},
         )
         self.rows_written += result.rows
 
@@ -444,7 +461,9 @@ class TariffManager:
         for listener in list(self._listeners):
             listener()
 
-    def day_totals(self, day_start: datetime, day_end: datetime) -> tuple[dict[str, float], float, int]:
+    def day_totals(
+        self, day_start: datetime, day_end: datetime
+    ) -> tuple[dict[str, float], float, int]:
         """Σ parts (Wh), Σ cost and hour count of ``[day_start, day_end[``."""
         return self.ledger.totals(day_start, day_end)
 
@@ -464,8 +483,7 @@ class TariffManager:
 
 
 def _state_history(hass: HomeAssistant, entity_id: str, start: datetime) -> list[Any]:
-    """Recorded states of ``entity_id`` since ``start`` (runs in the recorder executor)."""
+    """Return the recorded states of ``entity_id`` since ``start`` (recorder executor)."""
     return history.state_changes_during_period(
         hass, start, None, entity_id, no_attributes=True, include_start_time_state=True
     ).get(entity_id, [])
-

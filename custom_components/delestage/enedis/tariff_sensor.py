@@ -11,7 +11,7 @@ them without reloading the entry.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.const import UnitOfEnergy
@@ -60,7 +60,7 @@ class TariffPeriodSensor(TariffEntity):
 
     _attr_translation_key = "linky_tariff_period_now"
     _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [Period.HP.value, Period.HC.value]
+    _attr_options: ClassVar[list[str]] = [Period.HP.value, Period.HC.value]  # type: ignore[misc]
 
     def __init__(self, manager: TariffManager, device: DeviceInfo) -> None:
         """Attach to the meter."""
@@ -134,9 +134,20 @@ class _WindowSensor(TariffEntity):
         return {**attributes, "hours": self.totals()[2]}
 
 
+# "Yesterday" is the newest complete day, as for "Consumption yesterday": Enedis publishes
+# day D on D+1 from about 08:00, so before that it is the day before.
+LOOK_BACK_DAYS = 7
+COMPLETE_DAY_HOURS = 23
+
+
 class _Yesterday(_WindowSensor):
     def window(self) -> tuple[datetime, datetime, dict[str, Any]]:
         today = dt_util.now(PARIS).date()
+        for back in range(1, LOOK_BACK_DAYS + 1):
+            day = today - timedelta(days=back)
+            start, end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
+            if self._manager.day_totals(start, end)[2] >= COMPLETE_DAY_HOURS:
+                return start, end, {"date": day.isoformat()}
         day = today - timedelta(days=1)
         return _local_midnight(day), _local_midnight(today), {"date": day.isoformat()}
 
@@ -172,13 +183,13 @@ class CostYesterdaySensor(_CostMixin, _Yesterday):
 
 
 class CostMonthSensor(_CostMixin, _ThisMonth):
-    """This month's cost so far."""
+    """Cost of the current month so far."""
 
     _attr_translation_key = "linky_cost_month"
 
 
 class ConsumptionMonthSensor(_ThisMonth):
-    """This month's consumption of one period (kWh)."""
+    """Consumption of one period in the current month (kWh)."""
 
     _attr_device_class = SensorDeviceClass.ENERGY
     _attr_native_unit_of_measurement = UnitOfEnergy.KILO_WATT_HOUR
@@ -195,7 +206,7 @@ class ConsumptionMonthSensor(_ThisMonth):
 
     @property
     def native_value(self) -> float | None:
-        """kWh of the period this month."""
+        """KWh of the period this month."""
         parts, _, hours = self.totals()
         if not hours or self.series not in parts:
             return None

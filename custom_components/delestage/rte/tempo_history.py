@@ -24,8 +24,9 @@ from ..const import LOGGER
 if TYPE_CHECKING:
     from .runtime import RteRuntime
 
-# Longest range of one call (RTE serves a year; hekmon/rtetempo asks for 364 days).
-MAX_DAYS_PER_CALL = 366
+# Longest range of one call: RTE refuses more than 366 days, and local midnights across a DST
+# change are 366 days + 1 h apart (hekmon/rtetempo asks for 364 days).
+MAX_DAYS_PER_CALL = 365
 # After a failed call, wait this long before asking again.
 RETRY_AFTER = timedelta(hours=1)
 
@@ -51,7 +52,7 @@ class TempoHistory:
         return colors
 
     async def async_colors(self, days: Iterable[date]) -> dict[date, str]:
-        """Colours (``BLUE``/``WHITE``/``RED``) of ``days``, asking RTE only for unknown past days."""
+        """Return the colours of ``days`` (``BLUE``…), asking RTE only for unknown past days."""
         wanted = set(days)
         async with self._lock:
             history = self._runtime.cache.data.tempo_history
