@@ -24,7 +24,11 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.delestage.const import DOMAIN
-from custom_components.delestage.enedis.statistics import async_import_hourly
+from custom_components.delestage.enedis.statistics import (
+    async_import_hourly,
+    async_import_series,
+)
+from custom_components.delestage.enedis.tariff_manager import COST_SERIES, series_metadata
 from custom_components.delestage.report.model import PARIS, PeriodKind, ShedPeriod
 from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
@@ -251,6 +255,34 @@ async def test_without_meteo_france(hass: HomeAssistant, api_url: str, season: S
     assert [row["outdoor_temperature_c"] for row in periods] == [None, None]
     assert all(row["avoided_kwh"] is not None for row in periods)
     assert _state(hass, "shedding_last_avoided_energy").attributes["weather_adjusted"] is False
+
+
+@pytest.mark.usefixtures("shed_history")
+async def test_money_from_the_cost_statistic(
+    hass: HomeAssistant, api_url: str, season: Season
+) -> None:
+    """With a tariff, each hour's avoided kWh is worth that hour's price (cost ÷ kWh)."""
+    await _setup(hass, api_url)
+    await _seed(hass, season)
+    red_hours = set(season.periods[0].hours())
+    price = {h: 0.75 if h in red_hours else 0.15 for h in season.consumption}
+    await async_import_series(
+        hass,
+        series_metadata(PRM, COST_SERIES),
+        {h: kwh * price[h] for h, kwh in season.consumption.items()},
+    )
+    periods = await _report(hass)
+    assert periods[0]["avoided_cost_eur"] == pytest.approx(
+        periods[0]["avoided_kwh"] * 0.75, abs=0.01
+    )
+    assert periods[1]["avoided_cost_eur"] == pytest.approx(
+        periods[1]["avoided_kwh"] * 0.15, abs=0.01
+    )
+    state = _state(hass, "shedding_season_avoided_cost")
+    assert float(state.state) == pytest.approx(
+        periods[0]["avoided_cost_eur"] + periods[1]["avoided_cost_eur"], abs=0.02
+    )
+    assert state.attributes["periods"] == 2
 
 
 async def test_no_shedding_no_period(hass: HomeAssistant, api_url: str, season: Season) -> None:

@@ -22,6 +22,7 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..const import DOMAIN
 from ..enedis.statistics import EnergyKind, async_import_series, statistic_id
+from ..enedis.tariff_manager import COST_SERIES, tariff_statistic_id
 
 type ReportSeries = Literal["avoided_energy", "baseline"]
 SERIES: tuple[ReportSeries, ...] = ("avoided_energy", "baseline")
@@ -49,11 +50,6 @@ def report_metadata(prm: str, series: ReportSeries) -> StatisticMetaData:
     )
 
 
-def cost_statistic_id(prm: str) -> str:
-    """Return the id of the tariff's hourly cost series of the meter (issue 15)."""
-    return f"{DOMAIN}:linky_{prm}_cost"
-
-
 def _read(  # noqa: PLR0917 - one statistics query
     hass: HomeAssistant,
     stat_id: str,
@@ -75,7 +71,8 @@ def read_inputs(
 ) -> tuple[dict[datetime, float], dict[datetime, float], dict[datetime, float] | None]:
     """Consumption (kWh), cost (€) and temperature (°C) per hour (runs in the recorder executor)."""
     consumption = _read(hass, statistic_id(prm, EnergyKind.CONSUMPTION), start, end, "state", None)
-    cost = _read(hass, cost_statistic_id(prm), start, end, "state", None)
+    # The tariff's hourly cost (issue 15): empty while no tariff is set.
+    cost = _read(hass, tariff_statistic_id(prm, COST_SERIES), start, end, "state", None)
     temperature = None
     if temperature_entity is not None:
         temperature = _read(
