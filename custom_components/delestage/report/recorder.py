@@ -22,7 +22,8 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..const import DOMAIN
 from ..enedis.statistics import EnergyKind, async_import_series, statistic_id
-from ..enedis.tariff_manager import COST_SERIES, tariff_statistic_id
+from ..enedis.tariff import COST_SERIES
+from ..enedis.tariff_manager import tariff_statistic_id
 
 type ReportSeries = Literal["avoided_energy", "baseline"]
 SERIES: tuple[ReportSeries, ...] = ("avoided_energy", "baseline")
