@@ -308,3 +308,25 @@ async def test_action_needs_one_loaded_meter(hass: HomeAssistant, api_url: str) 
         await _report(hass, config_entry_id=other.entry_id)
     assert err.value.translation_key == "enedis_entry_not_loaded"
     assert await _report(hass, config_entry_id=entry.entry_id) == []
+
+
+@pytest.mark.usefixtures("shed_history")
+async def test_a_failing_run_keeps_the_last_figures(
+    hass: HomeAssistant, api_url: str, season: Season, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await _setup(hass, api_url)
+    await _seed(hass, season)
+    periods = await _report(hass)
+    with patch(
+        "custom_components.delestage.report.manager.async_read_inputs",
+        side_effect=RuntimeError("database gone"),
+    ):
+        assert await _report(hass) == periods
+    assert "Shedding report of meter …0123 failed" in caplog.text
+    # Ecowatt hours are written down every hour, without any report run.
+    log = await async_ecowatt_log(hass)
+    with patch.object(log, "ingest") as ingest:
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=1, minutes=1))
+        await hass.async_block_till_done()
+    assert ingest.called
+    assert await hass.config_entries.async_unload(entry.entry_id)

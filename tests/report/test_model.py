@@ -303,3 +303,43 @@ def test_french_holidays() -> None:
     assert is_day_off(date(2027, 11, 11))  # a Thursday
     assert not is_day_off(date(2027, 11, 10))
     assert is_day_off(date(2027, 1, 16))  # a Saturday
+
+
+def test_gaps_in_the_weather_data(season) -> None:
+    """Hours without temperature are left out of the fit and of the adjusted samples."""
+    period = season.periods[0]
+    holed = {
+        h: t
+        for n, (h, t) in enumerate(sorted(season.temperature.items()))
+        if n % 10 or h >= period.start
+    }
+    result = compute_period(period, season.consumption, holed, all_periods=season.periods)
+    assert result.status is ResultStatus.OK
+    assert result.weather_adjusted
+    assert result.avoided_kwh == pytest.approx(season.truths[0].avoided_wh / 1000, rel=0.15)
+
+
+def test_rebound_hours_without_comparable_days_are_skipped() -> None:
+    """A rebound hour (after midnight) without any sample: no rebound, the figures stay."""
+    day = date(2027, 1, 20)
+    period = ShedPeriod(at(day, 21), at(day, 23), PeriodKind.ECOWATT_RED)
+    data = simulate(9, explicit=[period])
+    late_night = {
+        h: v
+        for h, v in data.consumption.items()
+        if h.astimezone(PARIS).hour != 0 or h.astimezone(PARIS).date() > day
+    }
+    result = compute_period(period, late_night, data.temperature, all_periods=data.periods)
+    assert result.status is ResultStatus.OK
+    assert result.rebound_kwh is None
+    assert result.avoided_kwh is not None
+
+
+def test_a_clock_hour_seen_once_is_not_fitted() -> None:
+    """A group with a single sample gives no slope of its own (the overall one applies)."""
+    data = simulate(10, first=date(2027, 1, 4), days=20, explicit=[])
+    hours = [h for h in data.consumption if h.astimezone(PARIS).hour != 3]
+    lone = next(h for h in data.consumption if h.astimezone(PARIS).hour == 3)
+    model = fit_heating_model(data.consumption, data.temperature, [*hours, lone])
+    assert model is not None
+    assert (is_day_off(lone.astimezone(PARIS).date()), 3) not in model.slopes

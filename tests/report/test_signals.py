@@ -18,6 +18,8 @@ from custom_components.delestage.report.manager import ShedReport, season_start
 from custom_components.delestage.report.model import (
     PARIS,
     PeriodKind,
+    PeriodResult,
+    ResultStatus,
     ShedPeriod,
     compute_report,
 )
@@ -123,6 +125,18 @@ async def test_tempo_red_days(
     ]
 
 
+async def test_no_tempo_without_the_subscription(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+) -> None:
+    freezer.move_to(paris(2026, 1, 20, 12))
+    fake_rte.tempo_status = 403
+    await _setup(hass, rte_entry)
+    assert await async_tempo_red_periods(hass, date(2026, 1, 10), date(2026, 1, 20)) == []
+
+
 async def test_no_tempo_without_rte(hass: HomeAssistant) -> None:
     assert await async_tempo_red_periods(hass, date(2026, 1, 10), date(2026, 1, 20)) == []
 
@@ -150,13 +164,18 @@ async def test_past_periods_in_the_calendar_with_the_report(
     assert event["description"] == "Ecowatt Red: 18:00–19:00 Red, 19:00–20:00 Orange"
 
     report = ShedReport(hass, "12345678901234")
-    cost = dict.fromkeys(period.hours(), 0.5)
-    report.results = compute_report(season.periods, season.consumption, season.temperature, cost)
     meter = MockConfigEntry(
         domain=DOMAIN, data={"entry_type": "enedis"}, state=ConfigEntryState.LOADED
     )
     meter.add_to_hass(hass)
     meter.runtime_data = SimpleNamespace(report=report)
+    # The morning after, before Linky data: still the levels only.
+    report.results = [PeriodResult(period, ResultStatus.NO_DATA)]
+    (event,) = await _events(hass, paris(2022, 5, 18, 0), paris(2022, 5, 19, 0))
+    assert event["description"] == "Ecowatt Red: 18:00–19:00 Red, 19:00–20:00 Orange"
+
+    cost = dict.fromkeys(period.hours(), 0.5)
+    report.results = compute_report(season.periods, season.consumption, season.temperature, cost)
     row = report.results[0].as_row()
     (event,) = await _events(hass, paris(2022, 5, 18, 0), paris(2022, 5, 19, 0))
     lines = event["description"].split("\n")
