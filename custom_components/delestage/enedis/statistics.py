@@ -56,6 +56,7 @@ EPSILON = 1e-9
 class StatisticsNotWrittenError(HomeAssistantError):
     """The database refused the write (retried): nothing of that import was written."""
 
+
 # Hears each consumption import of a meter, by PRM: ``(start, end, Wh)`` of the readings used.
 type ConsumptionListener = Callable[[list[tuple[datetime, datetime, float]]], Awaitable[None]]
 CONSUMPTION_LISTENERS: HassKey[dict[str, ConsumptionListener]] = HassKey(
@@ -259,9 +260,7 @@ async def async_import_series(
         return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
     recorder = get_instance(hass)
     await recorder.async_block_till_done()  # see the writes of a previous import
-    plan = await recorder.async_add_executor_job(
-        _plan_upsert, hass, stat_id, dict(hourly), scale
-    )
+    plan = await recorder.async_add_executor_job(_plan_upsert, hass, stat_id, dict(hourly), scale)
     shift = plan.shift if abs(plan.shift) > EPSILON else 0.0
     # Rows and the shift of later sums in one transaction, retried on database errors: the
     # sums move only if the rows were written (see recorder_bulk.py).
