@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import UTC, date, datetime, timedelta
+import json
 from typing import Any
 from unittest.mock import patch
 
@@ -212,6 +213,12 @@ async def test_report_statistics_sensors_and_action(
     cost = _state(hass, "shedding_season_avoided_cost")
     assert cost.attributes["unit_of_measurement"] == "EUR"
 
+    diagnostics = entry.runtime_data.report.diagnostics()
+    assert diagnostics["periods"] == {"ok": 2}
+    assert diagnostics["weather_adjusted"] == 2
+    assert diagnostics["weather_entity"] == TEMPERATURE
+    assert PRM not in json.dumps(diagnostics)
+
     # A second run writes the same figures (upserts, nothing shifts).
     again = await _report(hass, config_entry_id=entry.entry_id)
     assert again == periods
@@ -323,10 +330,9 @@ async def test_a_failing_run_keeps_the_last_figures(
     ):
         assert await _report(hass) == periods
     assert "Shedding report of meter …0123 failed" in caplog.text
-    # Ecowatt hours are written down every hour, without any report run.
+    # Ecowatt hours are written down every hour (the report's hourly timer), without a run.
     log = await async_ecowatt_log(hass)
     with patch.object(log, "ingest") as ingest:
-        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=1, minutes=1))
-        await hass.async_block_till_done()
+        await entry.runtime_data.report._async_log_signals(dt_util.utcnow())
     assert ingest.called
     assert await hass.config_entries.async_unload(entry.entry_id)

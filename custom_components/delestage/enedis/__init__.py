@@ -269,6 +269,7 @@ class EnedisRuntime(DelestageRuntime):
             "token_requests": self.client.token_requests,
             "backfill": self.backfill_progress.as_dict(),
             "tariff": self.tariff.diagnostics(),
+            "shedding_report": self.report.diagnostics(),
         }
 
 

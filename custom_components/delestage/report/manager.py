@@ -192,6 +192,20 @@ class ShedReport:
         await async_write_series(self.hass, self.prm, "avoided_energy", avoided)
         await async_write_series(self.hass, self.prm, "baseline", baseline)
 
+    def diagnostics(self) -> dict[str, object]:
+        """Return what the last run found (no PRM, no statistic id: both name the meter)."""
+        statuses: dict[str, int] = {}
+        for result in self.results:
+            statuses[result.status.value] = statuses.get(result.status.value, 0) + 1
+        totals = self.season()
+        return {
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+            "periods": statuses,
+            "weather_adjusted": sum(r.weather_adjusted for r in self.results),
+            "weather_entity": self.weather_entity,
+            "season_avoided_kwh": round(totals.avoided_kwh, 3),
+        }
+
     def last_result(self) -> PeriodResult | None:
         """Return the most recent period with figures."""
         done = [r for r in self.results if r.status is ResultStatus.OK]
