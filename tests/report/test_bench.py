@@ -9,7 +9,9 @@ the temperature adjustment; the same without it is printed beside, to measure wh
 
 from __future__ import annotations
 
+from datetime import date
 from statistics import median
+import time
 
 import pytest
 
@@ -69,3 +71,16 @@ def test_report_recovers_injected_sheds(rebound: float) -> None:
     assert med <= 0.05
     assert top <= 0.15
     assert total <= 0.05
+
+
+def test_report_run_time_of_a_long_season() -> None:
+    """Time of one full recomputation: 150 days of history, 40 shed periods (Tempo + Ecowatt)."""
+    season = simulate(11, first=date(2026, 11, 1), days=150, periods=40)
+    started = time.perf_counter()
+    results = compute_report(season.periods, season.consumption, season.temperature)
+    elapsed = time.perf_counter() - started
+    assert len(results) == 40
+    print(
+        f"\nfull recomputation: {len(season.consumption)} hours, {len(results)} periods "
+        f"in {elapsed:.2f} s (runs in the executor, not the event loop)"
+    )
