@@ -59,7 +59,7 @@ async def loads(hass: HomeAssistant) -> tuple[str, ...]:
 async def async_person_context(hass: HomeAssistant) -> Context:
     """The context of a person's action in the UI (it carries their user id)."""
     users = [user for user in await hass.auth.async_get_users() if user.name == "Person"]
-    user = users[0] if users else await hass.auth.async_create_user("Person")
+    user = users[0] if users else await hass.auth.async_create_user("Person", group_ids=["system-admin"])
     return Context(user_id=user.id)
 
 

@@ -30,6 +30,7 @@ from homeassistant.const import (
     ATTR_DOMAIN,
     ATTR_ENTITY_ID,
     ATTR_SERVICE,
+    EVENT_HOMEASSISTANT_STOP,
     EVENT_SERVICE_REGISTERED,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -106,6 +107,7 @@ class LoadShedder:
         self._orphan_since: dict[str, datetime] = {}
         self._unsub_track: CALLBACK_TYPE | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._unsub_stop: CALLBACK_TYPE | None = None
 
     @property
     def groups(self) -> dict[str, ShedGroup]:
@@ -144,11 +146,28 @@ class LoadShedder:
             self.hass.bus.async_listen(EVENT_SERVICE_REGISTERED, self._async_service_registered),
             async_at_started(self.hass, self._async_started),
         ]
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_stop
+        )
         self._async_catch_up(dt_util.utcnow())
 
     @staticmethod
     def _store_path() -> str:
         return ".storage/delestage.shedding"
+
+    async def async_stop(self) -> None:
+        """Write the state one last time and stop watching (Home Assistant stops)."""
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+        await self._async_stop(None)
+
+    async def _async_stop(self, _event: Event | None) -> None:
+        self._unsub_stop = None
+        self._async_unwatch()
+        while self._unsubs:
+            self._unsubs.pop()()
+        await self._store.async_save(self.state)
+        self._store.closed = True
 
     def periods(self) -> list[ShedPeriod]:
         """Return the period history, oldest first."""

@@ -234,6 +234,8 @@ class ShedStore:
         """Create the store."""
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self._malformed: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, MALFORMED_STORAGE_KEY)
+        # Set when Home Assistant stops: commands still running then write nothing more.
+        self.closed = False
 
     async def async_load(self) -> tuple[ShedState, str | None]:
         """Return the stored state, and why it was set aside if it was malformed."""
@@ -250,8 +252,10 @@ class ShedStore:
 
     async def async_save(self, state: ShedState) -> None:
         """Write now (before a load is switched off)."""
-        await self._store.async_save(state.as_dict())
+        if not self.closed:
+            await self._store.async_save(state.as_dict())
 
     def async_delay_save(self, state: ShedState) -> None:
         """Write soon (from a callback)."""
-        self._store.async_delay_save(state.as_dict, 0)
+        if not self.closed:
+            self._store.async_delay_save(state.as_dict, 0)
