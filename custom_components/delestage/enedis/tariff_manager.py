@@ -175,6 +175,7 @@ class TariffManager:
             function=self.async_process,
             background=True,
         )
+        self._packed: list[list[object]] = []  # the half-hours as the Store keeps them
         self.tempo_waiting = False  # Tempo hours wait for an RTE entry with Tempo
         self.rows_written = 0
 
@@ -191,6 +192,8 @@ class TariffManager:
         self.ledger.halfhours = await self.hass.async_add_executor_job(
             unpack_halfhours, data.get("halfhours")
         )
+        packed = data.get("halfhours")
+        self._packed = packed if isinstance(packed, list) else []
         meter = data.get("meter_offpeak")
         self.meter_offpeak = meter if isinstance(meter, str) else None
         available = data.get("meter_offpeak_available")
@@ -258,7 +261,7 @@ class TariffManager:
 
     def _as_dict(self) -> dict[str, Any]:
         return {
-            "halfhours": pack_halfhours(self.ledger.halfhours),
+            "halfhours": self._packed,
             "fingerprint": self.config.fingerprint(),
             "dirty": sorted(self.ledger.dirty),
             "meter_offpeak": self.meter_offpeak,
@@ -281,7 +284,16 @@ class TariffManager:
     ) -> None:
         """Keep the half-hours of a consumption import; compute soon."""
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
-        if self.ledger.add_halfhours(grid):
+        # Under the lock: a computation running in the executor never misses a change.
+        async with self._lock:
+            changed = self.ledger.add_halfhours(grid)
+            if changed:
+                # Packing 2 years of half-hours takes tens of ms: in the executor, not the
+                # loop (the Store's save then only takes the packed list).
+                self._packed = await self.hass.async_add_executor_job(
+                    pack_halfhours, self.ledger.halfhours
+                )
+        if changed:
             self._schedule_save()
             await self._debouncer.async_call()
 
