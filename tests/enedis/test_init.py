@@ -371,3 +371,46 @@ async def test_entry_of_another_implementation_is_an_error(
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_backfill_survives_any_exception_with_backoff(
+    hass: HomeAssistant,
+    api_url: str,
+    recent_meter: FakeEnedis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A parser blow-up (recursion) pauses the step, logged once, retried with back-off."""
+    failures = [2]
+    deep = b"[" * 200_000 + b"]" * 200_000  # json.loads: RecursionError, not an ApiError
+
+    def blow_up(resource: str, _query: dict[str, str]) -> web.Response | None:
+        if resource.startswith("courbe") and failures[0]:
+            failures[0] -= 1
+            return web.Response(body=deep, content_type="application/json")
+        return None
+
+    recent_meter.hook = blow_up  # the first refresh asks no curve: only the back-fill does
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    runtime = entry.runtime_data
+    assert not runtime.backfill_progress.finished
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "back-fill" in r.message]
+    assert len(errors) == 1
+
+    # Second failure after 30 min; the next try waits 60 min (back-off), and is not logged.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert failures == [0]
+    assert not runtime.backfill_progress.finished
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=45))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not runtime.backfill_progress.finished
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert runtime.backfill_progress.finished
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "back-fill" in r.message]
+    assert len(errors) == 1
+    assert await hourly_sums(hass)

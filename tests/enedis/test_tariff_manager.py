@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.delestage.api.enedis_errors import (
     EnedisNotSubscribedError,
     EnedisTechnicalError,
 )
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.enedis.statistics import (
+    ImportResult,
+    StatisticsNotWrittenError,
+)
 from custom_components.delestage.enedis.tariff import TariffOption
 from custom_components.delestage.enedis.tariff_manager import TariffManager, config_from_options
 from custom_components.delestage.rte.runtime import RteRuntime
@@ -133,3 +139,25 @@ async def test_tempo_source_is_a_loaded_rte_entry_with_tempo(hass: HomeAssistant
     assert manager._tempo_history() is None  # Ecowatt only
     runtime.tempo_active = True
     assert manager._tempo_history() is runtime.tempo_history
+
+
+async def test_refused_write_is_tried_again(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "base", "prices": {"base": 0.2}})
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600 - 86400
+    async with manager._lock:
+        manager.ledger.add_halfhours({hour: 500.0, hour + 1800: 700.0})
+    refused = AsyncMock(side_effect=StatisticsNotWrittenError("refused"))
+    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", refused):
+        await manager.async_process()
+    assert hour in manager.ledger.dirty
+    assert hour not in manager.ledger.results
+    written = AsyncMock(return_value=ImportResult("x", 1, None, None, 0.0, 0.0))
+    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", written):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=11))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert manager.ledger.results[hour].cost == pytest.approx(0.24)
+    assert not manager.ledger.dirty
+    await manager.async_stop()

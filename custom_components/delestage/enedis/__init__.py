@@ -32,12 +32,14 @@ from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_issue
 from .sensor import BackfillSensor, linky_device_info, linky_sensors
-from .statistics import EnergyKind
+from .statistics import EnergyKind, StatisticsNotWrittenError
 from .tariff_manager import TariffManager, tariff_store
 from .tariff_sensor import TariffEntities
 
-# When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait).
+# When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait),
+# doubled with each failure in a row up to BACKFILL_MAX_RETRY.
 BACKFILL_RETRY = timedelta(minutes=30)
+BACKFILL_MAX_RETRY = timedelta(hours=6)
 
 
 class EnedisRuntime(DelestageRuntime):
@@ -71,6 +73,7 @@ class EnedisRuntime(DelestageRuntime):
         self._tariff_entities = TariffEntities(self.tariff, linky_device_info(coordinator))
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
+        self._backfill_failures = 0  # failures in a row (back-off)
         # Set when set-up fetched the newest values before start-up without importing them.
         self.statistics_pending = False
 
@@ -123,6 +126,28 @@ class EnedisRuntime(DelestageRuntime):
                 f"{DOMAIN} Linky statistics after start-up",
             )
 
+    def _backoff(self) -> float:
+        """Seconds before the next try: 30 min, doubling with each failure, at most 6 h."""
+        self._backfill_failures += 1
+        delay = BACKFILL_RETRY.total_seconds() * float(2 ** min(self._backfill_failures - 1, 8))
+        return min(delay, BACKFILL_MAX_RETRY.total_seconds())
+
+    def _log_pause(self, err: Exception, retry: float, *, unexpected: bool) -> None:
+        """One log line per failure run (the first), then debug lines."""
+        if self._backfill_failures > 1:
+            LOGGER.debug(
+                "Linky history back-fill still paused (%s), next try in %.0f s", err, retry
+            )
+        elif unexpected:
+            LOGGER.exception(
+                "Linky history back-fill paused by an unexpected error; it resumes in %.0f min",
+                retry / 60,
+            )
+        else:
+            LOGGER.info(
+                "Linky history back-fill paused (%s); it resumes in %.0f min", err, retry / 60
+            )
+
     @callback
     def _async_resume_backfill(self, _now: datetime) -> None:
         self.async_start_backfill()
@@ -143,13 +168,18 @@ class EnedisRuntime(DelestageRuntime):
             async_raise_issue(self.hass, self.entry, LinkyIssue.API_NOT_SUBSCRIBED)
             retry = WAIT_FOR_USER
         except EnedisRateLimitedError as err:
-            retry = max(err.retry_after or 0.0, BACKFILL_RETRY.total_seconds())
-        except ApiError as err:
-            LOGGER.info("Linky history back-fill paused (%s); it resumes later", err)
-            retry = BACKFILL_RETRY.total_seconds()
+            retry = max(err.retry_after or 0.0, self._backoff())
+        except (ApiError, StatisticsNotWrittenError) as err:
+            retry = self._backoff()
+            self._log_pause(err, retry, unexpected=False)
+        except Exception as err:
+            # Parser recursion/overflow, an unexpected shape...: the step is retried later.
+            retry = self._backoff()
+            self._log_pause(err, retry, unexpected=True)
         if retry is not None:
             self._retry_unsub = async_call_later(self.hass, retry, self._async_resume_backfill)
             return
+        self._backfill_failures = 0
         self._on_progress(progress)
         if not progress.curve_available:
             async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)

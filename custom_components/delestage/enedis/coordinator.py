@@ -48,7 +48,7 @@ from ..runtime import DelestageConfigEntry
 from .backfill import RefreshResult, async_refresh_recent, next_refresh
 from .const import CONF_CONSENT_END, CONF_PRM, CONSENT_WARNING
 from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
-from .statistics import EnergyKind
+from .statistics import EnergyKind, StatisticsNotWrittenError
 
 # Days fetched by each daily refresh: the newest published day, and a week to fill gaps.
 RECENT_DAYS = 7
@@ -142,6 +142,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         except ApiError as err:
             LOGGER.debug("Enedis refresh failed: %s", err)
             raise self._failed("enedis_unavailable", self._retry()) from err
+        except StatisticsNotWrittenError as err:
+            # Nothing of it was written (rows and sums go together): the next try rewrites it.
+            raise self._failed("enedis_statistics_not_written", self._retry()) from err
         async_clear_issue(self.hass, self.config_entry, LinkyIssue.METER_MOVED)
         async_clear_issue(self.hass, self.config_entry, LinkyIssue.API_NOT_SUBSCRIBED)
         return data

@@ -47,7 +47,7 @@ from ..api.errors import ApiError
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from ..runtime import DelestageConfigEntry
 from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
-from .statistics import CONSUMPTION_LISTENERS, async_import_series
+from .statistics import CONSUMPTION_LISTENERS, StatisticsNotWrittenError, async_import_series
 from .tariff import (
     COST_SERIES,
     HP_HC_SERIES,
@@ -77,6 +77,8 @@ METER_REFRESH = timedelta(days=30)
 PROCESS_COOLDOWN = 10.0
 # After set-up, wait this long before the first computation (and the meter's ranges call).
 START_DELAY = 10.0
+# After the database refused a write, try again after this long.
+WRITE_RETRY = 600.0
 # A price entity's history is read this far back when it is chosen (the recorder keeps 10 days
 # by default; older hours take the oldest value found).
 PRICE_SEED = timedelta(days=31)
@@ -439,10 +441,26 @@ class TariffManager:
                     ledger.set_colors(await source.async_colors(missing))
             changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
             if changed:
-                await self._async_write(changed)
+                try:
+                    await self._async_write(changed)
+                except StatisticsNotWrittenError:
+                    # The database refused (after retries): those hours are computed and
+                    # written again later, nothing is half-written.
+                    for hour in changed:
+                        ledger.results.pop(hour, None)
+                        ledger.dirty.add(hour)
+                    LOGGER.warning("Linky tariff statistics not written; trying again later")
+                    self._unsubs.append(async_call_later(self.hass, WRITE_RETRY, self._async_retry))
+                    return
                 self._schedule_save()
         if changed:
             self._notify()
+
+    @callback
+    def _async_retry(self, _now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self.async_process(), f"{DOMAIN} Linky tariff retry"
+        )
 
     async def _async_write(self, changed: dict[int, HourResult]) -> None:
         hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
