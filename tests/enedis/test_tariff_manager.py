@@ -161,3 +161,15 @@ async def test_refused_write_is_tried_again(hass: HomeAssistant) -> None:
     assert manager.ledger.results[hour].cost == pytest.approx(0.24)
     assert not manager.ledger.dirty
     await manager.async_stop()
+
+
+async def test_price_entity_units_are_converted(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.spot", "180", {"unit_of_measurement": "EUR/MWh"})
+    hass.states.async_set("sensor.cents", "21.5", {"unit_of_measurement": "c€/kWh"})
+    config_entry = entry({"tariff": "hp_hc", "prices": {"hp": "sensor.spot", "hc": "sensor.cents"}})
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600
+    assert manager.price("hp", hour) == pytest.approx(0.18)
+    assert manager.price("hc", hour) == pytest.approx(0.215)

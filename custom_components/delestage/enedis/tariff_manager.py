@@ -32,8 +32,20 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.recorder import history
 from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfEnergy
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfEnergy,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.recorder import get_instance
@@ -139,13 +151,24 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
     )
 
 
-def _price_value(value: str | None) -> float | None:
+def _price_value(value: str | None, unit: Any = None) -> float | None:
+    """€/kWh from a price entity's state; €/MWh and c€/kWh units are converted."""
     if value is None or value in (STATE_UNKNOWN, STATE_UNAVAILABLE):
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    unit = str(unit or "").replace(" ", "").lower()
+    if "mwh" in unit:
+        return number / 1000.0
+    if unit.startswith(("c€", "ceur", "ct", "cent")):
+        return number / 100.0
+    return number
+
+
+def _unit(state: State | None) -> Any:
+    return None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
 
 
 class TariffManager:
@@ -370,10 +393,12 @@ class TariffManager:
             states = await get_instance(self.hass).async_add_executor_job(
                 _state_history, self.hass, entity_id, now - PRICE_SEED
             )
+            # The history is read without attributes: the unit is the entity's current one.
+            unit = _unit(self.hass.states.get(entity_id))
             log = [
                 (int(state.last_changed.timestamp()), value)
                 for state in states
-                if (value := _price_value(state.state)) is not None
+                if (value := _price_value(state.state, unit)) is not None
             ]
             if not log and (value := self._current_price(entity_id)) is not None:
                 log = [(int(now.timestamp()), value)]
@@ -383,12 +408,12 @@ class TariffManager:
 
     def _current_price(self, entity_id: str) -> float | None:
         state = self.hass.states.get(entity_id)
-        return None if state is None else _price_value(state.state)
+        return None if state is None else _price_value(state.state, _unit(state))
 
     @callback
     def _async_price_changed(self, event: Event[EventStateChangedData]) -> None:
         new = event.data["new_state"]
-        if new is None or (value := _price_value(new.state)) is None:
+        if new is None or (value := _price_value(new.state, _unit(new))) is None:
             return
         log = self.price_log.setdefault(event.data["entity_id"], [])
         if log and log[-1][1] == value:
