@@ -27,7 +27,7 @@ from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
 from .client import async_create_client
 from .const import CONF_ENVIRONMENT, CONF_PRODUCTION, CONF_TOKEN, PRODUCTION
-from .coordinator import WAIT_FOR_USER, LinkyCoordinator
+from .coordinator import WAIT_FOR_USER, LinkyCoordinator, linky_store
 from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_issue
@@ -289,15 +289,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         on_token=_save_token,
     )
     producing = bool(entry.data.get(CONF_PRODUCTION, False))
-    coordinator = LinkyCoordinator(hass, entry, client, producing=producing)
+    coordinator = LinkyCoordinator(
+        hass, entry, client, producing=producing, store=linky_store(hass, entry.entry_id)
+    )
     runtime = EnedisRuntime(hass, entry, client, coordinator)
     await runtime.tariff.async_load()
     entry.async_on_unload(entry.add_update_listener(runtime.async_options_updated))
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
-    runtime.statistics_pending = progress.finished and hass.state is not CoreState.running
-    await coordinator.async_config_entry_first_refresh()
+    # A restart or reload before the next planned refresh takes the saved data: no call, and
+    # nothing waits for the recorder (the statistics of that data are already written).
+    if not await coordinator.async_restore():
+        runtime.statistics_pending = progress.finished and hass.state is not CoreState.running
+        await coordinator.async_config_entry_first_refresh()
     # Keep refreshing (and writing statistics) even when every sensor is disabled.
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
     # Statistics are written once Home Assistant has started (the recorder waits for it):
@@ -307,6 +312,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the back-fill progress and the tariff split of a removed Linky entry."""
+    """Delete the back-fill progress, the saved data and the tariff split of a removed entry."""
     await backfill_store(hass, entry.entry_id).async_remove()
+    await linky_store(hass, entry.entry_id).async_remove()
     await tariff_store(hass, entry.entry_id).async_remove()

@@ -25,9 +25,11 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 import random
+from typing import Any
 
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -52,6 +54,7 @@ from .statistics import EnergyKind, StatisticsNotWrittenError
 
 # Days fetched by each daily refresh: the newest published day, and a week to fill gaps.
 RECENT_DAYS = 7
+STORAGE_VERSION = 1
 # After a transient failure: retry after an hour, plus up to 20 minutes of jitter.
 RETRY_DELAY = 3600.0
 RETRY_JITTER = 1200.0
@@ -70,6 +73,51 @@ class LinkyData:
     subscribed_power_kva: float | None
     consent_end: date | None
     contract_available: bool = True  # False until a contract was read (its sensor unavailable)
+
+
+def linky_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the Store of a meter's last refresh (keyed by entry id, never the PRM)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.enedis_linky.{entry_id}")
+
+
+def _data_to_dict(data: LinkyData) -> dict[str, Any]:
+    def daily(value: DailyValue | None) -> list[Any] | None:
+        return None if value is None else [value.day.isoformat(), value.wh]
+
+    peak = data.max_power
+    return {
+        "consumption": daily(data.consumption),
+        "production": daily(data.production),
+        "max_power": (
+            None
+            if peak is None
+            else [peak.day.isoformat(), peak.va, peak.at.isoformat() if peak.at else None]
+        ),
+        "subscribed_power_kva": data.subscribed_power_kva,
+        "contract_available": data.contract_available,
+    }
+
+
+def _data_from_dict(saved: dict[str, Any], end: date | None) -> LinkyData:
+    def daily(value: list[Any] | None) -> DailyValue | None:
+        return None if value is None else DailyValue(date.fromisoformat(value[0]), float(value[1]))
+
+    peak = saved["max_power"]
+    power = saved["subscribed_power_kva"]
+    return LinkyData(
+        daily(saved["consumption"]),
+        daily(saved["production"]),
+        None
+        if peak is None
+        else MaxPower(
+            date.fromisoformat(peak[0]),
+            float(peak[1]),
+            datetime.fromisoformat(peak[2]) if peak[2] else None,
+        ),
+        None if power is None else float(power),
+        end,
+        bool(saved["contract_available"]),
+    )
 
 
 def consent_end(entry: DelestageConfigEntry) -> date | None:
@@ -94,8 +142,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         *,
         producing: bool,
         rng: random.Random | None = None,
+        store: Store[dict[str, Any]] | None = None,
     ) -> None:
-        """Prepare the coordinator of one meter."""
+        """Prepare the coordinator of one meter (``store``: its last data, for restarts)."""
         super().__init__(
             hass,
             LOGGER,
@@ -104,6 +153,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             update_interval=timedelta(hours=1),
         )
         self.client = client
+        self._store = store
         self.prm: str = entry.data[CONF_PRM]
         self.producing = producing
         # False while the back-fill runs: it owns the statistics until it is done.
@@ -173,6 +223,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
 
     async def _async_fetch(self, today: date, end: date | None) -> LinkyData:
         last_day = today - timedelta(days=1)
+        full = self.import_statistics and self.hass.state is CoreState.running
         if self._day != today:
             # Once a day, look again at a curve that was not activated (one call).
             self.curve_available = dict.fromkeys(self.curve_available, True)
@@ -193,9 +244,57 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             "complete" if complete else "not complete yet",
             self.next_refresh.isoformat(),
         )
-        return LinkyData(
+        data = LinkyData(
             consumption, production, max_power, self._subscribed_power, end, self.contract_read
         )
+        if full:  # statistics imported too: a restart before next_refresh needs no call
+            await self._async_save(data, today)
+        return data
+
+    # ------------------------------------------------------------------ persistence
+
+    async def _async_save(self, data: LinkyData, today: date) -> None:
+        if self._store is None:
+            return
+        assert self.next_refresh is not None
+        await self._store.async_save(
+            {
+                "next_refresh": self.next_refresh.isoformat(),
+                "day": today.isoformat(),
+                "contract_day": self._contract_day.isoformat() if self._contract_day else None,
+                "data": _data_to_dict(data),
+            }
+        )
+
+    async def async_restore(self) -> bool:
+        """Take the saved data when its next refresh is still to come: set-up makes no call.
+
+        A restart or a reload then costs no Enedis call and does not wait for the recorder;
+        the refresh runs at the saved time. Returns False when there is nothing fresh.
+        """
+        if self._store is None or not (saved := await self._store.async_load()):
+            return False
+        try:
+            when = datetime.fromisoformat(saved["next_refresh"])
+            data = _data_from_dict(saved["data"], consent_end(self.config_entry))
+            day = date.fromisoformat(saved["day"])
+            contract_day = saved.get("contract_day")
+        except KeyError, TypeError, ValueError, AttributeError:
+            LOGGER.debug("Saved Linky data unreadable: refreshing")
+            return False
+        now = dt_util.utcnow()
+        if when <= now or day != now.astimezone(PARIS).date():
+            return False
+        self.data = data
+        self.last_update_success = True
+        self._day = day
+        self._contract_day = date.fromisoformat(contract_day) if contract_day else None
+        self._subscribed_power = data.subscribed_power_kva
+        self.contract_read = data.contract_available
+        self.next_refresh = when
+        self.update_interval = max(when - now, timedelta(minutes=1))
+        LOGGER.debug("Linky data restored; next refresh at %s", when.isoformat())
+        return True
 
     async def _async_contract(self, today: date) -> None:
         """Read the contract once a day; a failure only affects the contract sensor."""
