@@ -515,6 +515,59 @@ async def set_tariff(hass: Hass) -> None:
     log(f"Enedis: Tempo tariff ({result['type']}); six Tempo series and the cost statistic")
 
 
+async def add_tempo_dashboard(hass: Hass) -> None:
+    """A "Tempo" dashboard: the six Tempo series stacked per day, and the daily cost."""
+    dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
+    if not any(d.get("url_path") == "linky-tempo" for d in dashboards):
+        await hass.ws(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": "linky-tempo",
+                "title": "Tempo",
+                "icon": "mdi:palette",
+                "mode": "storage",
+                "require_admin": False,
+                "show_in_sidebar": True,
+            }
+        )
+    series = [
+        {
+            "entity": f"delestage:linky_{CONSUMER_PRM}_{color}_{period}",
+            "name": f"{name} {period.upper()}",
+        }
+        for color, name in (("blue", "Bleu"), ("white", "Blanc"), ("red", "Rouge"))
+        for period in ("hp", "hc")
+    ]
+    cards = [
+        {
+            "type": "statistics-graph",
+            "title": "Consommation par période Tempo (kWh / jour)",
+            "entities": series,
+            "stat_types": ["change"],
+            "period": "day",
+            "days_to_show": 30,
+            "chart_type": "bar",
+        },
+        {
+            "type": "statistics-graph",
+            "title": "Coût (€ / jour)",
+            "entities": [{"entity": f"delestage:linky_{CONSUMER_PRM}_cost", "name": "Coût"}],
+            "stat_types": ["change"],
+            "period": "day",
+            "days_to_show": 30,
+            "chart_type": "bar",
+        },
+    ]
+    await hass.ws(
+        {
+            "type": "lovelace/config/save",
+            "url_path": "linky-tempo",
+            "config": {"views": [{"title": "Tempo", "cards": cards}]},
+        }
+    )
+    log("Tempo dashboard: the six series and the daily cost (/linky-tempo)")
+
+
 async def set_energy(hass: Hass) -> None:
     """Energy dashboard: grid consumption from the Linky statistics, cost from the Tempo split."""
     await hass.ws(
@@ -568,6 +621,7 @@ async def provision(hass: Hass, sandbox: str, config: Path) -> None:
     await add_enedis(hass, sandbox)
     await set_tariff(hass)
     await set_energy(hass)
+    await add_tempo_dashboard(hass)
     await add_shedding(hass, config)
 
 

@@ -393,3 +393,26 @@ async def test_options_flow_checks_the_ranges(
     assert entry.options["offpeak_hours"] == "23:00-07:00"
     await flush(hass)
     assert [str(r) for r in entry.runtime_data.tariff.config.ranges] == ["23:00-07:00"]
+
+
+async def test_restart_rewrites_nothing(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo
+) -> None:
+    entry = await setup_with_options(hass, api_url, TEMPO_OPTIONS)
+    cost = await hourly_sums(hass, stat("cost"))
+    halfhours = len(entry.runtime_data.tariff.ledger.halfhours)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await flush(hass)
+    manager = entry.runtime_data.tariff
+    assert len(manager.ledger.halfhours) == halfhours  # kept in the Store
+    assert manager.rows_written == 0
+    assert recent_meter.metering_calls == 1  # the meter's ranges are not asked again
+    assert await hourly_sums(hass, stat("cost")) == cost
+    # This month's sensors are back after the restart (on the 1st, the month has no day yet).
+    month = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{PRM}_cost_month")
+    assert month is not None
+    if paris_today().day > 1:
+        assert hass.states.get(month).state not in ("unknown", "unavailable")

@@ -32,8 +32,20 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.recorder import history
 from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfEnergy
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfEnergy,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.recorder import get_instance
@@ -47,7 +59,7 @@ from ..api.errors import ApiError
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from ..runtime import DelestageConfigEntry
 from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
-from .statistics import CONSUMPTION_LISTENERS, async_import_series
+from .statistics import CONSUMPTION_LISTENERS, StatisticsNotWrittenError, async_import_series
 from .tariff import (
     COST_SERIES,
     HP_HC_SERIES,
@@ -77,6 +89,8 @@ METER_REFRESH = timedelta(days=30)
 PROCESS_COOLDOWN = 10.0
 # After set-up, wait this long before the first computation (and the meter's ranges call).
 START_DELAY = 10.0
+# After the database refused a write, try again after this long.
+WRITE_RETRY = 600.0
 # A price entity's history is read this far back when it is chosen (the recorder keeps 10 days
 # by default; older hours take the oldest value found).
 PRICE_SEED = timedelta(days=31)
@@ -137,13 +151,24 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
     )
 
 
-def _price_value(value: str | None) -> float | None:
+def _price_value(value: str | None, unit: Any = None) -> float | None:
+    """€/kWh from a price entity's state; €/MWh and c€/kWh units are converted."""
     if value is None or value in (STATE_UNKNOWN, STATE_UNAVAILABLE):
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    unit = str(unit or "").replace(" ", "").lower()
+    if "mwh" in unit:
+        return number / 1000.0
+    if unit.startswith(("c€", "ceur", "ct", "cent")):
+        return number / 100.0
+    return number
+
+
+def _unit(state: State | None) -> Any:
+    return None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
 
 
 class TariffManager:
@@ -175,6 +200,7 @@ class TariffManager:
             function=self.async_process,
             background=True,
         )
+        self._packed: list[list[object]] = []  # the half-hours as the Store keeps them
         self.tempo_waiting = False  # Tempo hours wait for an RTE entry with Tempo
         self.rows_written = 0
 
@@ -191,6 +217,8 @@ class TariffManager:
         self.ledger.halfhours = await self.hass.async_add_executor_job(
             unpack_halfhours, data.get("halfhours")
         )
+        packed = data.get("halfhours")
+        self._packed = packed if isinstance(packed, list) else []
         meter = data.get("meter_offpeak")
         self.meter_offpeak = meter if isinstance(meter, str) else None
         available = data.get("meter_offpeak_available")
@@ -258,7 +286,7 @@ class TariffManager:
 
     def _as_dict(self) -> dict[str, Any]:
         return {
-            "halfhours": pack_halfhours(self.ledger.halfhours),
+            "halfhours": self._packed,
             "fingerprint": self.config.fingerprint(),
             "dirty": sorted(self.ledger.dirty),
             "meter_offpeak": self.meter_offpeak,
@@ -281,7 +309,16 @@ class TariffManager:
     ) -> None:
         """Keep the half-hours of a consumption import; compute soon."""
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
-        if self.ledger.add_halfhours(grid):
+        # Under the lock: a computation running in the executor never misses a change.
+        async with self._lock:
+            changed = self.ledger.add_halfhours(grid)
+            if changed:
+                # Packing 2 years of half-hours takes tens of ms: in the executor, not the
+                # loop (the Store's save then only takes the packed list).
+                self._packed = await self.hass.async_add_executor_job(
+                    pack_halfhours, self.ledger.halfhours
+                )
+        if changed:
             self._schedule_save()
             await self._debouncer.async_call()
 
@@ -356,10 +393,12 @@ class TariffManager:
             states = await get_instance(self.hass).async_add_executor_job(
                 _state_history, self.hass, entity_id, now - PRICE_SEED
             )
+            # The history is read without attributes: the unit is the entity's current one.
+            unit = _unit(self.hass.states.get(entity_id))
             log = [
                 (int(state.last_changed.timestamp()), value)
                 for state in states
-                if (value := _price_value(state.state)) is not None
+                if (value := _price_value(state.state, unit)) is not None
             ]
             if not log and (value := self._current_price(entity_id)) is not None:
                 log = [(int(now.timestamp()), value)]
@@ -369,12 +408,12 @@ class TariffManager:
 
     def _current_price(self, entity_id: str) -> float | None:
         state = self.hass.states.get(entity_id)
-        return None if state is None else _price_value(state.state)
+        return None if state is None else _price_value(state.state, _unit(state))
 
     @callback
     def _async_price_changed(self, event: Event[EventStateChangedData]) -> None:
         new = event.data["new_state"]
-        if new is None or (value := _price_value(new.state)) is None:
+        if new is None or (value := _price_value(new.state, _unit(new))) is None:
             return
         log = self.price_log.setdefault(event.data["entity_id"], [])
         if log and log[-1][1] == value:
@@ -427,10 +466,26 @@ class TariffManager:
                     ledger.set_colors(await source.async_colors(missing))
             changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
             if changed:
-                await self._async_write(changed)
+                try:
+                    await self._async_write(changed)
+                except StatisticsNotWrittenError:
+                    # The database refused (after retries): those hours are computed and
+                    # written again later, nothing is half-written.
+                    for hour in changed:
+                        ledger.results.pop(hour, None)
+                        ledger.dirty.add(hour)
+                    LOGGER.warning("Linky tariff statistics not written; trying again later")
+                    self._unsubs.append(async_call_later(self.hass, WRITE_RETRY, self._async_retry))
+                    return
                 self._schedule_save()
         if changed:
             self._notify()
+
+    @callback
+    def _async_retry(self, _now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self.async_process(), f"{DOMAIN} Linky tariff retry"
+        )
 
     async def _async_write(self, changed: dict[int, HourResult]) -> None:
         hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
