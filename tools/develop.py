@@ -361,6 +361,18 @@ class Hass:
                 raise RuntimeError(f"Config flow {path or 'start'}: HTTP {response.status} {data}")
             return data
 
+    async def options_flow(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST to the options-flow REST API."""
+        async with self.session.post(
+            f"{self.url}/api/config/config_entries/options/flow{path}",
+            json=body,
+            headers=self.headers,
+        ) as response:
+            data: dict[str, Any] = await response.json()
+            if response.status >= 400:
+                raise RuntimeError(f"Options flow {path or 'start'}: HTTP {response.status} {data}")
+            return data
+
     async def ws(self, message: dict[str, Any]) -> Any:
         """Send one websocket command and return its result."""
         if self._ws is None:
@@ -494,8 +506,92 @@ async def add_shedding(hass: Hass, config: Path) -> None:
     log(f"Load shedding: automation on {', '.join(LOADS.values())} driven by {level}")
 
 
+# The demo meter is a Tempo customer (prices in €/kWh incl. taxes, subscription in €/month:
+# demo values of the order of EDF's 2026 Tempo offer).
+TEMPO_PRICES = {
+    "blue_hp": 0.1494,
+    "blue_hc": 0.1232,
+    "white_hp": 0.1730,
+    "white_hc": 0.1391,
+    "red_hp": 0.6468,
+    "red_hc": 0.1460,
+}
+TEMPO_SUBSCRIPTION = 15.59
+
+
+async def set_tariff(hass: Hass) -> None:
+    """Tempo options on the Linky entry, through its options flow (idempotent)."""
+    entries = await hass.ws({"type": "config_entries/get", "domain": "delestage"})
+    linky = [e for e in entries if str(e.get("title", "")).startswith("Linky")]
+    if not linky:
+        return
+    result = await hass.options_flow("", {"handler": linky[0]["entry_id"]})
+    for answer in (
+        {"tariff": "tempo", "subscription": TEMPO_SUBSCRIPTION},
+        {"offpeak_hours": "22:00-06:00"},
+        {f"price_{key}": value for key, value in TEMPO_PRICES.items()},
+    ):
+        if result["type"] != "form":
+            break
+        result = await hass.options_flow(f"/{result['flow_id']}", answer)
+    log(f"Enedis: Tempo tariff ({result['type']}); six Tempo series and the cost statistic")
+
+
+async def add_tempo_dashboard(hass: Hass) -> None:
+    """A "Tempo" dashboard: the six Tempo series stacked per day, and the daily cost."""
+    dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
+    if not any(d.get("url_path") == "linky-tempo" for d in dashboards):
+        await hass.ws(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": "linky-tempo",
+                "title": "Tempo",
+                "icon": "mdi:palette",
+                "mode": "storage",
+                "require_admin": False,
+                "show_in_sidebar": True,
+            }
+        )
+    series = [
+        {
+            "entity": f"delestage:linky_{CONSUMER_PRM}_{color}_{period}",
+            "name": f"{name} {period.upper()}",
+        }
+        for color, name in (("blue", "Bleu"), ("white", "Blanc"), ("red", "Rouge"))
+        for period in ("hp", "hc")
+    ]
+    cards = [
+        {
+            "type": "statistics-graph",
+            "title": "Consommation par période Tempo (kWh / jour)",
+            "entities": series,
+            "stat_types": ["change"],
+            "period": "day",
+            "days_to_show": 30,
+            "chart_type": "bar",
+        },
+        {
+            "type": "statistics-graph",
+            "title": "Coût (€ / jour)",
+            "entities": [{"entity": f"delestage:linky_{CONSUMER_PRM}_cost", "name": "Coût"}],
+            "stat_types": ["change"],
+            "period": "day",
+            "days_to_show": 30,
+            "chart_type": "bar",
+        },
+    ]
+    await hass.ws(
+        {
+            "type": "lovelace/config/save",
+            "url_path": "linky-tempo",
+            "config": {"views": [{"title": "Tempo", "cards": cards}]},
+        }
+    )
+    log("Tempo dashboard: the six series and the daily cost (/linky-tempo)")
+
+
 async def set_energy(hass: Hass) -> None:
-    """Energy dashboard: grid consumption from the Linky statistics."""
+    """Energy dashboard: grid consumption from the Linky statistics, cost from the Tempo split."""
     await hass.ws(
         {
             "type": "energy/save_prefs",
@@ -503,6 +599,7 @@ async def set_energy(hass: Hass) -> None:
                 {
                     "type": "grid",
                     "stat_energy_from": f"delestage:linky_{CONSUMER_PRM}_consumption",
+                    "stat_cost": f"delestage:linky_{CONSUMER_PRM}_cost",
                     "cost_adjustment_day": 0,
                 }
             ],
@@ -544,7 +641,9 @@ async def provision(hass: Hass, sandbox: str, config: Path) -> None:
         ),
     )
     await add_enedis(hass, sandbox)
+    await set_tariff(hass)
     await set_energy(hass)
+    await add_tempo_dashboard(hass)
     await add_shedding(hass, config)
 
 

@@ -14,6 +14,7 @@ from .enedis.const import CONF_CONSENT_DURATION
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
 from .repairs import async_check_api_base_url, async_delete_api_base_url_issue
+from .report.services import async_setup_report_services
 from .runtime import DelestageConfigEntry
 from .services import async_setup_services
 from .shedding import async_setup_shedding
@@ -25,6 +26,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once)."""
     async_register_consent_view(hass)
     async_setup_services(hass)
+    async_setup_report_services(hass)
     await async_setup_shedding(hass)
     return True
 

@@ -27,8 +27,8 @@ from .rte.flow import RteFlowMixin
 
 # Options and subentry flows of the entry types that have them.
 OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {
-    EntryType.METEOFRANCE: MeteoFranceOptionsFlow,
     EntryType.ENEDIS: EnedisOptionsFlow,
+    EntryType.METEOFRANCE: MeteoFranceOptionsFlow,
 }
 SUBENTRY_FLOWS: dict[EntryType, dict[str, type[ConfigSubentryFlow]]] = {
     EntryType.PHIDGET: {SUBENTRY_RELAY: RelaySubentryFlow},

@@ -132,6 +132,9 @@ class FakeEnedis:
     _times: deque[float] = field(default_factory=deque)
     _daily_cache: dict[date, int] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # comptage_auto: the meter's off-peak hours; None = the app is not subscribed (403 900908).
+    offpeak_hours: str | None = "HC (22H00-6H00)"
+    metering_calls: int = 0
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -140,6 +143,7 @@ class FakeEnedis:
         app.router.add_post("/subscribed_services/v1/", self.subscribed_services)
         app.router.add_get("/mesure_synchrone_auto/v2/{resource}", self.measure)
         app.router.add_get("/situation_contrat_auto/v1/{prm}", self.contract)
+        app.router.add_get("/comptage_auto/v1/{prm}", self.metering)
         return app
 
     # ------------------------------------------------------------------ helpers
@@ -264,6 +268,25 @@ class FakeEnedis:
                     }
                 ],
             }
+        )
+
+    async def metering(self, request: web.Request) -> web.Response:
+        """``comptage_auto``: off-peak hours in ``relais``, or the real 403 when not subscribed."""
+        if (denied := self._authorized(request)) is not None:
+            return denied
+        self.metering_calls += 1
+        if self.offpeak_hours is None:
+            return web.json_response(
+                {
+                    "code": "900908",
+                    "message": "Resource forbidden ",
+                    "description": "User is NOT authorized to access the Resource. "
+                    "API Subscription validation failed.",
+                },
+                status=403,
+            )
+        return web.json_response(
+            {"idPrm": PRM, "relais": {"plageHeuresCreuses": self.offpeak_hours}}
         )
 
     async def contract(self, request: web.Request) -> web.Response:

@@ -393,6 +393,14 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     )
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    assert result["type"] is FlowResultType.MENU
+
+    result = await hass.config_entries.options.async_configure(
+
+        result["flow_id"], {"next_step_id": "enedis_import_file"}
+
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "enedis_import_file"
     assert result["description_placeholders"]["config_dir"] == str(config_dir)
@@ -430,6 +438,10 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     (weeks / "b.xlsx").write_bytes(portal_xlsx(readings(date(2024, 3, 25), 7)[:-1]))
     (weeks / "notes.txt").write_bytes(b"mes exports Enedis")
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_import_file"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"path": "linky/weeks", "direction": "auto"}
     )
@@ -451,6 +463,10 @@ async def test_options_step_write_failure(hass: HomeAssistant, config_dir: Path)
     entry = offline_entry(hass)
     (config_dir / "linky" / "c.csv").write_bytes(REFERENCE_C)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_import_file"}
+    )
     with patch("custom_components.delestage.enedis.statistics.async_upsert", return_value=False):
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {"path": "linky/c.csv", "direction": "auto"}
@@ -474,6 +490,14 @@ async def test_options_step_upload(
     file_id = (await response.json())["file_id"]
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    assert result["type"] is FlowResultType.MENU
+
+    result = await hass.config_entries.options.async_configure(
+
+        result["flow_id"], {"next_step_id": "enedis_import_file"}
+
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"direction": "auto"}
     )
@@ -487,6 +511,10 @@ async def test_options_step_upload(
 
     # An upload is used once (Home Assistant deletes it afterwards).
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_import_file"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"upload": file_id, "direction": "auto"}
     )

@@ -353,6 +353,20 @@ courbe de charge, puissance maximale, contrat.</p>
             return meter
         return json_response(200, contracts(meter))
 
+    async def metering(self, request: web.Request) -> web.Response:
+        """``GET /comptage_auto/v1/{prm}``: the meter's off-peak hours in ``relais`` (enedis.md §5).
+
+        The demo meters are Tempo customers: Tempo's off-peak hours, 22:00 → 06:00.
+        """
+        if not self._authorized(request):
+            return enedis_invalid_token()
+        meter = self._meter_or_error(request.match_info["prm"])
+        if isinstance(meter, web.Response):
+            return meter
+        return json_response(
+            200, {"idPrm": meter.prm, "relais": {"plageHeuresCreuses": "HC (22H00-6H00)"}}
+        )
+
     async def contract_without_prm(self, request: web.Request) -> web.Response:
         """A request outside the Swagger (PRM as a query parameter) gets a 500 (enedis.md §5)."""
         return enedis_error(500, "technical_error", "Technical error. Please try later.")
@@ -419,4 +433,5 @@ def create_app(state: SandboxState) -> web.Application:
     app.router.add_get("/situation_contrat_auto/v1/{prm}", api.contract)
     app.router.add_get("/situation_contrat_auto/v1", api.contract_without_prm)
     app.router.add_get("/situation_contrat_auto/v1/", api.contract_without_prm)
+    app.router.add_get("/comptage_auto/v1/{prm}", api.metering)
     return app

@@ -8,6 +8,7 @@ All times are interval ends in local wall time, as Enedis sends them (enedis.md 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 import hashlib
@@ -36,8 +37,14 @@ def _noise(key: str) -> float:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0x7FFFFFFF - 1.0
 
 
-def consumption_watts(prm: str, start: datetime) -> int:
-    """Average consumption (W) over the half-hour starting at ``start`` (aware)."""
+def consumption_watts(
+    prm: str, start: datetime, outdoor_c: Callable[[datetime], float] | None = None
+) -> int:
+    """Average consumption (W) over the half-hour starting at ``start`` (aware).
+
+    ``outdoor_c`` gives the outdoor temperature at a time (default: the simulated weather);
+    the shedding report's benchmark passes its own random weather.
+    """
     middle = start + STEP / 2
     local = middle.astimezone(PARIS)
     hour = local.hour + local.minute / 60
@@ -57,7 +64,7 @@ def consumption_watts(prm: str, start: datetime) -> int:
             watts += 150
         if 18 <= hour < 22.5:
             watts += 1200 if hour < 20.5 else 500
-    outdoor = weather.temperature_c(middle)
+    outdoor = (outdoor_c or weather.temperature_c)(middle)
     heating = max(0.0, 17.0 - outdoor) * 130.0
     if hour >= 23 or hour < 6 or (not weekend and 9 <= hour < 17):
         heating *= 0.6  # lower set point at night and while nobody is home

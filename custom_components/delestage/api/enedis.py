@@ -53,6 +53,7 @@ from .enedis_models import (
     parse_daily,
     parse_load_curve,
     parse_max_power,
+    parse_offpeak_hours,
     parse_subscribed_services,
 )
 from .errors import ApiAuthError, ApiConnectionError, ApiResponseError
@@ -76,6 +77,7 @@ TOKEN_PATH = "/oauth2/v3/token"
 SUBSCRIBED_SERVICES_PATH = "/subscribed_services/v1/"
 MEASURE_PATH = "/mesure_synchrone_auto/v2/"
 CONTRACT_PATH = "/situation_contrat_auto/v1/"
+METERING_PATH = "/comptage_auto/v1/"
 
 # Longest range of one call (dateFin exclusive). Load curves: 7 days (reference §8). Daily data:
 # 365 days (v5; assumed for 2026, a "range" refusal makes the back-fill split further).
@@ -298,6 +300,17 @@ class EnedisClient:
         # The real answer is a top-level JSON array of contracts (captures in shared/reference).
         return parse_contract(
             (await self._async_send("GET", f"{CONTRACT_PATH}{prm}", "Contract")).json()
+        )
+
+    async def async_get_offpeak_hours(self, prm: str) -> str | None:
+        """Return the meter's off-peak hours (``relais.plageHeuresCreuses`` of ``comptage_auto``).
+
+        ``"HC (22H00-6H00)"`` or several ranges; None when the meter has none. An app not
+        subscribed to ``comptage_auto`` gets :class:`EnedisNotSubscribedError` (403 900908).
+        """
+        _check_prm(prm)
+        return parse_offpeak_hours(
+            await self._async_call("GET", f"{METERING_PATH}{prm}", "Metering")
         )
 
     # ------------------------------------------------------------------ plumbing

@@ -490,3 +490,23 @@ def json_text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(json_text(v) for v in value)
     return str(value) if isinstance(value, str) else ""
+
+
+def parse_offpeak_hours(data: Any) -> str | None:
+    """Find ``plageHeuresCreuses`` (``comptage_auto``) or ``offpeak_hours`` (v5) anywhere.
+
+    The 2026 answer nests it under ``relais``; gateways pass it at other depths. Liberal:
+    the first non-empty string under either key, searched breadth first.
+    """
+    queue: list[Any] = [data]
+    while queue:
+        item = queue.pop(0)
+        if isinstance(item, dict):
+            for key in ("plageHeuresCreuses", "offpeak_hours", "offpeakHours"):
+                value = item.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+            queue.extend(item.values())
+        elif isinstance(item, list):
+            queue.extend(item)
+    return None

@@ -23,6 +23,8 @@ from ..api.enedis_errors import (
 )
 from ..api.errors import ApiAuthError, ApiError
 from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
+from ..report.manager import ShedReport
+from ..report.sensor import report_sensors
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
 from .client import async_create_client
@@ -31,8 +33,10 @@ from .coordinator import WAIT_FOR_USER, LinkyCoordinator, linky_store
 from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_issue
-from .sensor import BackfillSensor, linky_sensors
+from .sensor import BackfillSensor, linky_device_info, linky_sensors
 from .statistics import EnergyKind, StatisticsNotWrittenError
+from .tariff_manager import TariffManager, tariff_store
+from .tariff_sensor import TariffEntities
 
 # When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait),
 # doubled with each failure in a row up to BACKFILL_MAX_RETRY.
@@ -66,6 +70,11 @@ class EnedisRuntime(DelestageRuntime):
             on_progress=self._on_progress,
         )
         self.backfill_progress = BackfillProgress()
+        # Off-peak / Tempo parts and cost (options of the entry; tariff_manager.py).
+        self.tariff = TariffManager(hass, entry, coordinator.prm, client)
+        self._tariff_entities = TariffEntities(self.tariff, linky_device_info(coordinator))
+        # What shedding saved (issue 16): runs after each refresh once Home Assistant started.
+        self.report = ShedReport(hass, coordinator.prm)
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._backfill_failures = 0  # failures in a row (back-off)
@@ -83,6 +92,12 @@ class EnedisRuntime(DelestageRuntime):
         """Add the meter's sensors."""
         if platform is Platform.SENSOR:
             async_add_entities([*linky_sensors(self.coordinator), BackfillSensor(self)])
+            self._tariff_entities.async_add(async_add_entities)
+            async_add_entities(
+                report_sensors(
+                    self.report, str(self.entry.unique_id), linky_device_info(self.coordinator)
+                )
+            )
 
     @callback
     def async_listen_progress(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
@@ -108,6 +123,9 @@ class EnedisRuntime(DelestageRuntime):
     @callback
     def async_started(self, _hass: HomeAssistant) -> None:
         """Once Home Assistant runs: resume the back-fill, or import what set-up only fetched."""
+        # First: the tariff split hears every import from now on.
+        self.tariff.async_start()
+        self.report.async_start(self.coordinator.async_add_listener)
         if not self.backfill_progress.finished:
             self.async_start_backfill()
         elif self.statistics_pending:
@@ -215,6 +233,12 @@ class EnedisRuntime(DelestageRuntime):
         if self._retry_unsub is not None:
             self._retry_unsub()
             self._retry_unsub = None
+        await self.tariff.async_stop()
+        self.report.async_stop()
+
+    async def async_options_updated(self, _hass: HomeAssistant, _entry: Any) -> None:
+        """Tariff options changed (this also runs when the token is saved: then nothing does)."""
+        await self.tariff.async_options_updated()
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """State of the refresh and the back-fill (no PRM, no token)."""
@@ -244,6 +268,8 @@ class EnedisRuntime(DelestageRuntime):
             "skipped_points": dict(self.client.skipped_points),
             "token_requests": self.client.token_requests,
             "backfill": self.backfill_progress.as_dict(),
+            "tariff": self.tariff.diagnostics(),
+            "shedding_report": self.report.diagnostics(),
         }
 
 
@@ -279,6 +305,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         hass, entry, client, producing=producing, store=linky_store(hass, entry.entry_id)
     )
     runtime = EnedisRuntime(hass, entry, client, coordinator)
+    await runtime.tariff.async_load()
+    entry.async_on_unload(entry.add_update_listener(runtime.async_options_updated))
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
@@ -296,6 +324,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the back-fill progress and the saved data of a removed Linky entry."""
+    """Delete the back-fill progress, the saved data and the tariff split of a removed entry."""
     await backfill_store(hass, entry.entry_id).async_remove()
     await linky_store(hass, entry.entry_id).async_remove()
+    await tariff_store(hass, entry.entry_id).async_remove()

@@ -1,4 +1,6 @@
-"""Options of an Enedis entry: import Linky history from a downloaded file.
+"""Options of an Enedis entry: a menu of the tariff steps and the history-file import.
+
+The tariff steps live in ``tariff_flow.py``; this module holds the file import and the menu.
 
 The user uploads the file, or names a file (or a folder of files, for the weekly exports) under
 the configuration folder; the import runs when the form is sent and the next step shows what it
@@ -23,6 +25,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.enedis_models import PARIS
+from .tariff_flow import EnedisTariffOptionsFlow
 from .file_import import (
     ATTR_DIRECTION,
     ATTR_PATH,
@@ -76,14 +79,10 @@ def _summary(report: ImportReport) -> dict[str, str]:
     }
 
 
-class EnedisOptionsFlow(OptionsFlow):
+class EnedisFileImportSteps(OptionsFlow):
     """Import a Linky history file into the meter's statistics."""
 
     _result: ImportReport | None = None
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Start with this entry type's own step (step ids are translation keys)."""
-        return await self.async_step_enedis_import_file(user_input)
 
     async def async_step_enedis_import_file(
         self, user_input: dict[str, Any] | None = None
@@ -128,4 +127,14 @@ class EnedisOptionsFlow(OptionsFlow):
             step_id="enedis_import_file_result",
             data_schema=probatio.Schema({}),
             description_placeholders=_summary(self._result),
+        )
+
+
+class EnedisOptionsFlow(EnedisTariffOptionsFlow, EnedisFileImportSteps):
+    """Options of a Linky entry: the tariff, or an import of a downloaded history file."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A menu: the tariff steps or the file import (step ids are translation keys)."""
+        return self.async_show_menu(
+            step_id="enedis_options", menu_options=["enedis_tariff", "enedis_import_file"]
         )

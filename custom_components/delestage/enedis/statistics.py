@@ -20,7 +20,7 @@ changes nothing and a failed write shifts nothing (it raises ``StatisticsNotWrit
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -41,6 +41,7 @@ from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
@@ -54,6 +55,13 @@ EPSILON = 1e-9
 
 class StatisticsNotWrittenError(HomeAssistantError):
     """The database refused the write (retried): nothing of that import was written."""
+
+
+# Hears each consumption import of a meter, by PRM: ``(start, end, Wh)`` of the readings used.
+type ConsumptionListener = Callable[[list[tuple[datetime, datetime, float]]], Awaitable[None]]
+CONSUMPTION_LISTENERS: HassKey[dict[str, ConsumptionListener]] = HassKey(
+    f"{DOMAIN}_consumption_listeners"
+)
 
 
 class EnergyKind(StrEnum):
@@ -166,6 +174,21 @@ def build_hourly(
     ``complete_days_only`` drops partial curve days that have no daily value (so an import of a
     curve window alone never overwrites a day with part of it).
     """
+    curve_points, daily_values = select_readings(
+        points, daily, complete_days_only=complete_days_only
+    )
+    hourly = curve_to_hourly(curve_points)
+    hourly.update(daily_to_hourly(daily_values))
+    return hourly
+
+
+def select_readings(
+    points: Iterable[CurvePoint] = (),
+    daily: Iterable[DailyValue] = (),
+    *,
+    complete_days_only: bool = False,
+) -> tuple[list[CurvePoint], list[DailyValue]]:
+    """Return the curve points and daily values :func:`build_hourly` turns into hours."""
     points = list(points)
     full = days_with_full_curve(points)
     daily_by_day = {value.day: value for value in daily}
@@ -175,9 +198,26 @@ def build_hourly(
         if (day := local_day(p.start)) in full
         or (not complete_days_only and day not in daily_by_day)
     ]
-    hourly = curve_to_hourly(curve_points)
-    hourly.update(daily_to_hourly(v for d, v in daily_by_day.items() if d not in full))
-    return hourly
+    return curve_points, [v for d, v in daily_by_day.items() if d not in full]
+
+
+def reading_intervals(
+    points: Iterable[CurvePoint] = (),
+    daily: Iterable[DailyValue] = (),
+    *,
+    complete_days_only: bool = False,
+) -> list[tuple[datetime, datetime, float]]:
+    """``(start, end, Wh)`` of the readings :func:`build_hourly` uses (for the tariff split).
+
+    Curve points keep their own interval (a half-hour curve splits exactly at 01:30); a day
+    known only by its daily value gives its evenly spread hours.
+    """
+    curve_points, daily_values = select_readings(
+        points, daily, complete_days_only=complete_days_only
+    )
+    intervals = [(p.start, p.end, p.wh) for p in curve_points]
+    intervals.extend((hour, hour + HOUR, wh) for hour, wh in daily_to_hourly(daily_values).items())
+    return intervals
 
 
 # --------------------------------------------------------------------------- recorder
@@ -196,7 +236,21 @@ async def async_import_hourly(
     Every later row is shifted by the change of the window's total. The row work runs in the
     executor too, so a 2-year import does not hold the event loop.
     """
-    meta = statistic_metadata(prm, kind)
+    return await async_import_series(hass, statistic_metadata(prm, kind), hourly, scale=1 / 1000.0)
+
+
+async def async_import_series(
+    hass: HomeAssistant,
+    meta: StatisticMetaData,
+    hourly: Mapping[datetime, float],
+    *,
+    scale: float = 1.0,
+) -> ImportResult:
+    """Upsert hourly values (× ``scale`` = the unit of ``meta``) into any hourly sum series.
+
+    Same contract as :func:`async_import_hourly` (which calls it with Wh → kWh); the tariff
+    parts and the cost series use it too.
+    """
     stat_id = meta["statistic_id"]
     if not valid_statistic_id(stat_id):
         raise ValueError("A PRM is 14 digits")
@@ -206,7 +260,7 @@ async def async_import_hourly(
         return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
     recorder = get_instance(hass)
     await recorder.async_block_till_done()  # see the writes of a previous import
-    plan = await recorder.async_add_executor_job(_plan_upsert, hass, stat_id, dict(hourly))
+    plan = await recorder.async_add_executor_job(_plan_upsert, hass, stat_id, dict(hourly), scale)
     shift = plan.shift if abs(plan.shift) > EPSILON else 0.0
     # Rows and the shift of later sums in one transaction, retried on database errors: the
     # sums move only if the rows were written (see recorder_bulk.py).
@@ -230,12 +284,14 @@ class _UpsertPlan:
     shift_from: datetime
 
 
-def _plan_upsert(hass: HomeAssistant, stat_id: str, hourly: dict[datetime, float]) -> _UpsertPlan:
+def _plan_upsert(
+    hass: HomeAssistant, stat_id: str, hourly: dict[datetime, float], scale: float
+) -> _UpsertPlan:
     """Work out the rows to write and the shift of later sums (runs in the recorder executor)."""
     for hour in hourly:
         if hour.tzinfo is None or hour.minute or hour.second or hour.microsecond:
             raise ValueError("Hourly energy keys must be aware hour starts")
-    new_kwh = {_floor_hour(hour): wh / 1000.0 for hour, wh in hourly.items()}
+    new_kwh = {_floor_hour(hour): value * scale for hour, value in hourly.items()}
     first, last = min(new_kwh), max(new_kwh)
     base = 0.0
     old_end_sum: float | None = None
@@ -315,8 +371,22 @@ async def async_import_readings(
     daily: Iterable[DailyValue] = (),
     complete_days_only: bool = False,
 ) -> ImportResult:
-    """Build hours from a load curve and/or daily values (see module doc) and import them."""
+    """Build hours from a load curve and/or daily values (see module doc) and import them.
+
+    Every source (Data Connect, gateways, CSV import) comes through here: a consumption
+    import also goes to the meter's tariff split, when one listens (``CONSUMPTION_LISTENERS``).
+    """
+    curve, daily = list(curve), list(daily)
     hourly = await hass.async_add_executor_job(
-        partial(build_hourly, list(curve), list(daily), complete_days_only=complete_days_only)
+        partial(build_hourly, curve, daily, complete_days_only=complete_days_only)
     )
-    return await async_import_hourly(hass, prm, kind, hourly)
+    result = await async_import_hourly(hass, prm, kind, hourly)
+    if (
+        EnergyKind(kind) is EnergyKind.CONSUMPTION
+        and (listener := hass.data.get(CONSUMPTION_LISTENERS, {}).get(prm)) is not None
+    ):
+        intervals = await hass.async_add_executor_job(
+            partial(reading_intervals, curve, daily, complete_days_only=complete_days_only)
+        )
+        await listener(intervals)
+    return result

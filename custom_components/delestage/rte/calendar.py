@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from ..api.rte_models import EcowattForecast, EcowattRun
 from ..const import DOMAIN
+from ..report.calendar import async_describe, past_runs
 from .coordinator import EcowattCoordinator
 from .entity import RteEntity, level_state
 
@@ -46,7 +47,7 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
         state = level_state(level) or str(level)
         return self._level_names.get(state, state)
 
-    def _event(self, run: EcowattRun) -> CalendarEvent:
+    def _event(self, run: EcowattRun, report: str | None = None) -> CalendarEvent:
         parts = ", ".join(
             f"{dt_util.as_local(start):%H:%M}–{dt_util.as_local(end):%H:%M} {self._name(level)}"
             for start, end, level in run.parts
@@ -55,7 +56,8 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
             start=dt_util.as_local(run.start),
             end=dt_util.as_local(run.end),
             summary=f"Ecowatt: {self._name(run.level)}",
-            description=f"Ecowatt {self._name(run.level)}: {parts}",
+            description=f"Ecowatt {self._name(run.level)}: {parts}"
+            + (f"\n{report}" if report else ""),
             uid=f"ecowatt_{run.start.isoformat()}",
         )
 
@@ -71,9 +73,16 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """Alert periods overlapping the requested range."""
-        return [
-            self._event(run)
+        """Alert periods overlapping the requested range; past ones with the shedding report."""
+        runs = {
+            run.start: run
             for run in self.data.runs()
             if run.start < end_date and run.end > start_date
+        }
+        # Days the forecast no longer holds: the shedding report's log of alert hours.
+        for run in past_runs(hass, start_date, end_date):
+            runs.setdefault(run.start, run)
+        return [
+            self._event(run, await async_describe(hass, run.start, run.end))
+            for _, run in sorted(runs.items())
         ]

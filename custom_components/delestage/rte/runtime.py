@@ -22,6 +22,7 @@ from .calendar import EcowattAlertCalendar
 from .coordinator import EcowattCoordinator, TempoCoordinator
 from .sensor import ECOWATT_SENSORS, TEMPO_SENSORS, EcowattSensor, TempoSensor
 from .store import RteCache
+from .tempo_history import TempoHistory
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -55,6 +56,8 @@ class RteRuntime(DelestageRuntime):
         self.ecowatt = ecowatt
         self.tempo = tempo
         self.tempo_active = tempo_active
+        # Past colours for the Linky tariff split of Enedis entries (found through hass).
+        self.tempo_history = TempoHistory(self)
         self._unsubs: list[CALLBACK_TYPE] = [
             # French offsets are whole hours: every UTC hour is a local hour, DST days included.
             async_track_utc_time_change(hass, self._async_hour_started, minute=0, second=0)

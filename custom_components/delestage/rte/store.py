@@ -93,6 +93,9 @@ class RteCacheData:
     token: AccessToken | None = None
     token_url: str | None = None
     other_signals: dict[str, CallState] = field(default_factory=dict)
+    # Tempo colours of past days (ISO date → BLUE/WHITE/RED, or None when RTE had none), asked
+    # once for the Linky tariff split and never again (tempo_history.py).
+    tempo_history: dict[str, str | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise for the Store."""
@@ -102,6 +105,7 @@ class RteCacheData:
             "token": None if self.token is None else self.token.as_dict(),
             "token_url": self.token_url,
             "other_signals": {url: state.as_dict() for url, state in self.other_signals.items()},
+            "tempo_history": self.tempo_history,
         }
 
     @classmethod
@@ -111,6 +115,7 @@ class RteCacheData:
             return cls()
         token_url = data.get("token_url")
         others = data.get("other_signals")
+        history = data.get("tempo_history")
         return cls(
             signals=CallState.from_dict(data.get("signals")),
             tempo=CallState.from_dict(data.get("tempo")),
@@ -120,6 +125,11 @@ class RteCacheData:
                 url: CallState.from_dict(state)
                 for url, state in (others.items() if isinstance(others, dict) else ())
                 if isinstance(url, str)
+            },
+            tempo_history={
+                day: color
+                for day, color in (history.items() if isinstance(history, dict) else ())
+                if isinstance(day, str) and (color is None or isinstance(color, str))
             },
         )
 

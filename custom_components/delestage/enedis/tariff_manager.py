@@ -1,0 +1,544 @@
+"""The tariff split of one Linky meter in Home Assistant: inputs, statistics, persistence.
+
+``tariff.py`` computes; this module feeds it and writes what it returns:
+- **Consumption**: every consumption import of the meter, whatever its source (Data Connect,
+  gateways, CSV import), reaches :meth:`TariffManager.async_consumption_imported` through
+  ``statistics.CONSUMPTION_LISTENERS`` with the very readings that made ``_consumption``; the
+  half-hours are kept in this entry's Store (so a change of prices, option or ranges
+  recomputes history without any call to Enedis).
+- **Off-peak ranges**: the meter's ``comptage_auto`` answer (asked once, again after 30 days),
+  unless the user typed others in the options; Tempo without either uses 22:00 → 06:00.
+- **Tempo colours**: from a loaded RTE entry subscribed to Tempo, found through
+  ``hass.config_entries`` (its Store caches past days: one ranged call, never repeated).
+  Without such an entry the HP/HC series are written and the six Tempo series and the cost
+  of those hours wait; they are written as soon as an RTE entry gives the colours.
+- **Prices** (€/kWh): a fixed value applies to all history (changing it recomputes every
+  hour: it is a correction of "my tariff"). A price entity (``sensor``/``input_number``)
+  applies per hour: its value at the start of each hour, from a log of its changes kept in
+  the Store (seeded from the recorder's state history when the entity is chosen); hours older
+  than the log take its oldest known value. So a new price only changes hours from then on.
+- **Writes**: only hours whose result changed are upserted (``statistics.async_import_series``
+  keeps ``sum`` continuous and rewrites nothing that is equal); processing is debounced so a
+  back-fill of 2 years writes in a few batches, not once per week.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_right
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.recorder import history
+from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfEnergy,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_call_later, async_track_state_change_event
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import EnergyConverter
+
+from ..api.enedis_errors import EnedisNotSubscribedError
+from ..api.enedis_models import PARIS
+from ..api.errors import ApiError
+from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
+from ..runtime import DelestageConfigEntry
+from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
+from .statistics import CONSUMPTION_LISTENERS, StatisticsNotWrittenError, async_import_series
+from .tariff import (
+    COST_SERIES,
+    HP_HC_SERIES,
+    PRICE_KEYS,
+    TEMPO_OFFPEAK,
+    TEMPO_SERIES,
+    HourResult,
+    OffPeakRange,
+    TariffConfig,
+    TariffLedger,
+    TariffOption,
+    pack_halfhours,
+    parse_offpeak,
+    part_series,
+    to_halfhours,
+    unpack_halfhours,
+)
+
+if TYPE_CHECKING:
+    from ..rte.tempo_history import TempoHistory
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 30
+# The meter's off-peak hours are asked again after this long (they change with the contract).
+METER_REFRESH = timedelta(days=30)
+# Wait this long after the last import before computing (back-fills import week by week).
+PROCESS_COOLDOWN = 10.0
+# After set-up, wait this long before the first computation (and the meter's ranges call).
+START_DELAY = 10.0
+# After the database refused a write, try again after this long.
+WRITE_RETRY = 600.0
+# A price entity's history is read this far back when it is chosen (the recorder keeps 10 days
+# by default; older hours take the oldest value found).
+PRICE_SEED = timedelta(days=31)
+CURRENCY = "EUR"
+
+
+def tariff_statistic_id(prm: str, series: str) -> str:
+    """``delestage:linky_<prm>_<series>`` (series: consumption_hp, blue_hc, cost…)."""
+    return f"{DOMAIN}:linky_{prm}_{series}"
+
+
+def series_metadata(prm: str, series: str) -> StatisticMetaData:
+    """Metadata of a part (kWh) or of the cost (EUR) series."""
+    cost = series == COST_SERIES
+    return StatisticMetaData(
+        has_sum=True,
+        mean_type=StatisticMeanType.NONE,
+        name=f"Linky …{prm[-4:]} {series.replace('_', ' ')}",
+        source=DOMAIN,
+        statistic_id=tariff_statistic_id(prm, series),
+        unit_class=None if cost else EnergyConverter.UNIT_CLASS,
+        unit_of_measurement=CURRENCY if cost else UnitOfEnergy.KILO_WATT_HOUR,
+    )
+
+
+def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the Store of one entry's split: half-hours, price logs, the meter's ranges."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.tariff_{entry_id}")
+
+
+def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> TariffConfig:
+    """Build the tariff configuration of the entry's options (base, no price, when unset)."""
+    try:
+        option = TariffOption(options.get(CONF_TARIFF, TariffOption.BASE))
+    except ValueError:
+        option = TariffOption.BASE
+    # Known whatever the option: the period sensor shows the meter's schedule.
+    ranges: tuple[OffPeakRange, ...] = parse_offpeak(
+        options.get(CONF_OFFPEAK_HOURS) or meter_offpeak
+    )
+    if not ranges and option is TariffOption.TEMPO:
+        ranges = parse_offpeak(TEMPO_OFFPEAK)
+    raw_prices = options.get(CONF_PRICES)
+    prices: dict[str, float | str] = {}
+    if isinstance(raw_prices, dict):
+        for key in PRICE_KEYS[option]:
+            value = raw_prices.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                prices[key] = float(value)
+            elif isinstance(value, str) and value:
+                prices[key] = value
+    subscription = options.get(CONF_SUBSCRIPTION)
+    return TariffConfig(
+        option=option,
+        ranges=ranges,
+        prices=prices,
+        subscription=float(subscription) if isinstance(subscription, int | float) else 0.0,
+    )
+
+
+def _price_value(value: str | None, unit: Any = None) -> float | None:
+    """€/kWh from a price entity's state; €/MWh and c€/kWh units are converted."""
+    if value is None or value in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    unit = str(unit or "").replace(" ", "").lower()
+    if "mwh" in unit:
+        return number / 1000.0
+    if unit.startswith(("c€", "ceur", "ct", "cent")):
+        return number / 100.0
+    return number
+
+
+def _unit(state: State | None) -> Any:
+    return None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+
+
+class TariffManager:
+    """Off-peak / Tempo parts and cost statistics of one meter (see the module doc)."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: DelestageConfigEntry, prm: str, client: Any
+    ) -> None:
+        """Prepare; :meth:`async_load` reads the Store, :meth:`async_start` starts listening."""
+        self.hass = hass
+        self.entry = entry
+        self.prm = prm
+        self.client = client
+        self.ledger = TariffLedger()
+        self.meter_offpeak: str | None = None
+        self.meter_offpeak_available: bool | None = None  # None = not asked yet
+        self._meter_fetched_at: datetime | None = None
+        self.price_log: dict[str, list[tuple[int, float]]] = {}
+        self._store = tariff_store(hass, entry.entry_id)
+        self._lock = asyncio.Lock()
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._price_unsub: CALLBACK_TYPE | None = None
+        self._debouncer: Debouncer[Any] = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=PROCESS_COOLDOWN,
+            immediate=False,
+            function=self.async_process,
+            background=True,
+        )
+        self._packed: list[list[object]] = []  # the half-hours as the Store keeps them
+        self.tempo_waiting = False  # Tempo hours wait for an RTE entry with Tempo
+        self.rows_written = 0
+
+    # ------------------------------------------------------------------ life cycle
+
+    @property
+    def config(self) -> TariffConfig:
+        """The configuration in effect."""
+        return self.ledger.config
+
+    async def async_load(self) -> None:
+        """Read the Store and apply the options (a changed option recomputes everything)."""
+        data = await self._store.async_load() or {}
+        self.ledger.halfhours = await self.hass.async_add_executor_job(
+            unpack_halfhours, data.get("halfhours")
+        )
+        packed = data.get("halfhours")
+        self._packed = packed if isinstance(packed, list) else []
+        meter = data.get("meter_offpeak")
+        self.meter_offpeak = meter if isinstance(meter, str) else None
+        available = data.get("meter_offpeak_available")
+        self.meter_offpeak_available = available if isinstance(available, bool) else None
+        fetched = data.get("meter_fetched_at")
+        self._meter_fetched_at = (
+            dt_util.parse_datetime(fetched) if isinstance(fetched, str) else None
+        )
+        logs = data.get("price_log")
+        if isinstance(logs, dict):
+            self.price_log = {
+                entity: [(int(t), float(v)) for t, v in log]
+                for entity, log in logs.items()
+                if isinstance(log, list)
+            }
+        config = config_from_options(dict(self.entry.options), self.meter_offpeak)
+        if data.get("fingerprint") == config.fingerprint():
+            self.ledger.restore_config(config)
+        else:
+            self.ledger.set_config(config)
+        dirty = data.get("dirty")
+        if isinstance(dirty, list):
+            self.ledger.dirty.update(h for h in dirty if isinstance(h, int))
+        # The sensors show this month and yesterday: compute those hours again (the recorder
+        # already has them, so nothing is rewritten).
+        now = dt_util.now(PARIS)
+        since = (now.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0)
+        since_ts = since.timestamp()
+        self.ledger.dirty.update(h for h in self.ledger.hours() if h >= since_ts)
+
+    @callback
+    def async_start(self) -> None:
+        """Listen to consumption imports and price entities; compute what waits."""
+        self.hass.data.setdefault(CONSUMPTION_LISTENERS, {})[self.prm] = (
+            self.async_consumption_imported
+        )
+        self._track_prices()
+        # The rest waits a little: set-up and start-up do not compete with it.
+        self._unsubs.append(async_call_later(self.hass, START_DELAY, self._async_delayed_start))
+
+    @callback
+    def _async_delayed_start(self, _now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self._async_start(), f"{DOMAIN} Linky tariff start"
+        )
+
+    async def _async_start(self) -> None:
+        await self.async_refresh_meter_offpeak()
+        await self._async_seed_prices()
+        await self.async_process()
+
+    async def async_stop(self) -> None:
+        """Stop listening and write the Store."""
+        listeners = self.hass.data.get(CONSUMPTION_LISTENERS, {})
+        if listeners.get(self.prm) == self.async_consumption_imported:
+            listeners.pop(self.prm)
+        self._debouncer.async_cancel()
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        if self._price_unsub is not None:
+            self._price_unsub()
+            self._price_unsub = None
+        await self._store.async_save(self._as_dict())
+
+    def _as_dict(self) -> dict[str, Any]:
+        return {
+            "halfhours": self._packed,
+            "fingerprint": self.config.fingerprint(),
+            "dirty": sorted(self.ledger.dirty),
+            "meter_offpeak": self.meter_offpeak,
+            "meter_offpeak_available": self.meter_offpeak_available,
+            "meter_fetched_at": (
+                self._meter_fetched_at.isoformat() if self._meter_fetched_at else None
+            ),
+            "price_log": {
+                entity: [list(item) for item in log] for entity, log in self.price_log.items()
+            },
+        }
+
+    def _schedule_save(self) -> None:
+        self._store.async_delay_save(self._as_dict, SAVE_DELAY)
+
+    # ------------------------------------------------------------------ inputs
+
+    async def async_consumption_imported(
+        self, intervals: list[tuple[datetime, datetime, float]]
+    ) -> None:
+        """Keep the half-hours of a consumption import; compute soon."""
+        grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
+        # Under the lock: a computation running in the executor never misses a change.
+        async with self._lock:
+            changed = self.ledger.add_halfhours(grid)
+            if changed:
+                # Packing 2 years of half-hours takes tens of ms: in the executor, not the
+                # loop (the Store's save then only takes the packed list).
+                self._packed = await self.hass.async_add_executor_job(
+                    pack_halfhours, self.ledger.halfhours
+                )
+        if changed:
+            self._schedule_save()
+            await self._debouncer.async_call()
+
+    async def async_options_updated(self) -> None:
+        """Apply changed options (or meter ranges): a changed tariff recomputes every hour."""
+        config = config_from_options(dict(self.entry.options), self.meter_offpeak)
+        async with self._lock:
+            previous = self.config.option
+            if not self.ledger.set_config(config):
+                return
+        self._track_prices()
+        await self._async_seed_prices()
+        if previous is not config.option:
+            self._clear_unused_series(config.option)
+        await self.async_process()
+        self._notify()
+
+    def _clear_unused_series(self, option: TariffOption) -> None:
+        unused = set(HP_HC_SERIES + TEMPO_SERIES) - set(part_series(option))
+        get_instance(self.hass).async_clear_statistics(
+            [tariff_statistic_id(self.prm, series) for series in sorted(unused)]
+        )
+
+    async def async_refresh_meter_offpeak(self, *, force: bool = False) -> None:
+        """Ask the meter's off-peak hours (``comptage_auto``) when unknown or 30 days old."""
+        fetch = getattr(self.client, "async_get_offpeak_hours", None)
+        if fetch is None:  # a gateway without contract endpoint: the user types the ranges
+            self.meter_offpeak_available = False
+            return
+        now = dt_util.utcnow()
+        if (
+            not force
+            and self._meter_fetched_at is not None
+            and now - self._meter_fetched_at < METER_REFRESH
+        ):
+            return
+        try:
+            value = await fetch(self.prm)
+        except EnedisNotSubscribedError:
+            LOGGER.info("The Data Connect app is not subscribed to comptage_auto")
+            self.meter_offpeak_available = False
+            self._meter_fetched_at = now
+        except ApiError as err:
+            LOGGER.info("The meter's off-peak hours are not available now: %s", err)
+            return
+        else:
+            self.meter_offpeak, self.meter_offpeak_available = value, True
+            self._meter_fetched_at = now
+        self._schedule_save()
+        await self.async_options_updated()
+
+    # ------------------------------------------------------------------ prices
+
+    def _price_entities(self) -> set[str]:
+        return {v for v in self.config.prices.values() if isinstance(v, str)}
+
+    def _track_prices(self) -> None:
+        if self._price_unsub is not None:
+            self._price_unsub()
+            self._price_unsub = None
+        if entities := self._price_entities():
+            self._price_unsub = async_track_state_change_event(
+                self.hass, sorted(entities), self._async_price_changed
+            )
+
+    async def _async_seed_prices(self) -> None:
+        """Start the log of a newly chosen price entity from the recorder's state history."""
+        now = dt_util.utcnow()
+        for entity_id in sorted(self._price_entities()):
+            if self.price_log.get(entity_id):
+                continue
+            states = await get_instance(self.hass).async_add_executor_job(
+                _state_history, self.hass, entity_id, now - PRICE_SEED
+            )
+            # The history is read without attributes: the unit is the entity's current one.
+            unit = _unit(self.hass.states.get(entity_id))
+            log = [
+                (int(state.last_changed.timestamp()), value)
+                for state in states
+                if (value := _price_value(state.state, unit)) is not None
+            ]
+            if not log and (value := self._current_price(entity_id)) is not None:
+                log = [(int(now.timestamp()), value)]
+            if log:
+                self.price_log[entity_id] = sorted(log)
+                self._schedule_save()
+
+    def _current_price(self, entity_id: str) -> float | None:
+        state = self.hass.states.get(entity_id)
+        return None if state is None else _price_value(state.state, _unit(state))
+
+    @callback
+    def _async_price_changed(self, event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is None or (value := _price_value(new.state, _unit(new))) is None:
+            return
+        log = self.price_log.setdefault(event.data["entity_id"], [])
+        if log and log[-1][1] == value:
+            return
+        moment = int(new.last_changed.timestamp())
+        log.append((moment, value))
+        log.sort()
+        self._schedule_save()
+        self.entry.async_create_background_task(
+            self.hass, self._async_invalidate(moment), f"{DOMAIN} Linky price change"
+        )
+
+    async def _async_invalidate(self, moment: int) -> None:
+        async with self._lock:
+            self.ledger.invalidate_from(moment)
+        await self.async_process()
+
+    def price(self, key: str, hour: int) -> float | None:
+        """€/kWh of a price key at the start of an hour (None: not known yet)."""
+        value = self.config.prices.get(key)
+        if value is None or isinstance(value, float):
+            return value
+        log = self.price_log.get(value)
+        if not log:
+            return self._current_price(value)
+        index = bisect_right(log, (hour, float("inf"))) - 1
+        return log[max(index, 0)][1]
+
+    # ------------------------------------------------------------------ computation
+
+    def _tempo_history(self) -> TempoHistory | None:
+        from ..rte.runtime import RteRuntime  # noqa: PLC0415 - entry types import each other lazily
+
+        for entry in self.hass.config_entries.async_loaded_entries(DOMAIN):
+            if entry.data.get(CONF_ENTRY_TYPE) != EntryType.RTE:
+                continue
+            runtime = getattr(entry, "runtime_data", None)
+            if isinstance(runtime, RteRuntime) and runtime.tempo_active:
+                return runtime.tempo_history
+        return None
+
+    async def async_process(self) -> None:
+        """Compute the hours that wait and write those whose result changed."""
+        async with self._lock:
+            ledger = self.ledger
+            if missing := ledger.missing_colors():
+                source = self._tempo_history()
+                self.tempo_waiting = source is None
+                if source is not None:
+                    ledger.set_colors(await source.async_colors(missing))
+            changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
+            if changed:
+                try:
+                    await self._async_write(changed)
+                except StatisticsNotWrittenError:
+                    # The database refused (after retries): those hours are computed and
+                    # written again later, nothing is half-written.
+                    for hour in changed:
+                        ledger.results.pop(hour, None)
+                        ledger.dirty.add(hour)
+                    LOGGER.warning("Linky tariff statistics not written; trying again later")
+                    self._unsubs.append(async_call_later(self.hass, WRITE_RETRY, self._async_retry))
+                    return
+                self._schedule_save()
+        if changed:
+            self._notify()
+
+    @callback
+    def _async_retry(self, _now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self.async_process(), f"{DOMAIN} Linky tariff retry"
+        )
+
+    async def _async_write(self, changed: dict[int, HourResult]) -> None:
+        hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
+        for series in part_series(self.config.option):
+            result = await async_import_series(
+                self.hass,
+                series_metadata(self.prm, series),
+                {hours[h]: r.parts[series] for h, r in changed.items() if series in r.parts},
+                scale=1 / 1000.0,
+            )
+            self.rows_written += result.rows
+        result = await async_import_series(
+            self.hass,
+            series_metadata(self.prm, COST_SERIES),
+            {hours[h]: r.cost for h, r in changed.items() if r.cost is not None},
+        )
+        self.rows_written += result.rows
+
+    # ------------------------------------------------------------------ sensors
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
+        """Call ``listener`` after each write; returns the unsubscribe callback."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def day_totals(
+        self, day_start: datetime, day_end: datetime
+    ) -> tuple[dict[str, float], float, int]:
+        """Σ parts (Wh), Σ cost and hour count of ``[day_start, day_end[``."""
+        return self.ledger.totals(day_start, day_end)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """State of the split (no PRM, no price entity value)."""
+        config = self.config
+        return {
+            "option": config.option.value,
+            "ranges": [str(r) for r in config.ranges],
+            "meter_offpeak_available": self.meter_offpeak_available,
+            "prices": {k: "entity" if isinstance(v, str) else v for k, v in config.prices.items()},
+            "subscription": config.subscription,
+            "halfhours": len(self.ledger.halfhours),
+            "hours_waiting": len(self.ledger.dirty),
+            "tempo_waiting_for_rte": self.tempo_waiting,
+        }
+
+
+def _state_history(hass: HomeAssistant, entity_id: str, start: datetime) -> list[Any]:
+    """Return the recorded states of ``entity_id`` since ``start`` (recorder executor)."""
+    return history.state_changes_during_period(
+        hass, start, None, entity_id, no_attributes=True, include_start_time_state=True
+    ).get(entity_id, [])

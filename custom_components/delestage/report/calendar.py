@@ -1,0 +1,63 @@
+"""Past Ecowatt periods and their report, for the RTE entry's alert calendar.
+
+The calendar's own events come from the forecast (today and the next days); a day that has gone
+is taken from the report's Ecowatt log. An event whose hours were shed gets the report's figures
+in its description (consumption, usual use, avoided energy and money, outdoor temperature).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
+
+from ..api.rte_models import EcowattRun
+from ..const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .manager import ShedReport
+from .model import ResultStatus
+from .signals import DATA_ECOWATT_LOG
+
+# Labels of the description: the attribute names of the last-period sensor, translated.
+_LABELS = ("consumption_kwh", "baseline_kwh", "avoided_kwh", "avoided_cost_eur")
+_PREFIX = f"component.{DOMAIN}.entity.sensor.shedding_last_avoided_energy.state_attributes."
+
+
+def past_runs(hass: HomeAssistant, start: datetime, end: datetime) -> list[EcowattRun]:
+    """Alert runs of the Ecowatt log overlapping ``[start, end[`` (none before any report)."""
+    log = hass.data.get(DATA_ECOWATT_LOG)
+    return [] if log is None else log.runs(start, end)
+
+
+def _reports(hass: HomeAssistant) -> list[ShedReport]:
+    return [
+        report
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if entry.data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS
+        and isinstance(report := getattr(entry.runtime_data, "report", None), ShedReport)
+    ]
+
+
+async def async_describe(hass: HomeAssistant, start: datetime, end: datetime) -> str | None:
+    """Return the report's line(s) for the shed periods within an event, or None."""
+    lines: list[str] = []
+    names: dict[str, str] | None = None
+    for report in _reports(hass):
+        for result in report.result_for(start, end):
+            if result.status is not ResultStatus.OK:
+                continue
+            if names is None:
+                names = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
+            row = result.as_row()
+
+            def label(key: str, texts: dict[str, str]) -> str:
+                return texts.get(f"{_PREFIX}{key}.name", key)
+
+            parts = [f"{label(k, names)} {row[k]:.2f} kWh" for k in _LABELS[:3]]
+            if row["avoided_cost_eur"] is not None:
+                parts.append(f"{label('avoided_cost_eur', names)} {row['avoided_cost_eur']:.2f} €")
+            if row["outdoor_temperature_c"] is not None:
+                temp = row["outdoor_temperature_c"]
+                parts.append(f"{label('outdoor_temperature_c', names)} {temp:.1f} °C")
+            lines.append(" · ".join(parts))
+    return "\n".join(lines) or None

@@ -1,0 +1,106 @@
+"""What the report reads back from the recorder, and the two series it writes.
+
+Reads: the meter's hourly consumption (``delestage:linky_<prm>_consumption``, kWh per hour),
+its hourly cost when the tariff is set (``delestage:linky_<prm>_cost``, €), and the hourly mean
+of a Météo-France station's temperature sensor (long-term statistics, °C).
+Writes: ``delestage:shedding_<prm>_avoided_energy`` and ``delestage:shedding_<prm>_baseline``,
+one row per hour of each computed period (hourly sums, continuous ``sum``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Literal
+
+from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.const import UnitOfEnergy, UnitOfTemperature
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.util.unit_conversion import EnergyConverter
+
+from ..const import DOMAIN
+from ..enedis.statistics import EnergyKind, async_import_series, statistic_id
+from ..enedis.tariff import COST_SERIES
+from ..enedis.tariff_manager import tariff_statistic_id
+
+type ReportSeries = Literal["avoided_energy", "baseline"]
+SERIES: tuple[ReportSeries, ...] = ("avoided_energy", "baseline")
+SERIES_NAMES: dict[ReportSeries, str] = {
+    "avoided_energy": "energy avoided by shedding",
+    "baseline": "shedding baseline",
+}
+
+
+def report_statistic_id(prm: str, series: ReportSeries) -> str:
+    """``delestage:shedding_<prm>_avoided_energy`` or ``…_baseline`` (DESIGN.md §2)."""
+    return f"{DOMAIN}:shedding_{prm}_{series}"
+
+
+def report_metadata(prm: str, series: ReportSeries) -> StatisticMetaData:
+    """Hourly kWh sums, like the Linky series."""
+    return StatisticMetaData(
+        has_sum=True,
+        mean_type=StatisticMeanType.NONE,
+        name=f"Linky …{prm[-4:]} {SERIES_NAMES[series]}",
+        source=DOMAIN,
+        statistic_id=report_statistic_id(prm, series),
+        unit_class=EnergyConverter.UNIT_CLASS,
+        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    )
+
+
+def _read(  # noqa: PLR0917 - one statistics query
+    hass: HomeAssistant,
+    stat_id: str,
+    start: datetime,
+    end: datetime,
+    kind: Literal["state", "mean"],
+    units: dict[str, str] | None,
+) -> dict[datetime, float]:
+    rows = statistics_during_period(hass, start, end, {stat_id}, "hour", units, {kind})
+    return {
+        datetime.fromtimestamp(float(row["start"]), UTC): float(value)
+        for row in rows.get(stat_id, [])
+        if (value := row.get(kind)) is not None
+    }
+
+
+def read_inputs(
+    hass: HomeAssistant, prm: str, temperature_entity: str | None, start: datetime, end: datetime
+) -> tuple[dict[datetime, float], dict[datetime, float], dict[datetime, float] | None]:
+    """Consumption (kWh), cost (€) and temperature (°C) per hour (runs in the recorder executor)."""
+    consumption = _read(hass, statistic_id(prm, EnergyKind.CONSUMPTION), start, end, "state", None)
+    # The tariff's hourly cost (issue 15): empty while no tariff is set.
+    cost = _read(hass, tariff_statistic_id(prm, COST_SERIES), start, end, "state", None)
+    temperature = None
+    if temperature_entity is not None:
+        temperature = _read(
+            hass,
+            temperature_entity,
+            start,
+            end,
+            "mean",
+            {"temperature": UnitOfTemperature.CELSIUS},
+        )
+    return consumption, cost, temperature
+
+
+async def async_read_inputs(
+    hass: HomeAssistant, prm: str, temperature_entity: str | None, start: datetime, end: datetime
+) -> tuple[dict[datetime, float], dict[datetime, float], dict[datetime, float] | None]:
+    """Read the inputs once the recorder has written what is queued (a fresh Linky import)."""
+    recorder = get_instance(hass)
+    await recorder.async_block_till_done()
+    return await recorder.async_add_executor_job(
+        read_inputs, hass, prm, temperature_entity, start, end
+    )
+
+
+async def async_write_series(
+    hass: HomeAssistant, prm: str, series: ReportSeries, hourly: Mapping[datetime, float]
+) -> int:
+    """Upsert the hours of a series (kWh); returns the rows written."""
+    result = await async_import_series(hass, report_metadata(prm, series), hourly)
+    return result.rows

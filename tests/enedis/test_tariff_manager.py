@@ -1,0 +1,175 @@
+"""The tariff manager alone: options parsing, the meter's ranges, price entities, Tempo source."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.delestage.api.enedis_errors import (
+    EnedisNotSubscribedError,
+    EnedisTechnicalError,
+)
+from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.enedis.statistics import (
+    ImportResult,
+    StatisticsNotWrittenError,
+)
+from custom_components.delestage.enedis.tariff import TariffOption
+from custom_components.delestage.enedis.tariff_manager import TariffManager, config_from_options
+from custom_components.delestage.rte.runtime import RteRuntime
+
+from .fake_enedis import PRM
+
+pytestmark = pytest.mark.usefixtures("recorder_mock")
+
+
+class Client:
+    """A meter client whose ``comptage_auto`` answer is scripted."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    async def async_get_offpeak_hours(self, prm: str) -> str | None:
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def entry(options: dict[str, Any] | None = None) -> MockConfigEntry:
+    """An Enedis entry (not set up)."""
+    return MockConfigEntry(
+        domain=DOMAIN, unique_id=PRM, data={"entry_type": "enedis", "prm": PRM}, options=options
+    )
+
+
+def test_options_are_read_liberally() -> None:
+    assert config_from_options({"tariff": "ejp"}, None).option is TariffOption.BASE
+    config = config_from_options(
+        {
+            "tariff": "hp_hc",
+            "prices": {"hp": 0.25, "hc": True, "base": 1.0},
+            "subscription": "12",
+        },
+        "HC (22H00-6H00)",
+    )
+    assert config.prices == {"hp": 0.25}  # a boolean is no price; "base" is not an HP/HC period
+    assert config.subscription == 0.0
+    assert [str(r) for r in config.ranges] == ["22:00-06:00"]
+    # Tempo without any range: Tempo's own off-peak hours.
+    assert [str(r) for r in config_from_options({"tariff": "tempo"}, None).ranges] == [
+        "22:00-06:00"
+    ]
+
+
+async def test_meter_ranges_transient_error_then_success(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "hp_hc"})
+    config_entry.add_to_hass(hass)
+    client = Client(EnedisTechnicalError("down", 503), "HC (1H30-7H30)")
+    manager = TariffManager(hass, config_entry, PRM, client)
+    await manager.async_load()
+    await manager.async_refresh_meter_offpeak()
+    assert manager.meter_offpeak_available is None  # asked again later
+    assert manager.config.ranges == ()
+    await manager.async_refresh_meter_offpeak()
+    assert manager.meter_offpeak == "HC (1H30-7H30)"
+    assert [str(r) for r in manager.config.ranges] == ["01:30-07:30"]
+    # Fresh for 30 days: no call.
+    await manager.async_refresh_meter_offpeak()
+    assert client.calls == 2
+    await manager.async_stop()
+
+
+async def test_meter_ranges_not_subscribed_or_no_endpoint(hass: HomeAssistant) -> None:
+    config_entry = entry()
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, Client(EnedisNotSubscribedError("no")))
+    await manager.async_load()
+    await manager.async_refresh_meter_offpeak()
+    assert manager.meter_offpeak_available is False
+    gateway = TariffManager(hass, config_entry, PRM, object())  # a source without the endpoint
+    await gateway.async_refresh_meter_offpeak()
+    assert gateway.meter_offpeak_available is False
+
+
+async def test_price_entity_without_a_value_waits(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "base", "prices": {"base": "sensor.prix"}})
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    manager.async_start()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600
+    assert manager.price("base", hour) is None
+    hass.states.async_set("sensor.prix", "unavailable")
+    hass.states.async_set("sensor.prix", "abc")
+    await hass.async_block_till_done()
+    assert manager.price("base", hour) is None
+    hass.states.async_set("sensor.prix", "0.2")
+    hass.states.async_set("sensor.prix", "0.2", {"changed": "attribute only"})
+    await hass.async_block_till_done()
+    assert manager.price_log["sensor.prix"][-1][1] == 0.2
+    assert len(manager.price_log["sensor.prix"]) == 1
+    assert manager.price("base", hour - 86400) == 0.2  # older hours: the oldest value known
+    await manager.async_stop()
+
+
+async def test_tempo_source_is_a_loaded_rte_entry_with_tempo(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "tempo"})
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    other = MockConfigEntry(domain=DOMAIN, data={"entry_type": "meteofrance"})
+    other.add_to_hass(hass)
+    other.mock_state(hass, ConfigEntryState.LOADED)
+    rte = MockConfigEntry(domain=DOMAIN, data={"entry_type": "rte"})
+    rte.add_to_hass(hass)
+    rte.mock_state(hass, ConfigEntryState.LOADED)
+    runtime = RteRuntime.__new__(RteRuntime)
+    runtime.tempo_active = False
+    runtime.tempo_history = object()  # type: ignore[assignment]
+    rte.runtime_data = runtime
+    assert manager._tempo_history() is None  # Ecowatt only
+    runtime.tempo_active = True
+    assert manager._tempo_history() is runtime.tempo_history
+
+
+async def test_refused_write_is_tried_again(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "base", "prices": {"base": 0.2}})
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600 - 86400
+    async with manager._lock:
+        manager.ledger.add_halfhours({hour: 500.0, hour + 1800: 700.0})
+    refused = AsyncMock(side_effect=StatisticsNotWrittenError("refused"))
+    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", refused):
+        await manager.async_process()
+    assert hour in manager.ledger.dirty
+    assert hour not in manager.ledger.results
+    written = AsyncMock(return_value=ImportResult("x", 1, None, None, 0.0, 0.0))
+    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", written):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=11))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert manager.ledger.results[hour].cost == pytest.approx(0.24)
+    assert not manager.ledger.dirty
+    await manager.async_stop()
+
+
+async def test_price_entity_units_are_converted(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.spot", "180", {"unit_of_measurement": "EUR/MWh"})
+    hass.states.async_set("sensor.cents", "21.5", {"unit_of_measurement": "c€/kWh"})
+    config_entry = entry({"tariff": "hp_hc", "prices": {"hp": "sensor.spot", "hc": "sensor.cents"}})
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600
+    assert manager.price("hp", hour) == pytest.approx(0.18)
+    assert manager.price("hc", hour) == pytest.approx(0.215)

@@ -1,0 +1,1 @@
+"""Tests of the shedding report (issue 16)."""
