@@ -397,9 +397,7 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     assert result["type"] is FlowResultType.MENU
 
     result = await hass.config_entries.options.async_configure(
-
         result["flow_id"], {"next_step_id": "enedis_import_file"}
-
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "enedis_import_file"
@@ -494,9 +492,7 @@ async def test_options_step_upload(
     assert result["type"] is FlowResultType.MENU
 
     result = await hass.config_entries.options.async_configure(
-
         result["flow_id"], {"next_step_id": "enedis_import_file"}
-
     )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"direction": "auto"}

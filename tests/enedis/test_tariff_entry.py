@@ -246,9 +246,7 @@ async def test_price_change_recomputes_the_cost_only(
     assert result["type"] is FlowResultType.MENU
 
     result = await hass.config_entries.options.async_configure(
-
         result["flow_id"], {"next_step_id": "enedis_tariff"}
-
     )
     assert result["step_id"] == "enedis_tariff"
     result = await hass.config_entries.options.async_configure(

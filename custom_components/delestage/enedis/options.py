@@ -25,7 +25,6 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.enedis_models import PARIS
-from .tariff_flow import EnedisTariffOptionsFlow
 from .file_import import (
     ATTR_DIRECTION,
     ATTR_PATH,
@@ -35,6 +34,7 @@ from .file_import import (
     async_import_path,
     async_import_upload,
 )
+from .tariff_flow import EnedisTariffOptionsFlow
 
 ATTR_UPLOAD = "upload"
 # What the browser offers to pick (the content decides the layout, not the extension).
@@ -134,7 +134,7 @@ class EnedisOptionsFlow(EnedisTariffOptionsFlow, EnedisFileImportSteps):
     """Options of a Linky entry: the tariff, or an import of a downloaded history file."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A menu: the tariff steps or the file import (step ids are translation keys)."""
+        """Offer the tariff steps or the file import (step ids are translation keys)."""
         return self.async_show_menu(
             step_id="enedis_options", menu_options=["enedis_tariff", "enedis_import_file"]
         )
