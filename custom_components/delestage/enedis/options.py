@@ -134,7 +134,13 @@ class EnedisOptionsFlow(EnedisTariffOptionsFlow, EnedisFileImportSteps):
     """Options of a Linky entry: the tariff, or an import of a downloaded history file."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Offer the tariff steps or the file import (step ids are translation keys)."""
+        """Start with this entry type's own menu (step ids are translation keys)."""
+        return await self.async_step_enedis_options(user_input)
+
+    async def async_step_enedis_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the tariff steps or the file import."""
         return self.async_show_menu(
             step_id="enedis_options", menu_options=["enedis_tariff", "enedis_import_file"]
         )
