@@ -33,7 +33,7 @@ from tests.rte.fake_rte import FakeRte, tempo_payload
 
 from .household import simulate
 
-CALENDAR = "calendar.rte_ecowatt_ecowatt_alerts"
+CALENDAR = "calendar.rte_ecowatt_alerts"
 
 
 def paris(*args: int) -> datetime:
