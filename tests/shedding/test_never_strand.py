@@ -281,7 +281,7 @@ async def test_loads_come_back_after_the_maximum_duration(
 
 
 @pytest.mark.usefixtures("setup_integration")
-@pytest.mark.parametrize("gone", ["off", "removed"])
+@pytest.mark.parametrize("gone", ["off", "unavailable", "removed"])
 async def test_orphaned_group_is_restored_with_an_issue(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
@@ -304,8 +304,8 @@ async def test_orphaned_group_is_restored_with_an_issue(
     await _tick(hass, freezer, timedelta(minutes=2))
     assert _state(hass, water_heater) == "off"
 
-    if gone == "off":
-        hass.states.async_set(GROUP, "off")
+    if gone != "removed":
+        hass.states.async_set(GROUP, gone)
     else:
         hass.states.async_remove(GROUP)
     await _tick(hass, freezer, timedelta(minutes=1))

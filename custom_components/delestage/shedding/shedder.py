@@ -429,7 +429,8 @@ class LoadShedder:
         if not name.startswith("automation.") or self.hass.state is not CoreState.running:
             return None
         automation = self.hass.states.get(name)
-        if automation is not None and automation.state != STATE_OFF:
+        # Off (turned off), gone (removed, disabled, renamed) or unavailable (broken config).
+        if automation is not None and automation.state not in (STATE_OFF, STATE_UNAVAILABLE):
             self._orphan_since.pop(name, None)
             return None
         since = self._orphan_since.setdefault(name, now)
