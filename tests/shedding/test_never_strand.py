@@ -232,6 +232,15 @@ async def test_commands_carry_the_calling_context_as_parent(
     assert state.state == "off"
     assert state.context.parent_id == automation_run.id
 
+    # The automation runs again (after a restart): its new run is the parent from then on.
+    next_run = Context()
+    await _shed(hass, [water_heater], context=next_run)
+    await async_set_load(hass, water_heater, True, by_person=False)
+    state = hass.states.get(water_heater)
+    assert state is not None
+    assert state.state == "off"
+    assert state.context.parent_id == next_run.id
+
 
 @pytest.mark.usefixtures("setup_integration")
 @pytest.mark.parametrize(

@@ -211,8 +211,9 @@ class LoadShedder:
                 group.deadline = None
                 group.overridden = []
                 self.state.start_period(group_name, now)
-                if context is not None:
-                    self._parents[group_name] = context.id
+            if context is not None:
+                # The latest run of the automation: parent of the commands from now on.
+                self._parents[group_name] = context.id
             group.members = list(dict.fromkeys(entity_ids))
             group.started = group.started or now
             # A later call of the same period may extend the bound, never shorten it (the
