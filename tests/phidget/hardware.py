@@ -76,6 +76,8 @@ class Hardware:
     servers: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     managers: list[FakeManager] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Every failsafe timer started, joined at the end so that no thread outlives its test.
+    watchdogs: list[threading.Timer] = field(default_factory=list)
 
     def plug(self, address: ChannelAddress, **kwargs: Any) -> BoardChannel:
         """Plug a board channel in (again); open channels that match attach."""
@@ -116,6 +118,9 @@ class Hardware:
             channel.stop_watchdog()
         for manager in self.managers:
             manager.dispatcher.stop()
+        for watchdog in self.watchdogs:
+            watchdog.cancel()
+            watchdog.join(2)
 
 
 class FakeDigitalOutput:
@@ -324,6 +329,7 @@ class FakeDigitalOutput:
         self._watchdog = threading.Timer(self.failsafe_ms / 1000, self._trip)
         self._watchdog.daemon = True
         self._watchdog.start()
+        self.hardware.watchdogs.append(self._watchdog)
 
     def stop_watchdog(self) -> None:
         if self._watchdog is not None:

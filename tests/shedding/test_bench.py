@@ -118,7 +118,9 @@ class Simulation:
             midnight = start + timedelta(days=day)
             if self.rng.random() < 0.7:
                 begin = midnight + timedelta(hours=self.rng.randint(6, 19))
-                end = begin + timedelta(hours=self.rng.randint(1, 5))
+                # Now and then longer than any real run: the bound ends it, signal or not.
+                hours = self.rng.randint(1, 5) if self.rng.random() < 0.9 else 8
+                end = begin + timedelta(hours=hours)
                 self.red.append((begin, end))
                 if self.rng.random() < 0.35:  # RTE unreachable from inside the period
                     lost = begin + (end - begin) * self.rng.random()

@@ -232,6 +232,15 @@ async def test_commands_carry_the_calling_context_as_parent(
     assert state.state == "off"
     assert state.context.parent_id == automation_run.id
 
+    # The automation runs again (after a restart): its new run is the parent from then on.
+    next_run = Context()
+    await _shed(hass, [water_heater], context=next_run)
+    await async_set_load(hass, water_heater, True, by_person=False)
+    state = hass.states.get(water_heater)
+    assert state is not None
+    assert state.state == "off"
+    assert state.context.parent_id == next_run.id
+
 
 @pytest.mark.usefixtures("setup_integration")
 @pytest.mark.parametrize(
@@ -281,7 +290,7 @@ async def test_loads_come_back_after_the_maximum_duration(
 
 
 @pytest.mark.usefixtures("setup_integration")
-@pytest.mark.parametrize("gone", ["off", "removed"])
+@pytest.mark.parametrize("gone", ["off", "unavailable", "removed"])
 async def test_orphaned_group_is_restored_with_an_issue(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
@@ -304,8 +313,8 @@ async def test_orphaned_group_is_restored_with_an_issue(
     await _tick(hass, freezer, timedelta(minutes=2))
     assert _state(hass, water_heater) == "off"
 
-    if gone == "off":
-        hass.states.async_set(GROUP, "off")
+    if gone != "removed":
+        hass.states.async_set(GROUP, gone)
     else:
         hass.states.async_remove(GROUP)
     await _tick(hass, freezer, timedelta(minutes=1))

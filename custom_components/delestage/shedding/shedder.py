@@ -211,8 +211,9 @@ class LoadShedder:
                 group.deadline = None
                 group.overridden = []
                 self.state.start_period(group_name, now)
-                if context is not None:
-                    self._parents[group_name] = context.id
+            if context is not None:
+                # The latest run of the automation: parent of the commands from now on.
+                self._parents[group_name] = context.id
             group.members = list(dict.fromkeys(entity_ids))
             group.started = group.started or now
             # A later call of the same period may extend the bound, never shorten it (the
@@ -429,7 +430,8 @@ class LoadShedder:
         if not name.startswith("automation.") or self.hass.state is not CoreState.running:
             return None
         automation = self.hass.states.get(name)
-        if automation is not None and automation.state != STATE_OFF:
+        # Off (turned off), gone (removed, disabled, renamed) or unavailable (broken config).
+        if automation is not None and automation.state not in (STATE_OFF, STATE_UNAVAILABLE):
             self._orphan_since.pop(name, None)
             return None
         since = self._orphan_since.setdefault(name, now)
