@@ -35,7 +35,9 @@ class Purpose(StrEnum):
 
 
 # The purpose of the requests sent from the current task (the back-fill task sets BACKFILL).
-REQUEST_PURPOSE: ContextVar[Purpose] = ContextVar("delestage_request_purpose", default=Purpose.REFRESH)
+REQUEST_PURPOSE: ContextVar[Purpose] = ContextVar(
+    "delestage_request_purpose", default=Purpose.REFRESH
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ class RequestBudget:
     # ------------------------------------------------------------------ state
 
     def as_dict(self) -> dict[str, Any]:
-        """The state to persist (times are epoch seconds)."""
+        """Return the state to persist (times are epoch seconds)."""
         return {
             "requests": [[round(at, 3), str(purpose)] for at, purpose in self._requests],
             "blocked_until": self.blocked_until,
@@ -144,7 +146,7 @@ class RequestBudget:
             self.block_reason = None
 
     def used(self, purpose: Purpose | None = None) -> int:
-        """Requests in the current window (of ``purpose``, or all)."""
+        """Count the requests in the current window (of ``purpose``, or all)."""
         self._forget(self._clock())
         return sum(1 for _, p in self._requests if purpose is None or p is purpose)
 

@@ -23,7 +23,7 @@ from enum import StrEnum
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -97,6 +97,34 @@ POLICIES: dict[Source, BudgetPolicy] = {
 }
 
 
+class LinkyClient(Protocol):
+    """What the Linky pipeline needs from a client, whatever the source (Data Connect, gateway)."""
+
+    data_calls: int
+
+    @property
+    def token_requests(self) -> int:
+        """Token calls made (none for gateways)."""
+
+    async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
+        """Daily consumption (Wh) of ``[start, end[``."""
+
+    async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
+        """Daily production (Wh) of ``[start, end[``."""
+
+    async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
+        """Consumption load curve of ``[start, end[``."""
+
+    async def async_get_production_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
+        """Production load curve of ``[start, end[``."""
+
+    async def async_get_max_power(self, prm: str, start: date, end: date) -> tuple[MaxPower, ...]:
+        """Daily maximum power of ``[start, end[``."""
+
+    async def async_get_contract(self, prm: str) -> Contract:
+        """Return the supply contract."""
+
+
 class GatewayTokenError(EnedisNoConsentError):
     """The gateway refused the user's token/secret (wrong, expired, revoked): reauth."""
 
@@ -138,7 +166,7 @@ def decode_conso_token(token: str) -> ConsoToken:
     except ValueError as err:
         raise ValueError("unreadable JWT payload") from err
     if not isinstance(claims, dict):
-        raise ValueError("unreadable JWT payload")
+        raise ValueError("unreadable JWT payload")  # noqa: TRY004 - a ValueError to the caller
     sub = claims.get("sub")
     prms = [sub] if isinstance(sub, str) else sub
     if not isinstance(prms, list) or not prms:
@@ -197,7 +225,11 @@ class GatewayClient:
         self.budget = budget or RequestBudget(POLICIES[self.source], clock=clock)
         self._clock = clock
         self.data_calls = 0
-        self.token_requests = 0  # gateways need no token call
+
+    @property
+    def token_requests(self) -> int:
+        """Gateways need no token call."""
+        return 0
 
     # ------------------------------------------------------------------ measures
 
@@ -227,11 +259,11 @@ class GatewayClient:
         return parse_max_power(await self._async_measure(Series.MAX_POWER, prm, start, end))
 
     async def async_get_contract(self, prm: str) -> Contract:
-        """The supply contract (subscribed power); gateways without one answer an empty one."""
+        """Return the supply contract; gateways without one answer an empty one."""
         return Contract(None, None, None)
 
     async def async_get_meters(self) -> tuple[GatewayMeter, ...]:
-        """The meters the token covers (one cheap call, or none)."""
+        """Return the meters the token covers (one cheap call, or none)."""
         raise NotImplementedError
 
     def _curve(self, data: dict[str, Any]) -> LoadCurve:
@@ -277,7 +309,9 @@ class GatewayClient:
         except ApiConnectionError as err:
             raise ApiConnectionError(f"{what}: {redact(str(err))}") from err
 
-    def _quota(self, what: str, reason: str, wait: float | None, *, banned: bool) -> GatewayQuotaError:
+    def _quota(
+        self, what: str, reason: str, wait: float | None, *, banned: bool
+    ) -> GatewayQuotaError:
         wait = self.budget.block(reason, wait)
         _LOGGER.warning(
             "%s refused by %s (%s): no request to it for %.1f h",
@@ -304,7 +338,7 @@ class ConsoApiClient(GatewayClient):
             self.claims = None
 
     async def async_get_meters(self) -> tuple[GatewayMeter, ...]:
-        """The PRMs of the token's ``sub`` (no call); GatewayTokenError when unreadable."""
+        """Return the PRMs of the token's ``sub`` (no call); GatewayTokenError when unreadable."""
         if self.claims is None:
             raise GatewayTokenError("This is not a Conso API token")
         return tuple(GatewayMeter(prm) for prm in self.claims.prms)
@@ -387,7 +421,7 @@ class MyElectricalDataClient(GatewayClient):
         return {**super()._headers(), "X-MED-Format": "2026"}
 
     async def async_get_meters(self) -> tuple[GatewayMeter, ...]:
-        """The account's meters (``GET /pdl/``): validates the secret with one cheap call."""
+        """Return the account's meters (``GET /pdl/``): validates the secret with one cheap call."""
         data = await self._async_call("/pdl/", "Meters", None)
         if not isinstance(data, list):
             raise ApiResponseError("Meter list is not a list")
@@ -429,7 +463,10 @@ class MyElectricalDataClient(GatewayClient):
             raise GatewayTokenError(f"{what}: MyElectricalData refused the secret (HTTP {status})")
         if status == 429:
             raise self._quota(
-                what, "HTTP 429", parse_retry_after(response.headers.get("Retry-After")), banned=False
+                what,
+                "HTTP 429",
+                parse_retry_after(response.headers.get("Retry-After")),
+                banned=False,
             )
         try:
             envelope = response.json_object()
@@ -439,7 +476,9 @@ class MyElectricalDataClient(GatewayClient):
             raise
         if envelope.get("success") is True:
             return envelope.get("data")
-        error = envelope.get("error") if isinstance(envelope.get("error"), dict) else {}
+        error: dict[str, Any] = envelope.get("error") or {}
+        if not isinstance(error, dict):
+            error = {}
         code = str(error.get("code") or (f"HTTP {status}" if status >= 400 else "UNKNOWN"))
         message = redact(str(error.get("message") or ""))[:200]
         text = f"{what}: {code}" + (f" ({message})" if message else "")

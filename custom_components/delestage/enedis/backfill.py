@@ -31,7 +31,6 @@ from ..api.enedis import (
     MAX_CURVE_DAYS,
     MAX_DAILY_DAYS,
     PARIS,
-    EnedisClient,
     EnedisCurveNotActivatedError,
     EnedisHistoryLimitError,
     EnedisNoDataError,
@@ -39,6 +38,7 @@ from ..api.enedis import (
     EnedisRequestError,
     EnedisWrongDirectionError,
 )
+from ..api.enedis_gateways import LinkyClient
 from ..api.enedis_models import CurvePoint, DailyValue
 from ..const import DOMAIN
 from .statistics import EnergyKind, async_import_readings, days_with_full_curve
@@ -175,7 +175,7 @@ class BackfillRunner:
     def __init__(
         self,
         hass: HomeAssistant,
-        client: EnedisClient,
+        client: LinkyClient,
         prm: str,
         store: Store[dict[str, Any]],
         *,
@@ -447,7 +447,7 @@ class RefreshResult:
 
 async def async_refresh_recent(
     hass: HomeAssistant,
-    client: EnedisClient,
+    client: LinkyClient,
     prm: str,
     kind: EnergyKind | str = EnergyKind.CONSUMPTION,
     *,
