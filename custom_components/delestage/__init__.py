@@ -7,7 +7,9 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .api.enedis_gateways import Source
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .enedis.const import CONF_SOURCE
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
 from .runtime import DelestageConfigEntry
@@ -22,6 +24,20 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_register_consent_view(hass)
     async_setup_services(hass)
     await async_setup_shedding(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> bool:
+    """Bring an entry made by an older version to the current data contract (DESIGN §1)."""
+    if entry.version > 1:
+        return False  # made by a newer Délestage: do not touch it
+    if entry.minor_version < 2:
+        # 1.1 → 1.2 (issue 14): Linky entries get their data source; the ones made before
+        # sources existed all used the user's own Data Connect app.
+        data = dict(entry.data)
+        if data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS:
+            data.setdefault(CONF_SOURCE, Source.DATACONNECT.value)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
     return True
 
 

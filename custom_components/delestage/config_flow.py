@@ -48,7 +48,8 @@ class DelestageConfigFlow(
     """Handle a config flow for Délestage."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: Enedis entries name their data source (``source``; issue 14). See async_migrate_entry.
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick what to add."""

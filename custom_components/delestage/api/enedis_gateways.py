@@ -476,9 +476,8 @@ class MyElectricalDataClient(GatewayClient):
             raise
         if envelope.get("success") is True:
             return envelope.get("data")
-        error: dict[str, Any] = envelope.get("error") or {}
-        if not isinstance(error, dict):
-            error = {}
+        raw_error: Any = envelope.get("error")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
         code = str(error.get("code") or (f"HTTP {status}" if status >= 400 else "UNKNOWN"))
         message = redact(str(error.get("message") or ""))[:200]
         text = f"{what}: {code}" + (f" ({message})" if message else "")
