@@ -156,14 +156,19 @@ class RequestBudget:
         self._forget(now)
         if self.blocked_until is not None:
             return self.blocked_until - now
-        waits = [0.0]
-        if len(self._requests) >= self.policy.total:
-            waits.append(self._requests[-self.policy.total][0] + self.policy.window - now)
+        waits = [self._wait([at for at, _ in self._requests], self.policy.total, now)]
         if purpose is Purpose.BACKFILL:
             mine = [at for at, p in self._requests if p is Purpose.BACKFILL]
-            if len(mine) >= self.policy.backfill:
-                waits.append(mine[-self.policy.backfill] + self.policy.window - now)
+            waits.append(self._wait(mine, self.policy.backfill, now))
         return max(waits)
+
+    def _wait(self, times: list[float], limit: int, now: float) -> float:
+        """Wait until fewer than ``limit`` of ``times`` are in the window."""
+        if len(times) < limit:
+            return 0.0
+        if limit <= 0:
+            return self.policy.window
+        return times[-limit] + self.policy.window - now
 
     def acquire(self, purpose: Purpose | None = None) -> None:
         """Count one request about to be sent, or raise when it does not fit.
