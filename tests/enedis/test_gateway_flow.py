@@ -269,7 +269,7 @@ async def test_conso_api_reauth(hass: HomeAssistant, simulator: tuple[SandboxSta
 async def test_myelectricaldata_reauth(
     hass: HomeAssistant, simulator: tuple[SandboxState, str]
 ) -> None:
-    state, root = simulator
+    _, root = simulator
     entry = gateway_entry("myelectricaldata", f"{root}/myelectricaldata/api", "old")
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)

@@ -239,9 +239,9 @@ def test_conso_token_claims() -> None:
     assert not claims.expired()
     assert claims.expired(datetime.now(UTC) + timedelta(days=11))
     for bad in ("", "abc", "a.b.c", "a.bnVsbA.c", make_token("s", [], datetime.now(UTC))):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="JWT"):
             decode_conso_token(bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad PRM"):
         decode_conso_token(make_token("s", ["123"], datetime.now(UTC)))
 
 

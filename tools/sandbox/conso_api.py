@@ -36,7 +36,6 @@ TYPES = (
     "courbe_de_charge_production",
 )
 TOKEN_DAYS = 364 + 365 + 365
-BAN_THRESHOLD = 100
 BAN_WINDOW = timedelta(hours=12)
 CLOUDFLARE_BANNED = """<!DOCTYPE html>
 <html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>
@@ -101,7 +100,7 @@ class ConsoApi:
         if (until := self.banned_until.get(ip)) is not None and until > now:
             return True
         seen.append(now)
-        if len(seen) >= BAN_THRESHOLD:
+        if len(seen) >= self.state.config.conso_api_ban_threshold:
             self.banned_until[ip] = now + BAN_WINDOW
             self.state.gateway_bans.append(ip)
         return False

@@ -131,6 +131,7 @@ class SandboxConfig:
     # The households' gateways (conso_api.py, myelectricaldata.py).
     conso_api_secret: str = "sandbox-conso-api-signing-key"
     med_client_secret: str = "sandbox-myelectricaldata-client-secret"
+    conso_api_ban_threshold: int = 100  # requests per IP in 12 h (the real gateway's rule)
 
     @property
     def meteofrance_application_id(self) -> str:

@@ -79,7 +79,11 @@ class _GatewayState:
 def _advanced() -> section:
     return section(
         probatio.Schema(
-            {probatio.Optional(CONF_API_BASE_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))}
+            {
+                probatio.Optional(CONF_API_BASE_URL): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.URL)
+                )
+            }
         ),
         {"collapsed": True},
     )
