@@ -72,11 +72,12 @@ def consent_state(url: str) -> str:
 
 
 def make_entry(api_url: str, **data: Any) -> MockConfigEntry:
-    """An Enedis entry as the flow creates it."""
+    """An Enedis entry as the flow creates it (``prm=`` changes its unique id too)."""
+    prm = data.get("prm", PRM)
     return MockConfigEntry(
         domain=DOMAIN,
-        title="Linky …0123",
-        unique_id=PRM,
+        title=f"Linky …{prm[-4:]}",
+        unique_id=prm,
         data={
             "entry_type": "enedis",
             "auth_implementation": AUTH_DOMAIN,

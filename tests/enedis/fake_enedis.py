@@ -6,6 +6,12 @@ of the interval in local wall time (the repeated autumn hour appears twice), 46/
 DST days, 7-day curve / 365-day daily limits, history limits (``ADAM-ERR0125`` / ``ADAM-DC-0016``),
 meter activation (``ADAM-ERR0123``), load curve not activated (``ADAM-ERR0075``), 5 calls/s and
 hourly quotas answered with 429 ``SLA dépassé``, ``dateFin`` ≤ today.
+
+Every answer has the exact shape of the real captures in ``captures/`` (anonymised production
+answers, see captures/SOURCES.md; ``test_shapes.py`` compares them key by key): the contract is
+a top-level JSON array (the capture itself is served, byte for byte), curve answers have no
+``pas``/``typeValeur``, every ``grandeur`` has a ``calendrier``. With ``captures=True`` the fake
+serves the capture files themselves, byte for byte, for any window that overlaps them.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 import json
 import logging
 import math
+from pathlib import Path
 import secrets
 import time
 from typing import Any
@@ -31,6 +38,36 @@ PARIS = ZoneInfo("Europe/Paris")
 PRM = "09876543210123"
 CLIENT_ID = "app-id"
 CLIENT_SECRET = "app-secret"
+CAPTURES = Path(__file__).parent / "captures"
+# The captures' PRMs and days (2026-09-29 and 2026-09-30; dateFin exclusive).
+CAPTURE_PRM = "99999999999991"
+CAPTURE_START = date(2026, 9, 29)
+CAPTURE_END = date(2026, 10, 1)
+CAPTURE_FILES = {
+    "consommation_quotidienne": "med2026_mesure_consommation_quotidienne.json",
+    "production_quotidienne": "med2026_mesure_production_quotidienne.json",
+    "courbe_de_charge_consommation": "med2026_mesure_courbe_de_charge_consommation.json",
+    "courbe_de_charge_production": "med2026_mesure_courbe_de_charge_production.json",
+    "puissance_conso_max_quotidienne": "med2026_mesure_puissance_conso_max_quotidienne.json",
+}
+CONTRACT_CONSUMER = "med2026_situation_contrat_consommateur.json"
+CONTRACT_SELF_CONSUMPTION = "med2026_situation_contrat_autoconsommation.json"
+NOT_SUBSCRIBED = "med2026_erreur_comptage_non_souscrit.json"
+
+
+def capture_bytes(name: str) -> bytes:
+    """The bytes of a capture file."""
+    return (CAPTURES / name).read_bytes()
+
+
+def capture(name: str) -> Any:
+    """A capture file, decoded."""
+    return json.loads(capture_bytes(name))
+
+
+def json_bytes(body: bytes, status: int = 200) -> web.Response:
+    """An answer with exactly these bytes."""
+    return web.Response(body=body, status=status, content_type="application/json")
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -86,6 +123,12 @@ class FakeEnedis:
     throttled: int = 0  # 429 answers sent
     tokens: set[str] = field(default_factory=set)
     consent_end: str = "2029-11-20"
+    # Serve the capture files themselves (PRM CAPTURE_PRM, days 2026-09-29/30).
+    captures: bool = False
+    # Contract answer: None = the capture that fits the meter (two contracts for a producer).
+    contract_body: bytes | None = None
+    contract_status: int = 200
+    contract_calls: int = 0
     _times: deque[float] = field(default_factory=deque)
     _daily_cache: dict[date, int] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -113,7 +156,14 @@ class FakeEnedis:
             step_end = min(end, moment + timedelta(minutes=minutes))
             watts = watts_at(moment) if not production else 1000
             points.append(
-                {"v": str(watts), "d": wall(step_end), "p": f"PT{minutes}M", "n": "B", "iv": "0"}
+                {
+                    "v": str(watts),
+                    "d": wall(step_end),
+                    "p": f"PT{minutes}M",
+                    "n": "B",
+                    "iv": "0",
+                    "ec": "0",
+                }
             )
             moment, index = step_end, index + 1
         return points
@@ -217,26 +267,14 @@ class FakeEnedis:
         )
 
     async def contract(self, request: web.Request) -> web.Response:
-        """Self-consumption PRM: two contracts, the C5 one has the subscribed power."""
+        """The real answer: a top-level array (two contracts for a self-consumption point)."""
         if (denied := self._authorized(request)) is not None:
             return denied
-        return web.json_response(
-            {
-                "contrats": [
-                    {
-                        "libelle": "Contrat GRD-A",
-                        "segment": "P4",
-                        "subscribed_power": {"unit": "kVA", "value": "36"},
-                    },
-                    {
-                        "libelle": "Contrat GRD-F",
-                        "segment": "C5",
-                        "subscribed_power": {"unit": "kVA", "value": "12"},
-                        "distribution_tariff": "BTINFCUST",
-                    },
-                ]
-            }
-        )
+        self.contract_calls += 1
+        if self.contract_body is not None:
+            return json_bytes(self.contract_body, self.contract_status)
+        name = CONTRACT_SELF_CONSUMPTION if self.producer else CONTRACT_CONSUMER
+        return json_bytes(capture_bytes(name))
 
     async def measure(self, request: web.Request) -> web.Response:
         """``mesure_synchrone_auto/v2/*``."""
@@ -258,6 +296,8 @@ class FakeEnedis:
             end = date.fromisoformat(query["dateFin"])
         except KeyError, ValueError:
             return error(400, "invalid_request", "Paramètres invalides")
+        if self.captures:
+            return self._capture(resource, start, end)
         if query.get("pointId") != PRM:
             return error(403, "ADAM-DC-0008", "Pas de consentement")
         if end <= start or end > self.today:
@@ -277,6 +317,11 @@ class FakeEnedis:
         if curve and not self.curve_enabled:
             return error(400, "ADAM-ERR0075", "Le client a refusé l'enregistrement de la courbe")
         days = [start + timedelta(days=i) for i in range((end - start).days)]
+        head: dict[str, Any] = {
+            "idPrm": PRM,
+            "etapeMetier": "BRUT",
+            "periode": {"dateDebut": start.isoformat(), "dateFin": end.isoformat()},
+        }
         if curve:
             points = [p for day in days for p in self.curve_points(day, production)]
             if not points:
@@ -286,8 +331,10 @@ class FakeEnedis:
                 "grandeurPhysique": "PA",
                 "unite": "W",
                 "points": points,
+                "calendrier": [],
             }
-            mode, step = "MESURE", "PT30M"
+            # Like the capture: no typeValeur and no pas (each point has its own ``p``).
+            head |= {"modeCalcul": "MESURE"}
         elif resource == "puissance_conso_max_quotidienne":
             points = [{"v": "4680", "d": f"{day.isoformat()} 19:03:35"} for day in days]
             grandeur = {
@@ -295,8 +342,9 @@ class FakeEnedis:
                 "grandeurPhysique": "PMA",
                 "unite": "VA",
                 "points": points,
+                "calendrier": [],
             }
-            mode, step = "MAX", "P1D"
+            head |= {"modeCalcul": "MESURE", "pas": "P1D"}
         else:
             points = [
                 {"v": str(self.daily_wh(day, production)), "d": day.isoformat()} for day in days
@@ -308,22 +356,15 @@ class FakeEnedis:
                 "points": points,
                 "calendrier": [],
             }
-            mode, step = "DIFF.INDEX", "P1D"
-        return web.Response(
-            body=json.dumps(
-                {
-                    "idPrm": PRM,
-                    "etapeMetier": "BRUT",
-                    "periode": {"dateDebut": start.isoformat(), "dateFin": end.isoformat()},
-                    "typeValeur": "GLOBALE",
-                    "modeCalcul": mode,
-                    "pas": step,
-                    "grandeur": [grandeur],
-                    "contexte": [],
-                }
-            ),
-            content_type="application/json",
-        )
+            head |= {"typeValeur": "GLOBALE", "modeCalcul": "DIFF.INDEX", "pas": "P1D"}
+        return json_bytes(json.dumps(head | {"grandeur": [grandeur], "contexte": []}).encode())
+
+    def _capture(self, resource: str, start: date, end: date) -> web.Response:
+        """The capture file of ``resource`` when the window overlaps its days, else 404."""
+        name = CAPTURE_FILES.get(resource)
+        if name is None or end <= CAPTURE_START or start >= CAPTURE_END:
+            return error(404, "no_data_found", "Aucune donnée")
+        return json_bytes(capture_bytes(name))
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 import json
 import logging
+import math
 from typing import Any
 
 import aiohttp
@@ -52,7 +54,16 @@ from custom_components.delestage.api.errors import (
     ApiResponseError,
 )
 
-from .fake_enedis import CLIENT_ID, CLIENT_SECRET, PRM, FakeEnedis, base_url, fake, fake_server
+from .fake_enedis import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PRM,
+    FakeEnedis,
+    base_url,
+    capture,
+    fake,
+    fake_server,
+)
 
 __all__ = ["fake", "fake_server"]
 
@@ -286,12 +297,35 @@ async def test_max_power(client: EnedisClient, fake: FakeEnedis) -> None:
     assert query["grandeurPhysique"] == "PMA"
 
 
-async def test_contract(client: EnedisClient) -> None:
-    """Subscribed power of the supply (GRD-F, C5) contract, not the injection one."""
+@pytest.mark.parametrize(("producer", "count"), [(False, 1), (True, 2)])
+async def test_contract(client: EnedisClient, fake: FakeEnedis, producer: bool, count: int) -> None:
+    """The real answer is a top-level array: the supply contract (GRD-F, C5) is picked, also
+    when a self-consumption point adds its injection contract (GRD-A, P4, no power)."""
+    fake.producer = producer
     contract = await client.async_get_contract(PRM)
     assert contract.subscribed_power_kva == 12
     assert contract.segment == "C5"
-    assert contract.distribution_tariff == "BTINFCUST"
+    assert contract.contract_type == "Contrat GRD-F"
+    assert contract.contracts == count
+    assert contract.distribution_tariff is not None
+    assert contract.distribution_tariff.startswith("Tarif BT<=36kVA")
+
+
+def test_contract_injection_first() -> None:
+    """The supply contract is found wherever it stands in the array."""
+    grd_f, grd_a = capture("med2026_situation_contrat_autoconsommation.json")
+    contract = parse_contract([grd_a, grd_f])
+    assert (contract.contract_type, contract.subscribed_power_kva) == ("Contrat GRD-F", 12)
+    only_injection = parse_contract([grd_a])
+    assert (only_injection.segment, only_injection.subscribed_power_kva) == ("P4", None)
+    for unknown in ("x", {}, [], {"contrats": "?"}):
+        with pytest.raises(ApiResponseError):
+            parse_contract(unknown)
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ApiResponseError):
+        parse_contract(deep)
 
 
 @pytest.mark.parametrize(
@@ -534,15 +568,10 @@ def test_parse_daily_units_and_errors() -> None:
     bad = [
         {},
         {"periode": {"dateDebut": "x", "dateFin": "2026-01-11"}},
-        answer([{"v": "1", "d": "10/01/2026"}]),
-        answer([{"v": True, "d": "2026-01-10"}]),
-        answer([{"v": "abc", "d": "2026-01-10"}]),
-        answer([{"v": None, "d": 20260110}]),
         answer("x"),
-        answer(["x"]),
         answer([]) | {"grandeur": {"points": []}},
     ]
-    for data in bad:
+    for data in bad:  # the frame of the answer is wrong: nothing can be trusted
         with pytest.raises(ApiResponseError):
             parse_daily(data)
 
@@ -570,16 +599,98 @@ def test_parse_load_curve_steps_and_quirks() -> None:
         [{"v": "1", "d": 1}],
         [{"v": "1", "d": "tomorrow"}],
     ):
-        with pytest.raises(ApiResponseError):
-            parse_load_curve(answer(points))
+        assert parse_load_curve(answer(points)).skipped == 1
 
 
 def test_parse_max_power_dates() -> None:
-    """A date-only point has no time; a bad date is refused."""
+    """A date-only point has no time; a point with a bad date is skipped."""
     (value,) = parse_max_power(answer([{"v": "3000", "d": "2026-01-10"}]))
     assert (value.day, value.va, value.at) == (date(2026, 1, 10), 3000, None)
-    with pytest.raises(ApiResponseError):
-        parse_max_power(answer([{"v": "3000", "d": "?"}]))
+    skipped: Counter[str] = Counter()
+    assert parse_max_power(answer([{"v": "3000", "d": "?"}]), skipped=skipped) == ()
+    assert skipped == {"bad date": 1}
+
+
+BAD_VALUES = [
+    None,
+    "null",
+    "NULL",
+    "",
+    "  ",
+    "abc",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "-5",
+    -5,
+    True,
+    [],
+]
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_one_bad_point_loses_nothing_else(bad: Any) -> None:
+    """Daily, curve, production and max power: the bad point is skipped and counted."""
+    skipped: Counter[str] = Counter()
+    daily = parse_daily(
+        answer(
+            [
+                {"v": "1000", "d": "2026-01-09"},
+                {"v": bad, "d": "2026-01-10"},
+                {"v": "3000", "d": "2026-01-11"},
+            ],
+            unite="Wh",
+        ),
+        skipped=skipped,
+    )
+    assert [(v.day.day, v.wh) for v in daily.values] == [(9, 1000), (11, 3000)]
+    assert daily.skipped == 1
+    curve = parse_load_curve(
+        answer(
+            [
+                {"v": "1000", "d": "2026-01-10 00:30:00", "p": "PT30M"},
+                {"v": bad, "d": "2026-01-10 01:00:00", "p": "PT30M"},
+                {"v": "3000", "d": "2026-01-10 01:30:00"},  # its step: the gap to the bad one
+                "not a point",
+            ]
+        ),
+        skipped=skipped,
+    )
+    assert [(p.watts, p.end - p.start) for p in curve.points] == [
+        (1000, timedelta(minutes=30)),
+        (3000, timedelta(minutes=30)),
+    ]
+    assert curve.skipped == 2
+    assert all(math.isfinite(p.wh) for p in curve.points)
+    peaks = parse_max_power(
+        answer(
+            [
+                {"v": bad, "d": "2026-01-09 12:00:00"},
+                {"v": "6510", "d": "2026-01-10 12:50:25"},
+            ]
+        ),
+        skipped=skipped,
+    )
+    assert [p.va for p in peaks] == [6510]
+    assert skipped.total() == 4
+
+
+async def test_client_counts_skipped_points(
+    client: EnedisClient, fake: FakeEnedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The answer's other points are kept; the count goes to ``skipped_points`` (diagnostics)."""
+    body = capture("med2026_mesure_consommation_quotidienne.json")
+    body["grandeur"][0]["points"].insert(1, {"v": "null", "d": "2026-09-29"})
+    body["grandeur"][0]["points"].append({"v": "NaN", "d": "2026-09-30"})
+    fake.injected.append(web.json_response(body))
+    with caplog.at_level(logging.DEBUG):
+        readings = await client.async_get_daily_consumption(
+            PRM, date(2026, 9, 29), date(2026, 10, 1)
+        )
+    assert [v.wh for v in readings.values] == [33495, 38022]
+    assert client.skipped_points == {"consommation_quotidienne": 2}
+    assert "2 unusable point(s) skipped (not finite: 1, null: 1)" in caplog.text
 
 
 def test_parse_subscribed_services_shapes() -> None:
@@ -612,7 +723,6 @@ def test_consent_prefers_active_services() -> None:
 @pytest.mark.parametrize(
     ("data", "kva", "tariff"),
     [
-        ({}, None, None),
         ({"subscribed_power": "9 kVA", "distribution_tariff": "BTINFCU4"}, 9.0, "BTINFCU4"),
         ({"c": [{"subscribed_power": {"unit": "VA", "value": "9000"}}]}, 9.0, None),
         (

@@ -319,3 +319,15 @@ async def test_production_series_and_bad_input(hass: HomeAssistant) -> None:
         await async_import_hourly(hass, PRM, "consumption", {datetime(2026, 1, 1): 1.0})
     with pytest.raises(ValueError, match="14 digits"):
         await async_import_hourly(hass, "PRM-1", "consumption", {utc(2026, 1, 1, 0): 1.0})
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_non_finite_hours_never_reach_a_sum(hass: HomeAssistant) -> None:
+    """A NaN or inf hour (whatever produced it) is dropped; the other hours are imported."""
+    hours = {utc(2026, 1, 10, h): wh for h, wh in ((0, 1000.0), (1, float("nan")), (2, 500.0))}
+    hours[utc(2026, 1, 10, 3)] = float("inf")
+    result = await async_import_hourly(hass, PRM, "consumption", hours)
+    assert result.rows == 2
+    rows = await read_rows(hass)
+    assert [row["state"] for row in rows] == [1.0, 0.5]
+    assert rows[-1]["sum"] == pytest.approx(1.5)

@@ -8,6 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
 
+from tests.enedis.fake_enedis import (
+    CAPTURE_FILES,
+    CONTRACT_CONSUMER,
+    CONTRACT_SELF_CONSUMPTION,
+    capture,
+)
+from tests.shape import assert_same_shape
 from tools.sandbox import SandboxState
 from tools.sandbox.state import CONSUMER_PRM, PRODUCER_PRM
 
@@ -337,9 +344,9 @@ async def test_contract_and_consent_states(client: TestClient) -> None:
     contract = await client.get(
         f"/enedis/situation_contrat_auto/v1/{PRODUCER_PRM}", headers=headers
     )
-    contracts = (await contract.json())["contrats"]
+    contracts = await contract.json()  # a top-level array, like the real answer
     assert contracts[0]["subscribed_power"] == {"unit": "kVA", "value": "12"}
-    assert [c["libelle"] for c in contracts] == ["Contrat GRD-F", "Contrat GRD-A"]
+    assert [c["contract_type"] for c in contracts] == ["Contrat GRD-F", "Contrat GRD-A"]
     query_prm = await client.get(
         "/enedis/situation_contrat_auto/v1", params={"prm": PRODUCER_PRM}, headers=headers
     )
@@ -354,3 +361,24 @@ async def test_contract_and_consent_states(client: TestClient) -> None:
     moved = await get(client, "consommation_quotidienne", CONSUMER_PRM, "2026-11-20", "2026-11-21")
     assert (await moved.json())["code"] == "ADAM-DC-0007"
     assert (await client.post("/_control/enedis/meters/1", json={})).status == 404
+
+
+async def test_every_answer_has_the_shape_of_the_real_capture(client: TestClient) -> None:
+    """Measures and contracts: the keys and types of the real answers, at every level."""
+    for resource, name in CAPTURE_FILES.items():
+        prm = PRODUCER_PRM if "production" in resource else CONSUMER_PRM
+        extra = {"mesuresPas": "P1D", "grandeurPhysique": "PMA"} if "max" in resource else {}
+        answer = await get(client, resource, prm, "2026-11-15", "2026-11-22", **extra)
+        assert answer.status == 200, resource
+        assert_same_shape(await answer.json(), capture(name))
+    headers = await bearer(client, "enedis")
+    consumer = await client.get(
+        f"/enedis/situation_contrat_auto/v1/{CONSUMER_PRM}", headers=headers
+    )
+    assert_same_shape(await consumer.json(), capture(CONTRACT_CONSUMER))
+    producer = await client.get(
+        f"/enedis/situation_contrat_auto/v1/{PRODUCER_PRM}", headers=headers
+    )
+    assert_same_shape(
+        await producer.json(), capture(CONTRACT_CONSUMER) + capture(CONTRACT_SELF_CONSUMPTION)
+    )

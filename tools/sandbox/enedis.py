@@ -305,19 +305,20 @@ courbe de charge, puissance maximale, contrat.</p>
         grandeur = self._grandeur(
             resource, prm, start, last, production=production, interval_start=interval_start
         )
-        return json_response(
-            200,
-            {
-                "idPrm": prm,
-                "etapeMetier": "BRUT",
-                "periode": {"dateDebut": first.isoformat(), "dateFin": end.isoformat()},
-                "typeValeur": "GLOBALE",
-                "modeCalcul": "MESURE" if is_curve else "DIFF.INDEX",
-                "pas": "PT30M" if is_curve else "P1D",
-                "grandeur": [grandeur],
-                "contexte": [],
-            },
-        )
+        # The keys of the real answers (shared/reference/captures): a load curve has neither
+        # typeValeur nor pas (each point has its ``p``); max power has pas but no typeValeur.
+        body: dict[str, Any] = {
+            "idPrm": prm,
+            "etapeMetier": "BRUT",
+            "periode": {"dateDebut": first.isoformat(), "dateFin": end.isoformat()},
+        }
+        if is_curve:
+            body["modeCalcul"] = "MESURE"
+        elif resource == "puissance_conso_max_quotidienne":
+            body |= {"modeCalcul": "MESURE", "pas": "P1D"}
+        else:
+            body |= {"typeValeur": "GLOBALE", "modeCalcul": "DIFF.INDEX", "pas": "P1D"}
+        return json_response(200, body | {"grandeur": [grandeur], "contexte": []})
 
     @staticmethod
     def _grandeur(
@@ -372,33 +373,59 @@ courbe de charge, puissance maximale, contrat.</p>
         meter = self._meter_or_error(request.match_info["prm"])
         if isinstance(meter, web.Response):
             return meter
-        contracts: list[dict[str, Any]] = [
-            {
-                "libelle": "Contrat GRD-F",
-                "segment": "C5",
-                "subscribed_power": {"unit": "kVA", "value": str(meter.subscribed_power_kva)},
-                "distribution_tariff": "BTINFCU4",
-                "offpeak_hours": "HC (23H00-7H30)",
-                "contract_status": "SERVC",
-                "last_activation_date": meter.activation.isoformat(),
-                "person": {"civility": "M", "last_name": "DUPONT", "first_name": "CLAUDE"},
-                "contact_data": {"email": "claude.dupont@example.org"},
-            }
-        ]
-        if meter.producer:
-            contracts.append(
-                {
-                    "libelle": "Contrat GRD-A",
-                    "segment": "P4",
-                    "subscribed_power": {"unit": "kVA", "value": "3"},
-                    "contract_status": "SERVC",
-                }
-            )
-        return json_response(200, {"idPrm": meter.prm, "contrats": contracts})
+        return json_response(200, contracts(meter))
 
     async def contract_without_prm(self, request: web.Request) -> web.Response:
         """A request outside the Swagger (PRM as a query parameter) gets a 500 (enedis.md §5)."""
         return enedis_error(500, "technical_error", "Technical error. Please try later.")
+
+
+TARIFF = (
+    "Tarif BT<=36kVA Moyenne Utilisation heures pleines heures creuses associées à deux saisons"
+)
+
+
+def _party(email: bool) -> dict[str, Any]:
+    """Customer, contact and person blocks of a contract, masked like the captures."""
+    contact = {"email": "<masque>", "landline": "<masque>"} if email else {"landline": "<masque>"}
+    return {
+        "customer": {
+            "customer": {"adress": {"line1": "<masque>", "line4": "<masque>", "line6": "<masque>"}}
+        },
+        "contact_data": contact | ({} if email else {"phone": "<masque>"}),
+        "person": {"title": "<masque>", "lastname": "<masque>", "firstname": "<masque>"},
+    }
+
+
+def contracts(meter: Meter) -> list[dict[str, Any]]:
+    """``situation_contrat_auto/v1/{prm}``: a top-level array, like the real answer.
+
+    Shaped after captures/med2026_situation_contrat_*.json: the supply contract
+    ``Contrat GRD-F`` (C5, subscribed power), and for a producing meter the injection
+    contract ``Contrat GRD-A`` (P4, no power).
+    """
+    supply = {
+        "usage_point_id": meter.prm,
+        "contract_start": f"{meter.activation.isoformat()}T00:00:00+0100",
+        "contract_type": "Contrat GRD-F",
+        "contractor": "<masque>",
+        "distribution_tariff": TARIFF,
+        "subscribed_power": {"unit": "kVA", "value": str(meter.subscribed_power_kva)},
+        "segment": "C5",
+    } | _party(email=False)
+    supply["customer"]["customer"]["adress"]["line7"] = "<masque>"
+    result = [supply]
+    if meter.producer:
+        result.append(
+            {
+                "usage_point_id": meter.prm,
+                "contract_start": f"{meter.activation.isoformat()}T00:00:00+0200",
+                "contract_type": "Contrat GRD-A",
+                "segment": "P4",
+            }
+            | _party(email=True)
+        )
+    return result
 
 
 def create_app(state: SandboxState) -> web.Application:

@@ -8,8 +8,9 @@ Enedis counts the quota per application.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 import logging
@@ -55,7 +56,7 @@ from .enedis_models import (
     parse_subscribed_services,
 )
 from .errors import ApiAuthError, ApiConnectionError, ApiResponseError
-from .http import async_fetch
+from .http import RawResponse, async_fetch
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -101,6 +102,11 @@ class RateLimiter:
     jitter; waits), and at most
     ``per_hour`` in any hour (raises :class:`EnedisRateLimitedError` with the wait instead of
     sleeping for minutes). Share one per Data Connect app.
+
+    Calls are counted on the clock the wait runs on: the running event loop's
+    (``loop.time()``, what ``asyncio.sleep`` uses), looked up at each call, not a clock bound
+    at import. With two clocks, a loop whose time is frozen or jumps (tests, suspend) would
+    never see the slot free up.
     """
 
     def __init__(
@@ -109,15 +115,15 @@ class RateLimiter:
         per_hour: int = CALLS_PER_HOUR,
         *,
         window: float = SECOND_WINDOW,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
     ) -> None:
-        """Set the limits; ``clock``/``sleep`` are injectable for tests."""
+        """Set the limits; ``clock``/``sleep`` (both or neither) are injectable for tests."""
         self.per_second = per_second
         self.per_hour = per_hour
         self.window = window
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = clock or _loop_time
+        self._sleep = sleep or asyncio.sleep
         self._second: deque[float] = deque()
         self._hour: deque[float] = deque()
         self._lock = asyncio.Lock()
@@ -157,6 +163,11 @@ class RateLimiter:
             self._hour.append(now)
 
 
+def _loop_time() -> float:
+    """Return the running event loop's time (the clock ``asyncio.sleep`` waits on)."""
+    return asyncio.get_running_loop().time()
+
+
 class EnedisClient:
     """Client of the Enedis Data Connect 2026 APIs for one Data Connect app.
 
@@ -192,6 +203,8 @@ class EnedisClient:
             on_token=on_token,
         )
         self.data_calls = 0  # successful or not, token calls excluded
+        # Points skipped because unusable (null, NaN, negative...), by resource: diagnostics.
+        self.skipped_points: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ token
 
@@ -241,46 +254,70 @@ class EnedisClient:
     async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
         """Daily consumption (Wh) of ``[start, end[``, at most 365 days, ``end`` ≤ today."""
         _check_range(start, end, MAX_DAILY_DAYS)
-        return parse_daily(await self._async_measure("consommation_quotidienne", prm, start, end))
+        with self._counting("consommation_quotidienne") as skipped:
+            data = await self._async_measure("consommation_quotidienne", prm, start, end)
+            return parse_daily(data, skipped=skipped)
 
     async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
         """Daily production (Wh) of ``[start, end[``, at most 365 days."""
         _check_range(start, end, MAX_DAILY_DAYS)
-        return parse_daily(await self._async_measure("production_quotidienne", prm, start, end))
+        with self._counting("production_quotidienne") as skipped:
+            data = await self._async_measure("production_quotidienne", prm, start, end)
+            return parse_daily(data, skipped=skipped)
 
     async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
         """Consumption load curve (average W per step) of ``[start, end[``, at most 7 days."""
         _check_range(start, end, MAX_CURVE_DAYS)
-        return parse_load_curve(
-            await self._async_measure("courbe_de_charge_consommation", prm, start, end)
-        )
+        with self._counting("courbe_de_charge_consommation") as skipped:
+            data = await self._async_measure("courbe_de_charge_consommation", prm, start, end)
+            return parse_load_curve(data, skipped=skipped)
 
     async def async_get_production_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
         """Production load curve (average W per step) of ``[start, end[``, at most 7 days."""
         _check_range(start, end, MAX_CURVE_DAYS)
-        return parse_load_curve(
-            await self._async_measure("courbe_de_charge_production", prm, start, end)
-        )
+        with self._counting("courbe_de_charge_production") as skipped:
+            data = await self._async_measure("courbe_de_charge_production", prm, start, end)
+            return parse_load_curve(data, skipped=skipped)
 
     async def async_get_max_power(self, prm: str, start: date, end: date) -> tuple[MaxPower, ...]:
         """Daily maximum power (VA, with its time) of ``[start, end[``, at most 365 days."""
         _check_range(start, end, MAX_DAILY_DAYS)
-        return parse_max_power(
-            await self._async_measure(
+        with self._counting("puissance_conso_max_quotidienne") as skipped:
+            data = await self._async_measure(
                 "puissance_conso_max_quotidienne",
                 prm,
                 start,
                 end,
                 extra={"mesuresPas": "P1D", "grandeurPhysique": "PMA"},
             )
-        )
+            return parse_max_power(data, skipped=skipped)
 
     async def async_get_contract(self, prm: str) -> Contract:
         """Return the supply contract (subscribed power) from ``situation_contrat_auto``."""
         _check_prm(prm)
-        return parse_contract(await self._async_call("GET", f"{CONTRACT_PATH}{prm}", "Contract"))
+        # The real answer is a top-level JSON array of contracts (captures in shared/reference).
+        return parse_contract(
+            (await self._async_send("GET", f"{CONTRACT_PATH}{prm}", "Contract")).json()
+        )
 
     # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _counting(self, resource: str) -> Iterator[Counter[str]]:
+        """Count the points one answer skipped (by reason), into ``skipped_points``."""
+        skipped: Counter[str] = Counter()
+        try:
+            yield skipped
+        finally:
+            if skipped:
+                total = skipped.total()
+                self.skipped_points[resource] += total
+                _LOGGER.debug(
+                    "%s: %s unusable point(s) skipped (%s), the others kept",
+                    _label(resource),
+                    total,
+                    ", ".join(f"{reason}: {n}" for reason, n in sorted(skipped.items())),
+                )
 
     async def _async_measure(
         self,
@@ -300,7 +337,11 @@ class EnedisClient:
         )
 
     async def _async_call(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
-        """Send one paced, authenticated call; 401 → new token and one retry."""
+        """Send one paced, authenticated call and decode its JSON object."""
+        return (await self._async_send(method, path, what, **kwargs)).json_object()
+
+    async def _async_send(self, method: str, path: str, what: str, **kwargs: Any) -> RawResponse:
+        """Send one paced, authenticated call; 401 → new token and one retry; 2xx answer."""
         for attempt in (1, 2):
             token = await self.auth.async_get_token()
             await self.limiter.acquire()
@@ -326,7 +367,7 @@ class EnedisClient:
             if not response.body.strip():
                 # v5 once answered an expired token with an empty body (reference §4).
                 raise EnedisTechnicalError(f"{what}: empty answer", response.status)
-            return response.json_object()
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -3,13 +3,20 @@
 Load-curve and max-power timestamps come as local wall time (Europe/Paris) without offset; the
 parsers turn them into timezone-aware datetimes, resolving the repeated hour of the autumn DST
 change by order of appearance.
+
+One bad point loses nothing else: a point whose value is null, ``"null"``, empty, not a
+number, NaN, ±inf or negative, or whose date cannot be read, is skipped and counted (the
+``skipped`` field of the readings, and the reasons in an optional ``Counter``); the other points
+of the answer are kept, so no NaN or negative energy ever reaches a sum. Only an answer whose
+frame is wrong (no ``periode``, ``grandeur`` not a list...) raises :class:`ApiResponseError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+import math
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,6 +69,7 @@ class DailyReadings:
     end: date
     unit: str
     values: tuple[DailyValue, ...]
+    skipped: int = 0  # points of the answer that were unusable (see the module doc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,7 @@ class LoadCurve:
     start: date
     end: date
     points: tuple[CurvePoint, ...]
+    skipped: int = 0  # points of the answer that were unusable (see the module doc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +113,8 @@ class Contract:
     distribution_tariff: str | None
     segment: str | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    contract_type: str | None = None  # "Contrat GRD-F" for the supply contract
+    contracts: int = 1  # contracts in the answer (2 for a self-consumption point)
 
 
 # --------------------------------------------------------------------------- parsing helpers
@@ -127,23 +138,49 @@ def _parse_date(value: Any) -> date | None:
         return None
 
 
-def _parse_float(value: Any, what: str) -> float:
-    if isinstance(value, bool):
-        raise ApiResponseError(f"Bad {what} value")
-    try:
-        return float(value)
-    except (TypeError, ValueError) as err:
-        raise ApiResponseError(f"Bad {what} value: {value!r}") from err
+class _BadPoint(Exception):
+    """A point to skip; ``reason`` is what was wrong with it (counted, logged at debug)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def _parse_local(value: Any, what: str) -> datetime:
+def measure_value(value: Any) -> float:
+    """Return a measure (energy, power): a finite number ≥ 0, as a string or a number.
+
+    Raises ``_BadPoint`` (with the reason) for null, ``"null"``, empty, non-numeric, NaN, ±inf
+    and negative values.
+    """
+    if value is None:
+        raise _BadPoint("null")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _BadPoint("not a number")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or text.lower() in {"null", "none"}:
+            raise _BadPoint("null" if text else "empty")
+        try:
+            number = float(text)
+        except ValueError:
+            raise _BadPoint("not a number") from None
+    else:
+        number = float(value)
+    if not math.isfinite(number):
+        raise _BadPoint("not finite")
+    if number < 0:
+        raise _BadPoint("negative")
+    return number
+
+
+def _parse_local(value: Any) -> datetime:
     """Parse ``YYYY-MM-DD HH:MM:SS`` (local wall time) into a naive datetime."""
     if not isinstance(value, str):
-        raise ApiResponseError(f"Bad {what} timestamp")
+        raise _BadPoint("bad date")
     try:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "T"))
-    except ValueError as err:
-        raise ApiResponseError(f"Bad {what} timestamp: {value!r}") from err
+    except ValueError:
+        raise _BadPoint("bad date") from None
     if parsed.tzinfo is not None:  # tolerate an explicit offset
         return parsed.astimezone(PARIS).replace(tzinfo=None)
     return parsed
@@ -184,77 +221,129 @@ def _grandeur(data: dict[str, Any]) -> tuple[str, list[Any]]:
     return "", []
 
 
-def _points(points: Iterable[Any]) -> Iterable[dict[str, Any]]:
-    for point in points:
-        if not isinstance(point, dict):
-            raise ApiResponseError("Answer has a bad point")
-        yield point
+def _point(point: Any) -> dict[str, Any]:
+    if not isinstance(point, dict):
+        raise _BadPoint("not an object")
+    return point
+
+
+class _Skips:
+    """Counts the skipped points of one answer (and adds the reasons to ``into``)."""
+
+    def __init__(self, into: Counter[str] | None) -> None:
+        self.count = 0
+        self._into = into
+
+    def add(self, err: _BadPoint) -> None:
+        self.count += 1
+        if self._into is not None:
+            self._into[err.reason] += 1
 
 
 # --------------------------------------------------------------------------- parsers
 
 
-def parse_daily(data: dict[str, Any]) -> DailyReadings:
+def _daily_point(point: Any) -> tuple[date, float]:
+    item = _point(point)
+    if (day := _parse_date(item.get("d"))) is None:
+        raise _BadPoint("bad date")
+    return day, measure_value(item.get("v"))
+
+
+def parse_daily(data: dict[str, Any], *, skipped: Counter[str] | None = None) -> DailyReadings:
     """Parse a ``consommation_quotidienne`` / ``production_quotidienne`` answer (Wh per day)."""
     start, end = _period(data)
     unit, points = _grandeur(data)
     scale = 1000.0 if unit.lower() == "kwh" else 1.0
+    skips = _Skips(skipped)
     values: dict[date, float] = {}
-    for point in _points(points):
-        day = _parse_date(point.get("d"))
-        if day is None:
-            raise ApiResponseError("Daily point has a bad date")
-        values[day] = _parse_float(point.get("v"), "daily") * scale
+    for point in points:
+        try:
+            day, wh = _daily_point(point)
+        except _BadPoint as err:
+            skips.add(err)
+        else:
+            values[day] = wh * scale
     return DailyReadings(
-        start, end, "Wh", tuple(DailyValue(day, wh) for day, wh in sorted(values.items()))
+        start,
+        end,
+        "Wh",
+        tuple(DailyValue(day, wh) for day, wh in sorted(values.items())),
+        skips.count,
     )
 
 
-def parse_load_curve(data: dict[str, Any], default_step: timedelta | None = None) -> LoadCurve:
+def parse_load_curve(
+    data: dict[str, Any],
+    default_step: timedelta | None = None,
+    *,
+    skipped: Counter[str] | None = None,
+) -> LoadCurve:
     """Parse a ``courbe_de_charge_*`` answer.
 
     Each point's ``d`` is the END of its interval (local time). The interval length is the
     point's own ``p``; without it, the answer's ``pas``; without that, the gap to the previous
-    point. A point that repeats an earlier instant (after DST resolution) is dropped.
+    point. A point that repeats an earlier instant (after DST resolution) is dropped. A point
+    with a bad value still marks its instant (the next point's step may be the gap to it).
     """
     start, end = _period(data)
     unit, points = _grandeur(data)
     scale = 1000.0 if unit.lower() == "kw" else 1.0
     answer_step = parse_step(data.get("pas")) or default_step
+    skips = _Skips(skipped)
     parsed: list[CurvePoint] = []
     previous: datetime | None = None
-    for point in _points(points):
-        naive = _parse_local(point.get("d"), "load curve")
-        point_end = local_to_utc(naive, previous)
-        if previous is not None and point_end <= previous:
-            continue  # duplicate instant
-        step = parse_step(point.get("p")) or answer_step
-        if step is None:
-            if previous is None:
-                raise ApiResponseError("Load curve point without step")
-            step = point_end - previous
-        watts = _parse_float(point.get("v"), "load curve")
+    for point in points:
+        try:
+            item = _point(point)
+            naive = _parse_local(item.get("d"))
+            point_end = local_to_utc(naive, previous)
+            if previous is not None and point_end <= previous:
+                continue  # duplicate instant
+            step = parse_step(item.get("p")) or answer_step
+            if step is None and previous is not None:
+                step = point_end - previous
+            previous = point_end
+            watts = measure_value(item.get("v")) if step is not None else None
+        except _BadPoint as err:
+            skips.add(err)
+            continue
+        if step is None or watts is None:
+            skips.add(_BadPoint("no step"))
+            continue
         parsed.append(CurvePoint(point_end, point_end - step, watts * scale))
-        previous = point_end
-    return LoadCurve(start, end, tuple(parsed))
+    return LoadCurve(start, end, tuple(parsed), skips.count)
 
 
-def parse_max_power(data: dict[str, Any]) -> tuple[MaxPower, ...]:
+def _max_power_point(point: Any) -> MaxPower:
+    item = _point(point)
+    raw = item.get("d")
+    when: datetime | None = None
+    if isinstance(raw, str) and len(raw.strip()) > 10:
+        when = local_to_utc(_parse_local(raw), None)
+        day = when.astimezone(PARIS).date()
+    elif (parsed_day := _parse_date(raw)) is not None:
+        day = parsed_day
+    else:
+        raise _BadPoint("bad date")
+    return MaxPower(day, measure_value(item.get("v")), when)
+
+
+def parse_max_power(
+    data: dict[str, Any], *, skipped: Counter[str] | None = None
+) -> tuple[MaxPower, ...]:
     """Parse a ``puissance_conso_max_quotidienne`` answer (VA, with the time of the maximum)."""
     _period(data)
     _, points = _grandeur(data)
+    skips = _Skips(skipped)
     result: dict[date, MaxPower] = {}
-    for point in _points(points):
-        raw = point.get("d")
-        when: datetime | None = None
-        if isinstance(raw, str) and len(raw.strip()) > 10:
-            when = local_to_utc(_parse_local(raw, "max power"), None)
-            day = when.astimezone(PARIS).date()
-        elif (parsed_day := _parse_date(raw)) is not None:
-            day = parsed_day
+    for point in points:
+        try:
+            value = _max_power_point(point)
+        except _BadPoint as err:
+            skips.add(err)
         else:
-            raise ApiResponseError("Max power point has a bad date")
-        result[day] = MaxPower(day, _parse_float(point.get("v"), "max power"), when)
+            result[value.day] = value
     return tuple(result[day] for day in sorted(result))
 
 
@@ -327,40 +416,70 @@ def _power_kva(value: Any) -> float | None:
     return float(number) / 1000.0 if unit == "va" else float(number)
 
 
+# Supply contract of the consumption side (C5); a self-consumption point also has an injection
+# contract (``Contrat GRD-A``, P4) without subscribed power (captures/med2026_situation_contrat_*).
+SUPPLY_CONTRACT = "Contrat GRD-F"
+
+
 def _find_contracts(data: Any) -> list[dict[str, Any]]:
-    """Every dict of the answer that carries a ``subscribed_power`` (the shape is loose)."""
+    """Every contract of the answer: the dicts that carry a ``contract_type`` or a power.
+
+    The real answer is a top-level JSON array of contract objects; older readings of the
+    documentation nested them in an object, which is still accepted.
+    """
     found: list[dict[str, Any]] = []
     if isinstance(data, dict):
-        if "subscribed_power" in data:
+        if "subscribed_power" in data or "contract_type" in data:
             found.append(data)
         for value in data.values():
-            found.extend(_find_contracts(value))
+            if isinstance(value, dict | list):
+                found.extend(_find_contracts(value))
     elif isinstance(data, list):
         for value in data:
             found.extend(_find_contracts(value))
     return found
 
 
-def parse_contract(data: dict[str, Any]) -> Contract:
-    """Parse ``situation_contrat_auto/v1/{prm}``: prefer the C5 supply (GRD-F) contract."""
-    contracts = _find_contracts(data)
-    if not contracts:
-        return Contract(None, None, None, data)
+def _contract_rank(contract: dict[str, Any]) -> int:
+    """0 for the consumption supply contract (GRD-F, C5), then any with a power, then others."""
+    kind = str(contract.get("contract_type") or contract.get("libelle") or "").upper()
+    segment = str(contract.get("segment") or "").upper()
+    if "GRD-F" in kind:
+        return 0
+    if segment.startswith("C") or "C5" in json_text(contract).upper():
+        return 1
+    return 2 if contract.get("subscribed_power") is not None else 3
 
-    def rank(contract: dict[str, Any]) -> int:
-        text = json_text(contract).upper()
-        return 0 if "GRD-F" in text or "C5" in text else 1
 
-    best = sorted(contracts, key=rank)[0]
+def parse_contract(data: Any) -> Contract:
+    """Parse ``situation_contrat_auto/v1/{prm}``: the consumption supply (GRD-F) contract.
+
+    The answer is an array of contracts (one; two for a self-consumption point, where the
+    ``Contrat GRD-A`` injection contract has no subscribed power). An answer without any
+    contract, or not JSON-shaped like one, raises :class:`ApiResponseError` (and nothing else).
+    """
+    if not isinstance(data, dict | list):
+        raise ApiResponseError(f"Contract answer is a {type(data).__name__}")
+    try:
+        contracts = _find_contracts(data)
+    except RecursionError as err:
+        raise ApiResponseError("Contract answer nested too deeply") from err
+    raw = data if isinstance(data, dict) else {"contracts": data}
+    if not contracts:  # a shape we do not know: the caller treats it as a failed read
+        raise ApiResponseError("Contract answer holds no contract")
+    best = min(contracts, key=_contract_rank)  # stable: the first of the best rank
     tariff = best.get("distribution_tariff")
     if isinstance(tariff, dict):
         tariff = tariff.get("code") or tariff.get("value") or tariff.get("libelle")
     segment = best.get("segment")
+    kind = best.get("contract_type")
     return Contract(
         subscribed_power_kva=_power_kva(best.get("subscribed_power")),
         distribution_tariff=str(tariff) if tariff is not None else None,
         segment=str(segment) if segment is not None else None,
-        raw=data,
+        raw=raw,
+        contract_type=str(kind) if kind is not None else None,
+        contracts=len(contracts),
     )
 
 

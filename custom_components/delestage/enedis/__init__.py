@@ -239,7 +239,17 @@ class EnedisRuntime(DelestageRuntime):
             "newest_consumption_day": (
                 data.consumption.day.isoformat() if data and data.consumption else None
             ),
+            "contract": {
+                "read": self.coordinator.contract_read,
+                "failing_since": (
+                    self.coordinator.contract_failing_since.isoformat()
+                    if self.coordinator.contract_failing_since
+                    else None
+                ),
+                "last_error": self.coordinator.contract_error,
+            },
             "data_calls": self.client.data_calls,
+            "skipped_points": dict(self.client.skipped_points),
             "token_requests": self.client.token_requests,
             "backfill": self.backfill_progress.as_dict(),
         }

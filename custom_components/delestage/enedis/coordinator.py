@@ -10,6 +10,13 @@ Errors map to Home Assistant's mechanisms: consent refused or expired → reauth
 API not subscribed → repair issue; load curve not activated → repair issue, daily values still
 imported; 429 → retry after the wait Enedis asked for; technical faults → retry within the
 hour. The last good data are kept.
+
+The contract (subscribed power) is read after the measures and is never on their critical
+path: when ``situation_contrat_auto`` fails (API not subscribed, 500, a shape we do not know)
+the measures, the statistics and the back-fill go on, only the contract sensor is unavailable
+(until a first contract is read; later failures keep the last one). One log line per failure
+run, and a repair issue naming the API at once for 900908 (the user must subscribe), and for
+anything else when it still fails on the next day.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from homeassistant.util import dt as dt_util
 from ..api.budget import GatewayQuotaError
 from ..api.enedis_errors import (
     EnedisCurveNotActivatedError,
+    EnedisError,
     EnedisMovedError,
     EnedisNoDataError,
     EnedisNotSubscribedError,
@@ -51,6 +59,7 @@ RETRY_DELAY = 3600.0
 RETRY_JITTER = 1200.0
 # After the meter moved or the app lost an API subscription: wait long, the user must act.
 WAIT_FOR_USER = 6 * 3600.0
+CONTRACT_API = "situation_contrat_auto/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,7 @@ class LinkyData:
     max_power: MaxPower | None
     subscribed_power_kva: float | None
     consent_end: date | None
+    contract_available: bool = True  # False until a contract was read (its sensor unavailable)
 
 
 def consent_end(entry: DelestageConfigEntry) -> date | None:
@@ -106,8 +116,12 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         # Cleared when Enedis says the customer did not activate the load curve.
         self.curve_available = {EnergyKind.CONSUMPTION: True, EnergyKind.PRODUCTION: True}
         self._rng = rng or random.Random()
-        self._contract_day: date | None = None
+        self._day: date | None = None  # the day of the last refresh (Paris)
+        self._contract_day: date | None = None  # the day the contract was last read
         self._subscribed_power: float | None = None
+        self.contract_read = False
+        self.contract_failing_since: datetime | None = None
+        self.contract_error: str | None = None
         self.next_refresh: datetime | None = None
         # A gateway source (Conso API, MyElectricalData): its daily minute and request budget.
         self.gateway = gateway
@@ -176,20 +190,18 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
 
     async def _async_fetch(self, today: date, end: date | None) -> LinkyData:
         last_day = today - timedelta(days=1)
-        new_day = self._contract_day != today
-        if new_day:
+        if self._day != today:
             # Once a day, look again at a curve that was not activated (one call).
             self.curve_available = dict.fromkeys(self.curve_available, True)
+            self._day = today
         consumption, complete = await self._async_daily(EnergyKind.CONSUMPTION, today)
         production: DailyValue | None = None
         if self.producing:
             production, production_complete = await self._async_daily(EnergyKind.PRODUCTION, today)
             complete = complete and production_complete
         max_power = await self._async_newest_max_power(today)
-        if new_day:
-            contract = await self.client.async_get_contract(self.prm)
-            self._subscribed_power = contract.subscribed_power_kva
-            self._contract_day = today
+        if self._contract_day != today:
+            await self._async_contract(today)
         if self.gateway is not None:
             self.next_refresh = self.gateway.next_refresh(dt_util.utcnow(), complete=complete)
         else:
@@ -201,7 +213,45 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             "complete" if complete else "not complete yet",
             self.next_refresh.isoformat(),
         )
-        return LinkyData(consumption, production, max_power, self._subscribed_power, end)
+        return LinkyData(
+            consumption, production, max_power, self._subscribed_power, end, self.contract_read
+        )
+
+    async def _async_contract(self, today: date) -> None:
+        """Read the contract once a day; a failure only affects the contract sensor."""
+        try:
+            contract = await self.client.async_get_contract(self.prm)
+        except ApiError as err:
+            self.contract_error = str(err)
+            now = dt_util.utcnow()
+            if self.contract_failing_since is None:
+                self.contract_failing_since = now
+                LOGGER.warning(
+                    "Linky contract (%s) unavailable, the measurements go on: %s",
+                    CONTRACT_API,
+                    err,
+                )
+            else:
+                LOGGER.debug("Linky contract still unavailable: %s", err)
+            if (
+                isinstance(err, EnedisNotSubscribedError)
+                or self.contract_failing_since.astimezone(PARIS).date() < today
+            ):
+                async_raise_issue(
+                    self.hass,
+                    self.config_entry,
+                    LinkyIssue.CONTRACT_UNAVAILABLE,
+                    {"api": CONTRACT_API, "error": _error_code(err)},
+                )
+            return
+        if self.contract_failing_since is not None:
+            LOGGER.info("Linky contract available again")
+        self.contract_failing_since = None
+        self.contract_error = None
+        self.contract_read = True
+        self._subscribed_power = contract.subscribed_power_kva
+        self._contract_day = today
+        async_clear_issue(self.hass, self.config_entry, LinkyIssue.CONTRACT_UNAVAILABLE)
 
     async def _async_daily(self, kind: EnergyKind, today: date) -> tuple[DailyValue | None, bool]:
         """Return the newest daily value of ``kind`` and whether yesterday is complete.
@@ -272,3 +322,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             return values[-1]
         previous: LinkyData | None = self.data
         return previous.max_power if previous is not None else None
+
+
+def _error_code(err: ApiError) -> str:
+    """Enedis' code of an error, or the kind of fault, for a repair issue's text."""
+    if isinstance(err, EnedisError) and err.code:
+        return err.code
+    return type(err).__name__

@@ -26,6 +26,7 @@ class LinkyIssue(StrEnum):
     API_NOT_SUBSCRIBED = "api_not_subscribed"
     GATEWAY_RATE_LIMITED = "gateway_rate_limited"
     GATEWAY_BANNED = "gateway_banned"
+    CONTRACT_UNAVAILABLE = "contract_unavailable"
 
 
 # Issues the user fixes by giving a new consent: their repair flow starts the reauth.
@@ -37,6 +38,7 @@ _SEVERITY = {
     LinkyIssue.API_NOT_SUBSCRIBED: ir.IssueSeverity.ERROR,
     LinkyIssue.GATEWAY_RATE_LIMITED: ir.IssueSeverity.WARNING,
     LinkyIssue.GATEWAY_BANNED: ir.IssueSeverity.ERROR,
+    LinkyIssue.CONTRACT_UNAVAILABLE: ir.IssueSeverity.WARNING,
 }
 GATEWAY_NAMES = {"conso_api": "Conso API", "myelectricaldata": "MyElectricalData"}
 

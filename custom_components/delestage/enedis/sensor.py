@@ -38,6 +38,7 @@ class LinkySensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[LinkyData], StateType | datetime]
     attributes_fn: Callable[[LinkyData], dict[str, Any] | None] = lambda _: None
+    available_fn: Callable[[LinkyData], bool] = lambda _: True
     production_only: bool = False
 
 
@@ -91,6 +92,8 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE,
         value_fn=lambda data: data.subscribed_power_kva,
+        # The contract is read apart from the measures: only this sensor depends on it.
+        available_fn=lambda data: data.contract_available,
     ),
     LinkySensorEntityDescription(
         key="consent_end",
@@ -139,6 +142,11 @@ class LinkySensor(CoordinatorEntity[LinkyCoordinator], SensorEntity):
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.config_entry.unique_id}_{description.key}"
         self._attr_device_info = linky_device_info(coordinator)
+
+    @property
+    def available(self) -> bool:
+        """Available with the coordinator, and with the contract for the contract sensor."""
+        return super().available and self.entity_description.available_fn(self.coordinator.data)
 
     @property
     def native_value(self) -> StateType | datetime:

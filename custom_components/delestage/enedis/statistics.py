@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
+import math
 from typing import Any
 
 from homeassistant.components.recorder.models import (
@@ -198,6 +199,8 @@ async def async_import_hourly(
     stat_id = meta["statistic_id"]
     if not valid_statistic_id(stat_id):
         raise ValueError("A PRM is 14 digits")
+    # The parsers already skip unusable points; never let a NaN or inf into a running sum.
+    hourly = {hour: wh for hour, wh in hourly.items() if math.isfinite(wh)}
     if not hourly:
         return ImportResult(stat_id, 0, None, None, 0.0, 0.0)
     recorder = get_instance(hass)
