@@ -1,10 +1,10 @@
 """Linky data through the households' gateways: Conso API and MyElectricalData (v2).
 
 Both gateways hold a Data Connect contract and hand each customer a personal token; they serve
-the same Enedis 2026 measures. :class:`GatewayClient` is the one client interface (the same
-methods as :class:`~.enedis.EnedisClient`, which the Home Assistant pipeline uses unchanged:
-coordinator, back-fill, statistics, repairs); each gateway is a *transport* that only knows its
-paths, headers, envelope and errors, and hands the 2026 JSON to the Data Connect parsers.
+the same Enedis 2026 measures. :class:`GatewayClient` is a :class:`~.linky_client.LinkyClient`,
+the one client interface the Home Assistant pipeline uses whatever the source (coordinator,
+back-fill, statistics, repairs); each gateway is a *transport* that only knows its paths,
+headers, envelope and errors, and hands the 2026 JSON to the Data Connect parsers.
 Facts: ``reference/enedis-gateways.md``.
 
 Every request passes the source's :class:`~.budget.RequestBudget` first (one place), carries an
@@ -17,13 +17,13 @@ Plain asyncio + aiohttp; no Home Assistant import.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 import json
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 
@@ -48,16 +48,20 @@ from .enedis_errors import (
 )
 from .enedis_models import (
     Contract,
-    DailyReadings,
-    LoadCurve,
-    MaxPower,
     parse_contract,
-    parse_daily,
-    parse_load_curve,
-    parse_max_power,
 )
 from .errors import ApiConnectionError, ApiResponseError
 from .http import RawResponse, async_fetch, parse_retry_after
+from .linky_client import (
+    CURVE,
+    DAILY,
+    MAX_POWER,
+    PRODUCTION_CURVE,
+    PRODUCTION_DAILY,
+    LinkyClient,
+    check_prm,
+    label,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,10 +72,6 @@ USER_AGENT = f"delestage/{VERSION} (Home Assistant; +https://github.com/delestag
 CONSO_API_URL = "https://conso.boris.sh/api"
 MYELECTRICALDATA_URL = "https://www.v2.myelectricaldata.fr/api"
 
-# Per-call limits (Enedis rules, which both gateways relay): curve 7 days, daily 365 days.
-MAX_CURVE_DAYS = 7
-MAX_DAILY_DAYS = 365
-
 
 class Source(StrEnum):
     """Where a Linky entry gets its data (entry data ``source``)."""
@@ -81,48 +81,10 @@ class Source(StrEnum):
     MYELECTRICALDATA = "myelectricaldata"
 
 
-class Series(StrEnum):
-    """The Enedis 2026 measure resources (Conso API's ``type``)."""
-
-    DAILY = "consommation_quotidienne"
-    CURVE = "courbe_de_charge_consommation"
-    MAX_POWER = "puissance_conso_max_quotidienne"
-    PRODUCTION_DAILY = "production_quotidienne"
-    PRODUCTION_CURVE = "courbe_de_charge_production"
-
-
 POLICIES: dict[Source, BudgetPolicy] = {
     Source.CONSO_API: CONSO_API_POLICY,
     Source.MYELECTRICALDATA: MYELECTRICALDATA_POLICY,
 }
-
-
-class LinkyClient(Protocol):
-    """What the Linky pipeline needs from a client, whatever the source (Data Connect, gateway)."""
-
-    data_calls: int
-
-    @property
-    def token_requests(self) -> int:
-        """Token calls made (none for gateways)."""
-
-    async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
-        """Daily consumption (Wh) of ``[start, end[``."""
-
-    async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
-        """Daily production (Wh) of ``[start, end[``."""
-
-    async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
-        """Consumption load curve of ``[start, end[``."""
-
-    async def async_get_production_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
-        """Production load curve of ``[start, end[``."""
-
-    async def async_get_max_power(self, prm: str, start: date, end: date) -> tuple[MaxPower, ...]:
-        """Daily maximum power of ``[start, end[``."""
-
-    async def async_get_contract(self, prm: str) -> Contract:
-        """Return the supply contract."""
 
 
 class GatewayTokenError(EnedisNoConsentError):
@@ -183,21 +145,12 @@ def decode_conso_token(token: str) -> ConsoToken:
     return ConsoToken(found, expires)
 
 
-def _check(prm: str, start: date, end: date, max_days: int) -> None:
-    if not (isinstance(prm, str) and len(prm) == 14 and prm.isdigit()):
-        raise EnedisRequestError("A PRM is 14 digits")
-    if end <= start:
-        raise EnedisRequestError("The end date must be after the start date")
-    if (end - start).days > max_days:
-        raise EnedisRequestError(f"At most {max_days} days per call")
-
-
 def _is_html(response: RawResponse) -> bool:
     content_type = response.headers.get("Content-Type", "")
     return "html" in content_type.lower() or response.body.lstrip()[:1] == b"<"
 
 
-class GatewayClient:
+class GatewayClient(LinkyClient):
     """The Linky client of a gateway source; subclasses are the transports.
 
     Same methods and counters as :class:`~.enedis.EnedisClient`. The history back-fill marks
@@ -206,8 +159,6 @@ class GatewayClient:
 
     source: Source
     default_url: str
-    # Load-curve ``d`` is the interval START at this gateway (MyElectricalData shifts it).
-    curve_at_start = False
 
     def __init__(
         self,
@@ -219,71 +170,18 @@ class GatewayClient:
         clock: Any = time.time,
     ) -> None:
         """Prepare the client; nothing is sent until the first call."""
+        super().__init__()
         self._session = session
         self._token = token
         self.base_url = (base_url or self.default_url).rstrip("/")
         self.budget = budget or RequestBudget(POLICIES[self.source], clock=clock)
         self._clock = clock
-        self.data_calls = 0
-
-    @property
-    def token_requests(self) -> int:
-        """Gateways need no token call."""
-        return 0
-
-    # ------------------------------------------------------------------ measures
-
-    async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
-        """Daily consumption (Wh) of ``[start, end[``, at most 365 days."""
-        _check(prm, start, end, MAX_DAILY_DAYS)
-        return parse_daily(await self._async_measure(Series.DAILY, prm, start, end))
-
-    async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
-        """Daily production (Wh) of ``[start, end[``, at most 365 days."""
-        _check(prm, start, end, MAX_DAILY_DAYS)
-        return parse_daily(await self._async_measure(Series.PRODUCTION_DAILY, prm, start, end))
-
-    async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
-        """Consumption load curve (average W per step) of ``[start, end[``, at most 7 days."""
-        _check(prm, start, end, MAX_CURVE_DAYS)
-        return self._curve(await self._async_measure(Series.CURVE, prm, start, end))
-
-    async def async_get_production_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
-        """Production load curve (average W per step) of ``[start, end[``, at most 7 days."""
-        _check(prm, start, end, MAX_CURVE_DAYS)
-        return self._curve(await self._async_measure(Series.PRODUCTION_CURVE, prm, start, end))
-
-    async def async_get_max_power(self, prm: str, start: date, end: date) -> tuple[MaxPower, ...]:
-        """Daily maximum power (VA, with its time) of ``[start, end[``, at most 365 days."""
-        _check(prm, start, end, MAX_DAILY_DAYS)
-        return parse_max_power(await self._async_measure(Series.MAX_POWER, prm, start, end))
-
-    async def async_get_contract(self, prm: str) -> Contract:
-        """Return the supply contract; gateways without one answer an empty one."""
-        return Contract(None, None, None)
 
     async def async_get_meters(self) -> tuple[GatewayMeter, ...]:
         """Return the meters the token covers (one cheap call, or none)."""
         raise NotImplementedError
 
-    def _curve(self, data: dict[str, Any]) -> LoadCurve:
-        curve = parse_load_curve(data)
-        if not self.curve_at_start:
-            return curve
-        # The parser reads ``d`` as the END (Enedis' convention); here it is the START: move
-        # each interval forward by its own step, in UTC (exact on DST days), never twice.
-        points = tuple(
-            replace(point, start=point.end, end=point.end + (point.end - point.start))
-            for point in curve.points
-        )
-        return replace(curve, points=points)
-
     # ------------------------------------------------------------------ plumbing
-
-    async def _async_measure(
-        self, series: Series, prm: str, start: date, end: date
-    ) -> dict[str, Any]:
-        raise NotImplementedError
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -344,13 +242,18 @@ class ConsoApiClient(GatewayClient):
         return tuple(GatewayMeter(prm) for prm in self.claims.prms)
 
     async def _async_measure(
-        self, series: Series, prm: str, start: date, end: date
+        self,
+        resource: str,
+        prm: str,
+        start: date,
+        end: date,
+        *,
+        extra: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        check_prm(prm)
         params = {"pointId": prm, "dateDebut": start.isoformat(), "dateFin": end.isoformat()}
-        if series is Series.MAX_POWER:
-            params |= {"mesuresPas": "P1D", "grandeurPhysique": "PMA"}
-        what = series.replace("_", " ").capitalize()
-        response = await self._async_get(f"/{series}", what, params)
+        what = label(resource)
+        response = await self._async_get(f"/{resource}", what, params | (extra or {}))
         if 200 <= response.status < 300:
             if not response.body.strip():
                 raise EnedisTechnicalError(f"{what}: empty answer", response.status)
@@ -395,12 +298,12 @@ _MED_ERRORS: dict[str, type[EnedisError]] = {
     "ENEDIS_UNAVAILABLE": EnedisTechnicalError,
     "INTERNAL_ERROR": EnedisTechnicalError,
 }
-_MED_PATHS: dict[Series, str] = {
-    Series.DAILY: "/enedis/consumption/daily/",
-    Series.CURVE: "/enedis/consumption/detail/",
-    Series.MAX_POWER: "/enedis/power/",
-    Series.PRODUCTION_DAILY: "/enedis/production/daily/",
-    Series.PRODUCTION_CURVE: "/enedis/production/detail/",
+_MED_PATHS: dict[str, str] = {
+    DAILY: "/enedis/consumption/daily/",
+    CURVE: "/enedis/consumption/detail/",
+    MAX_POWER: "/enedis/power/",  # the gateway adds mesuresPas=P1D&grandeurPhysique=PMA
+    PRODUCTION_DAILY: "/enedis/production/daily/",
+    PRODUCTION_CURVE: "/enedis/production/detail/",
 }
 
 
@@ -442,16 +345,24 @@ class MyElectricalDataClient(GatewayClient):
         return tuple(meters)
 
     async def async_get_contract(self, prm: str) -> Contract:
-        """``situation_contrat`` (+ synthesis) of the meter, from the gateway's cache."""
+        """Return ``situation_contrat`` (+ synthesis) of the meter, from the gateway's cache."""
+        check_prm(prm)
         data = await self._async_call(f"/enedis/contract/{prm}", "Contract", {"use_cache": "true"})
         return parse_contract(data if isinstance(data, dict) else {"situation_contrat": data})
 
     async def _async_measure(
-        self, series: Series, prm: str, start: date, end: date
+        self,
+        resource: str,
+        prm: str,
+        start: date,
+        end: date,
+        *,
+        extra: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        check_prm(prm)
         params = {"start": start.isoformat(), "end": end.isoformat(), "use_cache": "true"}
-        what = series.replace("_", " ").capitalize()
-        data = await self._async_call(f"{_MED_PATHS[series]}{prm}", what, params)
+        what = label(resource)
+        data = await self._async_call(f"{_MED_PATHS[resource]}{prm}", what, params)
         if not isinstance(data, dict):
             raise ApiResponseError(f"{what}: no measure in the answer")
         return data

@@ -21,8 +21,9 @@ from ..api.enedis_errors import (
     EnedisNotSubscribedError,
     EnedisRateLimitedError,
 )
-from ..api.enedis_gateways import LinkyClient, Source
+from ..api.enedis_gateways import Source
 from ..api.errors import ApiAuthError, ApiError
+from ..api.linky_client import LinkyClient
 from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store

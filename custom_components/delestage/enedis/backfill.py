@@ -38,8 +38,8 @@ from ..api.enedis import (
     EnedisRequestError,
     EnedisWrongDirectionError,
 )
-from ..api.enedis_gateways import LinkyClient
 from ..api.enedis_models import CurvePoint, DailyValue
+from ..api.linky_client import LinkyClient
 from ..const import DOMAIN
 from .statistics import EnergyKind, async_import_readings, days_with_full_curve
 

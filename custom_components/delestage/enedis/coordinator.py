@@ -41,9 +41,10 @@ from ..api.enedis_errors import (
     EnedisRateLimitedError,
     EnedisWrongDirectionError,
 )
-from ..api.enedis_gateways import GatewayTokenError, LinkyClient
+from ..api.enedis_gateways import GatewayTokenError
 from ..api.enedis_models import PARIS, DailyValue, MaxPower
 from ..api.errors import ApiAuthError, ApiError
+from ..api.linky_client import LinkyClient
 from ..const import DOMAIN, LOGGER
 from ..runtime import DelestageConfigEntry
 from .backfill import RefreshResult, async_refresh_recent, next_refresh

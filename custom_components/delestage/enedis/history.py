@@ -13,8 +13,8 @@ from ..api.enedis_errors import (
     EnedisNoDataError,
     EnedisWrongDirectionError,
 )
-from ..api.enedis_gateways import LinkyClient
 from ..api.enedis_models import CurvePoint, DailyValue
+from ..api.linky_client import LinkyClient
 from .statistics import EnergyKind, async_import_readings
 
 
