@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -149,12 +150,21 @@ async def test_same_sensors_and_statistics_whatever_the_gateway(
     # A restart: the budget and the minute come back from storage (no new draw).
     minute = gateway.minute
     assert await hass.config_entries.async_unload(entry.entry_id)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))  # delayed save
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)  # stores written, as at shutdown
     await hass.async_block_till_done()
     hass.data.pop(DATA_GATEWAYS)
     restored = await async_gateway_state(hass, Source(source))
     assert restored.minute == minute
     assert restored.budget.used() == calls
+    # Set up again before the next daily slot: the saved values, and not one request.
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(sensor).state == value.state
+    assert state.stats[source].calls == calls
+    next_refresh = entry.runtime_data.coordinator.next_refresh
+    assert next_refresh is not None
+    assert next_refresh > dt_util.utcnow()
 
 
 @pytest.mark.usefixtures("recorder_mock")

@@ -45,6 +45,8 @@ async def count_and_fault(request: web.Request, handler: Handler) -> web.StreamR
     state = request.config_dict[STATE]
     stats = state.stats[provider]
     stats.calls += 1
+    if provider in ("conso_api", "myelectricaldata"):
+        state.gateway_log.append((state.now(), provider, request.path))
     stats.by_path[request.path.removeprefix(f"/{provider}")] += 1
     fault = state.take_fault(provider, request.path)
     try:

@@ -177,6 +177,8 @@ class SandboxState:
         self.red_start = self.default_red_start()
         self.red_hours = 3
         self.gateway_bans: list[str] = []  # IPs Conso API banned (ban threshold reached)
+        # When each gateway request arrived (benchmarks: peak requests in any 12 h).
+        self.gateway_log: list[tuple[datetime, str, str]] = []
 
     def now(self) -> datetime:
         """The simulator's current time (UTC)."""

@@ -86,6 +86,11 @@ class GatewayQuotaError(EnedisRateLimitedError):
         self.banned = banned
 
 
+def epoch_now() -> float:
+    """Return the current epoch time, looked up at each call (a frozen test clock applies)."""
+    return time.time()
+
+
 class RequestBudget:
     """Counts a gateway's requests in a rolling window and refuses those over the policy."""
 
@@ -93,12 +98,12 @@ class RequestBudget:
         self,
         policy: BudgetPolicy,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         on_change: Callable[[], None] | None = None,
     ) -> None:
         """Start empty; :meth:`restore` puts back a saved state."""
         self.policy = policy
-        self._clock = clock
+        self._clock = clock or epoch_now
         self._on_change = on_change
         self._requests: list[tuple[float, Purpose]] = []
         self.blocked_until: float | None = None

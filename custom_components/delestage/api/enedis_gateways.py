@@ -17,12 +17,12 @@ Plain asyncio + aiohttp; no Home Assistant import.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 import json
 import logging
-import time
 from typing import Any
 
 import aiohttp
@@ -33,6 +33,7 @@ from .budget import (
     BudgetPolicy,
     GatewayQuotaError,
     RequestBudget,
+    epoch_now,
 )
 from .enedis_errors import (
     EnedisBeforeActivationError,
@@ -167,7 +168,7 @@ class GatewayClient(LinkyClient):
         *,
         budget: RequestBudget | None = None,
         base_url: str | None = None,
-        clock: Any = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Prepare the client; nothing is sent until the first call."""
         super().__init__()
@@ -175,7 +176,7 @@ class GatewayClient(LinkyClient):
         self._token = token
         self.base_url = (base_url or self.default_url).rstrip("/")
         self.budget = budget or RequestBudget(POLICIES[self.source], clock=clock)
-        self._clock = clock
+        self._clock = clock or epoch_now
 
     async def async_get_meters(self) -> tuple[GatewayMeter, ...]:
         """Return the meters the token covers (one cheap call, or none)."""

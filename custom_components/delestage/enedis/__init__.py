@@ -280,7 +280,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
     runtime.statistics_pending = progress.finished and hass.state is not CoreState.running
-    await coordinator.async_config_entry_first_refresh()
+    if gateway is not None and coordinator.async_restore(gateway.snapshots.get(entry.entry_id)):
+        # A restart before the next daily slot: the saved values, no request to the gateway.
+        runtime.statistics_pending = False
+    else:
+        await coordinator.async_config_entry_first_refresh()
     # Keep refreshing (and writing statistics) even when every sensor is disabled.
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
     # Statistics are written once Home Assistant has started (the recorder waits for it):
@@ -317,5 +321,7 @@ async def _async_dataconnect_client(
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the back-fill progress of a removed Linky entry."""
+    """Delete the back-fill progress (and a gateway's saved values) of a removed Linky entry."""
     await backfill_store(hass, entry.entry_id).async_remove()
+    if (source := entry.data.get(CONF_SOURCE, Source.DATACONNECT)) != Source.DATACONNECT:
+        (await async_gateway_state(hass, Source(source))).async_forget(entry.entry_id)

@@ -25,6 +25,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 import random
+from typing import Any
 
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -73,6 +74,14 @@ class LinkyData:
     subscribed_power_kva: float | None
     consent_end: date | None
     contract_available: bool = True  # False until a contract was read (its sensor unavailable)
+
+
+def _daily_dict(value: DailyValue | None) -> dict[str, Any] | None:
+    return None if value is None else {"day": value.day.isoformat(), "wh": value.wh}
+
+
+def _daily_value(value: dict[str, Any] | None) -> DailyValue | None:
+    return None if not value else DailyValue(date.fromisoformat(value["day"]), float(value["wh"]))
 
 
 def consent_end(entry: DelestageConfigEntry) -> date | None:
@@ -214,9 +223,76 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             "complete" if complete else "not complete yet",
             self.next_refresh.isoformat(),
         )
-        return LinkyData(
+        data = LinkyData(
             consumption, production, max_power, self._subscribed_power, end, self.contract_read
         )
+        if self.gateway is not None:
+            self.gateway.async_save_snapshot(self.config_entry.entry_id, self._snapshot(data))
+        return data
+
+    # ------------------------------------------------------------------ restarts (gateways)
+
+    def _snapshot(self, data: LinkyData) -> dict[str, Any]:
+        """Return what a restart needs to make no request before the next slot (gateways)."""
+        assert self.next_refresh is not None
+        return {
+            "next_refresh": self.next_refresh.isoformat(),
+            "day": self._day.isoformat() if self._day else None,
+            "contract_day": self._contract_day.isoformat() if self._contract_day else None,
+            "consumption": _daily_dict(data.consumption),
+            "production": _daily_dict(data.production),
+            "max_power": (
+                None
+                if data.max_power is None
+                else {
+                    "day": data.max_power.day.isoformat(),
+                    "va": data.max_power.va,
+                    "at": data.max_power.at.isoformat() if data.max_power.at else None,
+                }
+            ),
+            "subscribed_power_kva": data.subscribed_power_kva,
+            "contract_available": data.contract_available,
+        }
+
+    def async_restore(self, snapshot: dict[str, Any] | None) -> bool:
+        """Show the values saved before a restart, while they are fresh; False when not.
+
+        Fresh: the next daily slot saved with them is still ahead. The refresh then happens at
+        that slot, so a restart costs the gateway no request.
+        """
+        if not snapshot:
+            return False
+        try:
+            next_refresh = datetime.fromisoformat(snapshot["next_refresh"])
+            now = dt_util.utcnow()
+            if next_refresh <= now:
+                return False
+            max_power = snapshot.get("max_power")
+            data = LinkyData(
+                _daily_value(snapshot.get("consumption")),
+                _daily_value(snapshot.get("production")),
+                None
+                if not max_power
+                else MaxPower(
+                    date.fromisoformat(max_power["day"]),
+                    float(max_power["va"]),
+                    datetime.fromisoformat(max_power["at"]) if max_power.get("at") else None,
+                ),
+                snapshot.get("subscribed_power_kva"),
+                consent_end(self.config_entry),
+                bool(snapshot.get("contract_available", True)),
+            )
+            day, contract_day = snapshot.get("day"), snapshot.get("contract_day")
+            self._day = date.fromisoformat(day) if day else None
+            self._contract_day = date.fromisoformat(contract_day) if contract_day else None
+        except KeyError, TypeError, ValueError:
+            return False
+        self._subscribed_power = data.subscribed_power_kva
+        self.contract_read = data.contract_available
+        self.next_refresh = next_refresh
+        self.update_interval = max(next_refresh - now, timedelta(minutes=1))
+        self.async_set_updated_data(data)
+        return True
 
     async def _async_contract(self, today: date) -> None:
         """Read the contract once a day; a failure only affects the contract sensor."""
