@@ -24,6 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.delestage.const import DOMAIN
+from tests.enedis.fake_enedis import quiet_sql
 from tools.sandbox import linky
 from tools.sandbox.state import CONSUMER_PRM
 from tools.sandbox.weather import PARIS
@@ -32,7 +33,10 @@ from .conftest import Sandbox, entity_ids, start_flow
 
 CALLBACK = "/api/delestage/enedis/callback"
 STATISTIC = f"{DOMAIN}:linky_{CONSUMER_PRM}_consumption"
-pytestmark = pytest.mark.usefixtures("recorder_mock")
+__all__ = ["quiet_sql"]
+# quiet_sql: Home Assistant's test plugin logs every SQL statement at INFO (thousands of
+# INSERT lines during a back-fill); production logs them at WARNING.
+pytestmark = pytest.mark.usefixtures("recorder_mock", "quiet_sql")
 
 
 async def add_meter(

@@ -20,7 +20,6 @@ from custom_components.delestage.api.enedis import (
     EnedisCurveNotActivatedError,
     EnedisNoConsentError,
     EnedisRateLimitedError,
-    EnedisRequestError,
     EnedisTechnicalError,
     RateLimiter,
 )
@@ -40,6 +39,7 @@ from custom_components.delestage.enedis.statistics import local_day_bounds
 from .fake_enedis import (
     CLIENT_ID,
     CLIENT_SECRET,
+    PARIS,
     PRM,
     FakeEnedis,
     base_url,
@@ -300,14 +300,66 @@ async def test_shorter_daily_range_is_split(
 
 
 @pytest.mark.usefixtures("recorder_mock")
-async def test_bad_request_propagates(
-    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+async def test_a_window_refused_for_good_is_recorded_and_skipped(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis, hass_storage: dict[str, Any]
 ) -> None:
-    """Any other refused request is a bug to report, not something to retry by splitting."""
+    """A 400 that is not a history limit is not retried for ever: recorded, skipped."""
+    fake.activation = TODAY - timedelta(days=20)
     fake.injected.append(error(400, "invalid_request"))
-    with pytest.raises(EnedisRequestError):
-        await runner(hass, client).async_run()
-    assert fake.data_calls == 1
+    progress = await runner(hass, client).async_run()
+    assert progress.finished
+    assert progress.refused == [
+        {
+            "kind": "daily",
+            "start": (TODAY - timedelta(days=365)).isoformat(),
+            "end": TODAY.isoformat(),
+            "code": "invalid_request",
+        }
+    ]
+    saved = hass_storage["delestage.enedis_backfill.entry1"]["data"]
+    assert saved["refused"] == progress.refused
+    assert (await runner(hass, client).async_load()).refused == progress.refused
+    # Only that window was lost: the curve weeks since activation were imported.
+    assert fake.calls_by_resource["courbe_de_charge_consommation"] >= 3
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_late_end_catches_up_to_the_refresh(
+    hass: HomeAssistant,
+    client: EnedisClient,
+    fake: FakeEnedis,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Planned on day D, paused, resumed on D+12: the 12 days between are fetched too."""
+    fake.activation = TODAY - timedelta(days=20)
+    first = runner(hass, client)
+    fake.hook = lambda resource, _query: (
+        error(500, "ADAM-DC-0500") if resource.startswith("courbe") else None
+    )
+    with pytest.raises(EnedisTechnicalError):
+        await first.async_run()  # the daily steps are done, the curve fails
+    fake.hook = None
+
+    later = TODAY + timedelta(days=12)
+    fake.today = later
+    second = runner(hass, client, today=later)
+    progress = await second.async_run()
+    assert progress.finished
+    rows = await read_rows(hass)
+    days = {datetime.fromtimestamp(r["start"], UTC).astimezone(PARIS).date() for r in rows}
+    first_day = TODAY - timedelta(days=20)
+    assert days == {first_day + timedelta(days=i) for i in range((later - first_day).days)}
+    check_continuous(rows)
+    saved = hass_storage["delestage.enedis_backfill.entry1"]["data"]
+    assert saved["catch_ups"] == [[TODAY.isoformat(), later.isoformat()]]
+    # After a restart the plan (with its catch-up) is the same, and finished.
+    again = await runner(hass, client, today=later).async_load()
+    assert (again.finished, again.total) == (True, progress.total)
+
+    # Within the refresh's week, no catch-up: the daily refresh covers it.
+    fake.today = TODAY + timedelta(days=7)
+    assert (await runner(hass, client, "entry2", today=fake.today).async_run()).finished
+    assert hass_storage["delestage.enedis_backfill.entry2"]["data"]["catch_ups"] == []
 
 
 @pytest.mark.usefixtures("recorder_mock")

@@ -124,8 +124,8 @@ async def test_setup_sensors_statistics_and_backfill(
 
 
 @pytest.mark.usefixtures("recorder_mock")
-async def test_restart_reuses_token_and_backfill(
-    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+async def test_restart_reuses_token_backfill_and_data(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, hass_storage: dict[str, Any]
 ) -> None:
     entry = make_entry(api_url)
     await setup_entry(hass, entry)
@@ -136,10 +136,29 @@ async def test_restart_reuses_token_and_backfill(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert recent_meter.token_calls == token_calls  # the saved token is still valid
-    # One refresh (daily, curve, max power), no second back-fill.
-    assert recent_meter.data_calls - data_calls == 3
+    # The saved data are fresh (next refresh tomorrow morning): no call, no second back-fill.
+    assert recent_meter.data_calls == data_calls
+    state = hass.states.get(entity_id(hass, "consumption_yesterday"))
+    assert float(state.state) == pytest.approx(recent_meter.daily_wh(yesterday()) / 1000, abs=1e-3)
+    assert state.attributes["date"] == yesterday().isoformat()
+    assert float(hass.states.get(entity_id(hass, "subscribed_power")).state) == 12
+    assert hass.states.get(entity_id(hass, "max_power_yesterday")).attributes["time"]
     rows_after = await hourly_sums(hass)
     assert rows_after[-1]["sum"] == pytest.approx(rows_before[-1]["sum"])
+
+    # Saved data whose next refresh has passed: the reload refreshes (daily, curve, max power).
+    coordinator = entry.runtime_data.coordinator
+    saved = hass_storage[f"delestage.enedis_linky.{entry.entry_id}"]["data"]
+    saved["next_refresh"] = (dt_util.utcnow() - timedelta(minutes=1)).isoformat()
+    assert coordinator.next_refresh is not None
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert recent_meter.data_calls - data_calls == 3
+    # Unreadable saved data: refresh too.
+    hass_storage[f"delestage.enedis_linky.{entry.entry_id}"]["data"]["data"] = {}
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert recent_meter.data_calls - data_calls == 3 + 3
 
 
 @pytest.mark.usefixtures("recorder_mock")
@@ -371,3 +390,46 @@ async def test_entry_of_another_implementation_is_an_error(
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_backfill_survives_any_exception_with_backoff(
+    hass: HomeAssistant,
+    api_url: str,
+    recent_meter: FakeEnedis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A parser blow-up (recursion) pauses the step, logged once, retried with back-off."""
+    failures = [2]
+    deep = b"[" * 200_000 + b"]" * 200_000  # json.loads: RecursionError, not an ApiError
+
+    def blow_up(resource: str, _query: dict[str, str]) -> web.Response | None:
+        if resource.startswith("courbe") and failures[0]:
+            failures[0] -= 1
+            return web.Response(body=deep, content_type="application/json")
+        return None
+
+    recent_meter.hook = blow_up  # the first refresh asks no curve: only the back-fill does
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    runtime = entry.runtime_data
+    assert not runtime.backfill_progress.finished
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "back-fill" in r.message]
+    assert len(errors) == 1
+
+    # Second failure after 30 min; the next try waits 60 min (back-off), and is not logged.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert failures == [0]
+    assert not runtime.backfill_progress.finished
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=45))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not runtime.backfill_progress.finished
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert runtime.backfill_progress.finished
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "back-fill" in r.message]
+    assert len(errors) == 1
+    assert await hourly_sums(hass)

@@ -1,4 +1,4 @@
-"""Removing a Linky entry deletes its back-fill progress."""
+"""Removing a Linky entry deletes its back-fill progress and its saved data."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ async def test_removing_the_entry_deletes_its_backfill_progress(
         domain=DOMAIN, unique_id="12345678901234", data={"entry_type": "enedis"}
     )
     entry.add_to_hass(hass)
-    key = f"{DOMAIN}.enedis_backfill.{entry.entry_id}"
-    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {"done": []}}
+    keys = [f"{DOMAIN}.enedis_backfill.{entry.entry_id}", f"{DOMAIN}.enedis_linky.{entry.entry_id}"]
+    for key in keys:
+        hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {"done": []}}
 
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert key not in hass_storage
+    assert not [key for key in keys if key in hass_storage]

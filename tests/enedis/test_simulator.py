@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-import time
 from urllib.parse import urlparse
 
 import aiohttp
@@ -98,10 +97,8 @@ async def test_consent_and_setup_against_the_simulator(
     assert sensor is not None
     assert float(hass.states.get(sensor).state) > 0
 
-    # Set-up time against the simulator (first refresh; the back-fill runs in the background).
+    # A reload works (its duration is a benchmark: tests/e2e/test_bench.py, script/bench).
     assert await hass.config_entries.async_unload(entry.entry_id)
-    started = time.perf_counter()
     assert await hass.config_entries.async_setup(entry.entry_id)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, elapsed
+    assert entry.state is ConfigEntryState.LOADED
     assert await hass.config_entries.async_unload(entry.entry_id)

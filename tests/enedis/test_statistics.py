@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 import itertools
+import sqlite3
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import get_metadata, statistics_during_period
@@ -16,14 +18,17 @@ import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from sqlalchemy.exc import OperationalError
 
 from custom_components.delestage.api.enedis_models import (
     CurvePoint,
     DailyValue,
     parse_load_curve,
 )
+from custom_components.delestage.enedis.recorder_bulk import ATTEMPTS, BulkUpsertStatisticsTask
 from custom_components.delestage.enedis.statistics import (
     EnergyKind,
+    StatisticsNotWrittenError,
     async_import_hourly,
     async_import_readings,
     build_hourly,
@@ -331,3 +336,63 @@ async def test_non_finite_hours_never_reach_a_sum(hass: HomeAssistant) -> None:
     rows = await read_rows(hass)
     assert [row["state"] for row in rows] == [1.0, 0.5]
     assert rows[-1]["sum"] == pytest.approx(1.5)
+
+
+def _flaky_writes(failures: int) -> Any:
+    """Make the next ``failures`` writes fail AFTER their statements (like a locked commit)."""
+    real = BulkUpsertStatisticsTask._write
+    left = [failures]
+
+    def write(self: BulkUpsertStatisticsTask, session: Any, instance: Any) -> None:
+        real(self, session, instance)
+        if left[0]:
+            left[0] -= 1
+            raise OperationalError(
+                "INSERT INTO statistics", {}, sqlite3.OperationalError("database is locked")
+            )
+
+    return patch.object(BulkUpsertStatisticsTask, "_write", write)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+@pytest.mark.parametrize("failures", [1, ATTEMPTS - 1])
+async def test_a_database_error_is_retried_and_sums_stay_right(
+    hass: HomeAssistant, failures: int
+) -> None:
+    """OperationalError on the write: retried; rows and the later sums move together."""
+    get_instance(hass).db_retry_wait = 0
+    day = {utc(2026, 1, 1, h): 1000.0 for h in range(24)}
+    await async_import_hourly(hass, PRM, "consumption", day)
+    later = {utc(2026, 1, 3, h): 500.0 for h in range(24)}
+    await async_import_hourly(hass, PRM, "consumption", later)
+
+    corrected = dict.fromkeys(day, 2000.0)  # day 1 doubles: every later sum moves +24
+    with _flaky_writes(failures):
+        await async_import_hourly(hass, PRM, "consumption", corrected)
+    rows = await read_rows(hass)
+    check_continuous(rows)
+    assert rows[-1]["sum"] == pytest.approx(48 + 12)
+    again = await async_import_hourly(hass, PRM, "consumption", corrected)
+    assert again.rows == 0  # idempotent
+    assert (await read_rows(hass))[-1]["sum"] == pytest.approx(60)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_write_that_keeps_failing_shifts_nothing(hass: HomeAssistant) -> None:
+    """Every try fails: nothing written, no sum shifted; the next import writes it right."""
+    get_instance(hass).db_retry_wait = 0
+    day = {utc(2026, 1, 1, h): 1000.0 for h in range(24)}
+    await async_import_hourly(hass, PRM, "consumption", day)
+    await async_import_hourly(hass, PRM, "consumption", {utc(2026, 1, 3, 0): 500.0})
+    before = await read_rows(hass)
+
+    corrected = dict.fromkeys(day, 2000.0)
+    with _flaky_writes(ATTEMPTS), pytest.raises(StatisticsNotWrittenError):
+        await async_import_hourly(hass, PRM, "consumption", corrected)
+    assert await read_rows(hass) == before  # no +24 shift of the later rows
+
+    await async_import_hourly(hass, PRM, "consumption", corrected)  # the retry, later
+    rows = await read_rows(hass)
+    check_continuous(rows)
+    assert [row["state"] for row in rows[:24]] == [2.0] * 24
+    assert rows[-1]["sum"] == pytest.approx(48.5)

@@ -41,15 +41,17 @@ from .const import (
     CONF_TOKEN,
     PRODUCTION,
 )
-from .coordinator import WAIT_FOR_USER, LinkyCoordinator
+from .coordinator import WAIT_FOR_USER, LinkyCoordinator, linky_store
 from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_gateway_issue, async_raise_issue
 from .sensor import BackfillSensor, linky_sensors
-from .statistics import EnergyKind
+from .statistics import EnergyKind, StatisticsNotWrittenError
 
-# When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait).
+# When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait),
+# doubled with each failure in a row up to BACKFILL_MAX_RETRY.
 BACKFILL_RETRY = timedelta(minutes=30)
+BACKFILL_MAX_RETRY = timedelta(hours=6)
 
 
 class EnedisRuntime(DelestageRuntime):
@@ -80,6 +82,7 @@ class EnedisRuntime(DelestageRuntime):
         self.backfill_progress = BackfillProgress()
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
+        self._backfill_failures = 0  # failures in a row (back-off)
         # Set when set-up fetched the newest values before start-up without importing them.
         self.statistics_pending = False
 
@@ -129,6 +132,28 @@ class EnedisRuntime(DelestageRuntime):
                 f"{DOMAIN} Linky statistics after start-up",
             )
 
+    def _backoff(self) -> float:
+        """Seconds before the next try: 30 min, doubling with each failure, at most 6 h."""
+        self._backfill_failures += 1
+        delay = BACKFILL_RETRY.total_seconds() * float(2 ** min(self._backfill_failures - 1, 8))
+        return min(delay, BACKFILL_MAX_RETRY.total_seconds())
+
+    def _log_pause(self, err: Exception, retry: float, *, unexpected: bool) -> None:
+        """One log line per failure run (the first), then debug lines."""
+        if self._backfill_failures > 1:
+            LOGGER.debug(
+                "Linky history back-fill still paused (%s), next try in %.0f s", err, retry
+            )
+        elif unexpected:
+            LOGGER.exception(
+                "Linky history back-fill paused by an unexpected error; it resumes in %.0f min",
+                retry / 60,
+            )
+        else:
+            LOGGER.info(
+                "Linky history back-fill paused (%s); it resumes in %.0f min", err, retry / 60
+            )
+
     @callback
     def _async_resume_backfill(self, _now: datetime) -> None:
         self.async_start_backfill()
@@ -155,13 +180,18 @@ class EnedisRuntime(DelestageRuntime):
             # answer (a repair issue says until when).
             if isinstance(err, GatewayQuotaError):
                 async_raise_gateway_issue(self.hass, self.entry, err)
-            retry = max(err.retry_after or 0.0, BACKFILL_RETRY.total_seconds())
-        except ApiError as err:
-            LOGGER.info("Linky history back-fill paused (%s); it resumes later", err)
-            retry = BACKFILL_RETRY.total_seconds()
+            retry = max(err.retry_after or 0.0, self._backoff())
+        except (ApiError, StatisticsNotWrittenError) as err:
+            retry = self._backoff()
+            self._log_pause(err, retry, unexpected=False)
+        except Exception as err:
+            # Parser recursion/overflow, an unexpected shape...: the step is retried later.
+            retry = self._backoff()
+            self._log_pause(err, retry, unexpected=True)
         if retry is not None:
             self._retry_unsub = async_call_later(self.hass, retry, self._async_resume_backfill)
             return
+        self._backfill_failures = 0
         self._on_progress(progress)
         if not progress.curve_available:
             async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)
@@ -274,16 +304,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
             hass, source, entry.data[CONF_API_TOKEN], entry.data.get(CONF_API_BASE_URL)
         )
     producing = bool(entry.data.get(CONF_PRODUCTION, False))
-    coordinator = LinkyCoordinator(hass, entry, client, producing=producing, gateway=gateway)
+    coordinator = LinkyCoordinator(
+        hass,
+        entry,
+        client,
+        producing=producing,
+        store=linky_store(hass, entry.entry_id),
+        gateway=gateway,
+    )
     runtime = EnedisRuntime(hass, entry, client, coordinator)
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
-    runtime.statistics_pending = progress.finished and hass.state is not CoreState.running
-    if gateway is not None and coordinator.async_restore(gateway.snapshots.get(entry.entry_id)):
-        # A restart before the next daily slot: the saved values, no request to the gateway.
-        runtime.statistics_pending = False
-    else:
+    # A restart or reload before the next planned refresh takes the saved data: no call, and
+    # nothing waits for the recorder (the statistics of that data are already written).
+    if not await coordinator.async_restore():
+        runtime.statistics_pending = progress.finished and hass.state is not CoreState.running
         await coordinator.async_config_entry_first_refresh()
     # Keep refreshing (and writing statistics) even when every sensor is disabled.
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
@@ -321,7 +357,6 @@ async def _async_dataconnect_client(
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the back-fill progress (and a gateway's saved values) of a removed Linky entry."""
+    """Delete the back-fill progress and the saved data of a removed Linky entry."""
     await backfill_store(hass, entry.entry_id).async_remove()
-    if (source := entry.data.get(CONF_SOURCE, Source.DATACONNECT)) != Source.DATACONNECT:
-        (await async_gateway_state(hass, Source(source))).async_forget(entry.entry_id)
+    await linky_store(hass, entry.entry_id).async_remove()

@@ -9,8 +9,15 @@ step is saved in a :class:`~homeassistant.helpers.storage.Store` after every ste
 resumes where it stopped, with the same plan. A "before activation" / "beyond history" /
 "before consent" answer narrows the step by halving (newer half first) to keep what exists, then
 ends that series' back-fill. A "load curve not activated" answer ends the curve part (daily
-values stay). Transient errors (429, 5xx, network) propagate after the progress is saved; call
-:meth:`BackfillRunner.async_run` again later to resume.
+values stay). A window Enedis refuses for good (HTTP 400 other than the history limits, e.g.
+``invalid_request``) is recorded in ``refused`` and skipped, not asked again at every resume.
+Transient errors (429, 5xx, network, a database that would not write) propagate after the
+progress is saved; call :meth:`BackfillRunner.async_run` again later to resume.
+
+No hole at the end: the plan is made on its first day, and a back-fill that pauses (quota,
+outage) can end days later, beyond the week each daily refresh re-reads. When it ends after
+``CATCH_UP_AFTER`` days, the days from the plan's end to today are added as catch-up steps
+(saved like the others), so the history meets the refresh's first day.
 """
 
 from __future__ import annotations
@@ -53,6 +60,9 @@ MAX_INLINE_WAIT = 120.0
 MAX_INLINE_RETRIES = 3
 # Enedis codes for "period too long" (reference §10).
 RANGE_TOO_LONG = frozenset({"ADAM-DC-0015", "ADAM-ERR0126"})
+# The daily refresh re-reads this many days (async_refresh_recent): a back-fill whose plan ends
+# further back than that is extended to today.
+CATCH_UP_AFTER = MAX_CURVE_DAYS
 
 
 class StepKind(StrEnum):
@@ -95,6 +105,8 @@ class BackfillProgress:
     curve_available: bool = True
     production_curve_available: bool = True
     oldest: dict[str, str] = field(default_factory=dict)  # step kind → oldest day with data
+    # Windows Enedis refused for good: {"kind", "start", "end", "code"} (skipped).
+    refused: list[dict[str, str | None]] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -143,6 +155,16 @@ def _windows(kind: StepKind, oldest: date, newest: date, days: int) -> list[Back
     return steps
 
 
+def _series(*, production: bool, consumption: bool) -> list[tuple[StepKind, StepKind]]:
+    """Return the (daily, curve) step kinds of the meter's series, consumption first."""
+    kinds: list[tuple[StepKind, StepKind]] = []
+    if consumption:
+        kinds.append((StepKind.DAILY, StepKind.CURVE))
+    if production:
+        kinds.append((StepKind.PRODUCTION_DAILY, StepKind.PRODUCTION_CURVE))
+    return kinds
+
+
 def plan_backfill(
     today: date,
     *,
@@ -152,15 +174,21 @@ def plan_backfill(
     daily_months: int = DAILY_MONTHS,
 ) -> list[BackfillStep]:
     """Return the back-fill steps up to ``today`` (exclusive: Enedis serves up to yesterday)."""
-    kinds: list[tuple[StepKind, StepKind]] = []
-    if consumption:
-        kinds.append((StepKind.DAILY, StepKind.CURVE))
-    if production:
-        kinds.append((StepKind.PRODUCTION_DAILY, StepKind.PRODUCTION_CURVE))
     steps: list[BackfillStep] = []
-    for daily_kind, curve_kind in kinds:
+    for daily_kind, curve_kind in _series(production=production, consumption=consumption):
         steps += _windows(daily_kind, months_before(today, daily_months), today, MAX_DAILY_DAYS)
         steps += _windows(curve_kind, months_before(today, curve_months), today, MAX_CURVE_DAYS)
+    return steps
+
+
+def plan_catch_up(
+    start: date, end: date, *, production: bool = False, consumption: bool = True
+) -> list[BackfillStep]:
+    """Return the steps of ``[start, end[``: the days after a plan whose run ended late."""
+    steps: list[BackfillStep] = []
+    for daily_kind, curve_kind in _series(production=production, consumption=consumption):
+        steps += _windows(daily_kind, start, end, MAX_DAILY_DAYS)
+        steps += _windows(curve_kind, start, end, MAX_CURVE_DAYS)
     return steps
 
 
@@ -199,6 +227,8 @@ class BackfillRunner:
         self._daily: dict[str, dict[str, float]] = {}
         self._stopped: dict[str, str] = {}  # kind → first day with data (older ones skipped)
         self._skipped_kinds: set[str] = set()
+        self._refused: list[dict[str, str | None]] = []
+        self._catch_ups: list[tuple[date, date]] = []  # [start, end[ added after the plan
         self.progress = BackfillProgress()
         self._loaded = False
         self._lock = asyncio.Lock()
@@ -220,18 +250,26 @@ class BackfillRunner:
                 }
                 self._stopped = {str(k): str(v) for k, v in saved.get("stopped", {}).items()}
                 self._skipped_kinds = {str(k) for k in saved.get("skipped_kinds", [])}
+                self._refused = [dict(r) for r in saved.get("refused", [])]
+                self._catch_ups = [
+                    (date.fromisoformat(a), date.fromisoformat(b))
+                    for a, b in saved.get("catch_ups", [])
+                ]
                 done = int(saved.get("done", 0))
                 calls = int(saved.get("data_calls", 0))
                 restored = True
             except KeyError, TypeError, ValueError, AttributeError:
                 _LOGGER.warning("Linky history back-fill progress unreadable: starting again")
                 self._daily, self._stopped, self._skipped_kinds = {}, {}, set()
+                self._refused, self._catch_ups = [], []
         if not restored:
             today = self._today or datetime.now(PARIS).date()
             production, consumption, done, calls = self._production, self._consumption, 0, 0
         self._planned_on = today
         self._production, self._consumption = production, consumption
         self._steps = plan_backfill(today, production=production, consumption=consumption)
+        for start, end in self._catch_ups:
+            self._steps += plan_catch_up(start, end, production=production, consumption=consumption)
         self.progress = BackfillProgress(
             done=min(done, len(self._steps)),
             total=len(self._steps),
@@ -240,6 +278,7 @@ class BackfillRunner:
             curve_available=StepKind.CURVE not in self._skipped_kinds,
             production_curve_available=StepKind.PRODUCTION_CURVE not in self._skipped_kinds,
             oldest=dict(self._stopped),
+            refused=list(self._refused),
         )
         self._loaded = True
         return self.progress
@@ -254,7 +293,7 @@ class BackfillRunner:
 
     async def _async_run(self) -> BackfillProgress:
         await self.async_load()
-        if self.progress.finished:
+        if self.progress.finished and not self._catch_up():
             return self.progress
         while self.progress.done < len(self._steps):
             step = self._steps[self.progress.done]
@@ -270,6 +309,8 @@ class BackfillRunner:
                 )
                 await self._async_run_step(step)
             self.progress.done += 1
+            if self.progress.done >= len(self._steps):
+                self._catch_up()
             self.progress.finished = self.progress.done >= len(self._steps)
             await self._async_save()
             self._notify()
@@ -279,6 +320,27 @@ class BackfillRunner:
         )
         self._notify()
         return self.progress
+
+    def _today_now(self) -> date:
+        return self._today or datetime.now(PARIS).date()
+
+    def _catch_up(self) -> bool:
+        """Add steps for the days between the plan's end and today when the refresh misses them."""
+        covered_to = self._catch_ups[-1][1] if self._catch_ups else self._planned_on
+        today = self._today_now()
+        if covered_to >= today - timedelta(days=CATCH_UP_AFTER):
+            return False
+        _LOGGER.info(
+            "Linky history back-fill ended after the days the refresh reads: catching up from %s",
+            covered_to,
+        )
+        self._catch_ups.append((covered_to, today))
+        self._steps += plan_catch_up(
+            covered_to, today, production=self._production, consumption=self._consumption
+        )
+        self.progress.total = len(self._steps)
+        self.progress.finished = False
+        return True
 
     def _skip(self, step: BackfillStep) -> bool:
         if step.kind in self._skipped_kinds:
@@ -302,6 +364,8 @@ class BackfillRunner:
                 "daily": self._daily,
                 "stopped": self._stopped,
                 "skipped_kinds": sorted(self._skipped_kinds),
+                "refused": self._refused,
+                "catch_ups": [[a.isoformat(), b.isoformat()] for a, b in self._catch_ups],
             }
         )
 
@@ -320,6 +384,25 @@ class BackfillRunner:
         except EnedisWrongDirectionError:
             _LOGGER.info("Linky meter has no %s data: skipping that series", step.kind)
             self._skip_kind(step.kind)
+            return
+        except EnedisRequestError as err:
+            # Refused for good (400, not a history limit): asking again every 30 min would
+            # never work. Recorded (diagnostics, sensor attributes) and skipped.
+            _LOGGER.warning(
+                "Linky history back-fill: Enedis refuses %s %s → %s (%s); skipping that window",
+                step.kind,
+                start,
+                step.end,
+                err.code or "HTTP 400",
+            )
+            refusal: dict[str, str | None] = {
+                "kind": str(step.kind),
+                "start": start.isoformat(),
+                "end": step.end.isoformat(),
+                "code": err.code,
+            }
+            self._refused.append(refusal)
+            self.progress.refused.append(refusal)
             return
         kind_key = str(step.kind)
         if step.kind.is_curve:

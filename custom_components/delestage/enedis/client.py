@@ -79,8 +79,6 @@ class GatewayState:
         )
         self.budget = RequestBudget(POLICIES[source], on_change=self._async_schedule_save)
         self.minute: int = random.randrange(MORNING_MINUTES)
-        # Per entry: the newest values and the next slot, so a restart sends no request.
-        self.snapshots: dict[str, dict[str, Any]] = {}
         self._loaded = False
 
     async def async_load(self) -> None:
@@ -91,8 +89,6 @@ class GatewayState:
         saved = await self._store.async_load()
         if isinstance(saved, dict):
             self.budget.restore(saved.get("budget"))
-            if isinstance(snapshots := saved.get("snapshots"), dict):
-                self.snapshots = {str(k): v for k, v in snapshots.items() if isinstance(v, dict)}
             minute = saved.get("minute")
             if isinstance(minute, int) and 0 <= minute < MORNING_MINUTES:
                 self.minute = minute
@@ -100,19 +96,7 @@ class GatewayState:
         await self._store.async_save(self._data())
 
     def _data(self) -> dict[str, Any]:
-        return {"budget": self.budget.as_dict(), "minute": self.minute, "snapshots": self.snapshots}
-
-    @callback
-    def async_save_snapshot(self, entry_id: str, snapshot: dict[str, Any]) -> None:
-        """Keep an entry's newest values for the next start."""
-        self.snapshots[entry_id] = snapshot
-        self._async_schedule_save()
-
-    @callback
-    def async_forget(self, entry_id: str) -> None:
-        """Drop what a removed entry kept."""
-        if self.snapshots.pop(entry_id, None) is not None:
-            self._async_schedule_save()
+        return {"budget": self.budget.as_dict(), "minute": self.minute}
 
     @callback
     def _async_schedule_save(self) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -52,10 +53,11 @@ from .backfill import RefreshResult, async_refresh_recent, next_refresh
 from .client import GatewayState
 from .const import CONF_CONSENT_END, CONF_PRM, CONSENT_WARNING
 from .repairs import LinkyIssue, async_clear_issue, async_raise_gateway_issue, async_raise_issue
-from .statistics import EnergyKind
+from .statistics import EnergyKind, StatisticsNotWrittenError
 
 # Days fetched by each daily refresh: the newest published day, and a week to fill gaps.
 RECENT_DAYS = 7
+STORAGE_VERSION = 1
 # After a transient failure: retry after an hour, plus up to 20 minutes of jitter.
 RETRY_DELAY = 3600.0
 RETRY_JITTER = 1200.0
@@ -76,12 +78,49 @@ class LinkyData:
     contract_available: bool = True  # False until a contract was read (its sensor unavailable)
 
 
-def _daily_dict(value: DailyValue | None) -> dict[str, Any] | None:
-    return None if value is None else {"day": value.day.isoformat(), "wh": value.wh}
+def linky_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the Store of a meter's last refresh (keyed by entry id, never the PRM)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.enedis_linky.{entry_id}")
 
 
-def _daily_value(value: dict[str, Any] | None) -> DailyValue | None:
-    return None if not value else DailyValue(date.fromisoformat(value["day"]), float(value["wh"]))
+def _data_to_dict(data: LinkyData) -> dict[str, Any]:
+    def daily(value: DailyValue | None) -> list[Any] | None:
+        return None if value is None else [value.day.isoformat(), value.wh]
+
+    peak = data.max_power
+    return {
+        "consumption": daily(data.consumption),
+        "production": daily(data.production),
+        "max_power": (
+            None
+            if peak is None
+            else [peak.day.isoformat(), peak.va, peak.at.isoformat() if peak.at else None]
+        ),
+        "subscribed_power_kva": data.subscribed_power_kva,
+        "contract_available": data.contract_available,
+    }
+
+
+def _data_from_dict(saved: dict[str, Any], end: date | None) -> LinkyData:
+    def daily(value: list[Any] | None) -> DailyValue | None:
+        return None if value is None else DailyValue(date.fromisoformat(value[0]), float(value[1]))
+
+    peak = saved["max_power"]
+    power = saved["subscribed_power_kva"]
+    return LinkyData(
+        daily(saved["consumption"]),
+        daily(saved["production"]),
+        None
+        if peak is None
+        else MaxPower(
+            date.fromisoformat(peak[0]),
+            float(peak[1]),
+            datetime.fromisoformat(peak[2]) if peak[2] else None,
+        ),
+        None if power is None else float(power),
+        end,
+        bool(saved["contract_available"]),
+    )
 
 
 def consent_end(entry: DelestageConfigEntry) -> date | None:
@@ -106,9 +145,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         *,
         producing: bool,
         rng: random.Random | None = None,
+        store: Store[dict[str, Any]] | None = None,
         gateway: GatewayState | None = None,
     ) -> None:
-        """Prepare the coordinator of one meter."""
+        """Prepare the coordinator of one meter (``store``: its last data, for restarts)."""
         super().__init__(
             hass,
             LOGGER,
@@ -117,6 +157,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             update_interval=timedelta(hours=1),
         )
         self.client = client
+        self._store = store
         self.prm: str = entry.data[CONF_PRM]
         self.producing = producing
         # False while the back-fill runs: it owns the statistics until it is done.
@@ -164,6 +205,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         except ApiError as err:
             LOGGER.debug("Enedis refresh failed: %s", err)
             raise self._failed("enedis_unavailable", self._retry()) from err
+        except StatisticsNotWrittenError as err:
+            # Nothing of it was written (rows and sums go together): the next try rewrites it.
+            raise self._failed("enedis_statistics_not_written", self._retry()) from err
         if self.gateway is not None:
             async_clear_issue(self.hass, self.config_entry, LinkyIssue.GATEWAY_RATE_LIMITED)
             async_clear_issue(self.hass, self.config_entry, LinkyIssue.GATEWAY_BANNED)
@@ -200,6 +244,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
 
     async def _async_fetch(self, today: date, end: date | None) -> LinkyData:
         last_day = today - timedelta(days=1)
+        full = self.import_statistics and self.hass.state is CoreState.running
         if self._day != today:
             # Once a day, look again at a curve that was not activated (one call).
             self.curve_available = dict.fromkeys(self.curve_available, True)
@@ -226,72 +271,53 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         data = LinkyData(
             consumption, production, max_power, self._subscribed_power, end, self.contract_read
         )
-        if self.gateway is not None:
-            self.gateway.async_save_snapshot(self.config_entry.entry_id, self._snapshot(data))
+        if full:  # statistics imported too: a restart before next_refresh needs no call
+            await self._async_save(data, today)
         return data
 
-    # ------------------------------------------------------------------ restarts (gateways)
+    # ------------------------------------------------------------------ persistence
 
-    def _snapshot(self, data: LinkyData) -> dict[str, Any]:
-        """Return what a restart needs to make no request before the next slot (gateways)."""
+    async def _async_save(self, data: LinkyData, today: date) -> None:
+        if self._store is None:
+            return
         assert self.next_refresh is not None
-        return {
-            "next_refresh": self.next_refresh.isoformat(),
-            "day": self._day.isoformat() if self._day else None,
-            "contract_day": self._contract_day.isoformat() if self._contract_day else None,
-            "consumption": _daily_dict(data.consumption),
-            "production": _daily_dict(data.production),
-            "max_power": (
-                None
-                if data.max_power is None
-                else {
-                    "day": data.max_power.day.isoformat(),
-                    "va": data.max_power.va,
-                    "at": data.max_power.at.isoformat() if data.max_power.at else None,
-                }
-            ),
-            "subscribed_power_kva": data.subscribed_power_kva,
-            "contract_available": data.contract_available,
-        }
+        await self._store.async_save(
+            {
+                "next_refresh": self.next_refresh.isoformat(),
+                "day": today.isoformat(),
+                "contract_day": self._contract_day.isoformat() if self._contract_day else None,
+                "data": _data_to_dict(data),
+            }
+        )
 
-    def async_restore(self, snapshot: dict[str, Any] | None) -> bool:
-        """Show the values saved before a restart, while they are fresh; False when not.
+    async def async_restore(self) -> bool:
+        """Take the saved data when its next refresh is still to come: set-up makes no call.
 
-        Fresh: the next daily slot saved with them is still ahead. The refresh then happens at
-        that slot, so a restart costs the gateway no request.
+        A restart or a reload then costs no Enedis call and does not wait for the recorder;
+        the refresh runs at the saved time. Returns False when there is nothing fresh.
         """
-        if not snapshot:
+        if self._store is None or not (saved := await self._store.async_load()):
             return False
         try:
-            next_refresh = datetime.fromisoformat(snapshot["next_refresh"])
-            now = dt_util.utcnow()
-            if next_refresh <= now:
-                return False
-            max_power = snapshot.get("max_power")
-            data = LinkyData(
-                _daily_value(snapshot.get("consumption")),
-                _daily_value(snapshot.get("production")),
-                None
-                if not max_power
-                else MaxPower(
-                    date.fromisoformat(max_power["day"]),
-                    float(max_power["va"]),
-                    datetime.fromisoformat(max_power["at"]) if max_power.get("at") else None,
-                ),
-                snapshot.get("subscribed_power_kva"),
-                consent_end(self.config_entry),
-                bool(snapshot.get("contract_available", True)),
-            )
-            day, contract_day = snapshot.get("day"), snapshot.get("contract_day")
-            self._day = date.fromisoformat(day) if day else None
-            self._contract_day = date.fromisoformat(contract_day) if contract_day else None
-        except KeyError, TypeError, ValueError:
+            when = datetime.fromisoformat(saved["next_refresh"])
+            data = _data_from_dict(saved["data"], consent_end(self.config_entry))
+            day = date.fromisoformat(saved["day"])
+            contract_day = saved.get("contract_day")
+        except KeyError, TypeError, ValueError, AttributeError:
+            LOGGER.debug("Saved Linky data unreadable: refreshing")
             return False
+        now = dt_util.utcnow()
+        if when <= now or day != now.astimezone(PARIS).date():
+            return False
+        self.data = data
+        self.last_update_success = True
+        self._day = day
+        self._contract_day = date.fromisoformat(contract_day) if contract_day else None
         self._subscribed_power = data.subscribed_power_kva
         self.contract_read = data.contract_available
-        self.next_refresh = next_refresh
-        self.update_interval = max(next_refresh - now, timedelta(minutes=1))
-        self.async_set_updated_data(data)
+        self.next_refresh = when
+        self.update_interval = max(when - now, timedelta(minutes=1))
+        LOGGER.debug("Linky data restored; next refresh at %s", when.isoformat())
         return True
 
     async def _async_contract(self, today: date) -> None:

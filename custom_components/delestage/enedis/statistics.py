@@ -13,7 +13,8 @@ How readings become hours:
 
 Writes are upserts by (statistic_id, hour); ``sum`` stays continuous: the import reads the sum
 before its first hour, rewrites its own hours, and shifts every later hour by the change of the
-window's total (``async_adjust_statistics``), so re-importing the same data changes nothing.
+window's total, in the same transaction (``recorder_bulk.py``), so re-importing the same data
+changes nothing and a failed write shifts nothing (it raises ``StatisticsNotWrittenError``).
 """
 
 from __future__ import annotations
@@ -33,26 +34,26 @@ from homeassistant.components.recorder.models import (
     StatisticMetaData,
 )
 from homeassistant.components.recorder.statistics import (
-    async_add_external_statistics,
     statistics_during_period,
     valid_statistic_id,
 )
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
 from ..const import DOMAIN
-from .recorder_bulk import async_bulk_upsert
+from .recorder_bulk import async_upsert
 
 HOUR = timedelta(hours=1)
 # kWh differences below this are rounding noise.
 EPSILON = 1e-9
-# Above this many rows, write them with one set-based recorder task (see recorder_bulk.py);
-# below (a day or two of changes), Home Assistant's own importer. Both upsert by
-# (statistic_id, start).
-BULK_THRESHOLD = 150
+
+
+class StatisticsNotWrittenError(HomeAssistantError):
+    """The database refused the write (retried): nothing of that import was written."""
 
 
 class EnergyKind(StrEnum):
@@ -206,13 +207,15 @@ async def async_import_hourly(
     recorder = get_instance(hass)
     await recorder.async_block_till_done()  # see the writes of a previous import
     plan = await recorder.async_add_executor_job(_plan_upsert, hass, stat_id, dict(hourly))
-    if len(plan.changed) > BULK_THRESHOLD:
-        async_bulk_upsert(hass, meta, plan.changed)
-    elif plan.changed:
-        async_add_external_statistics(hass, meta, plan.changed)
-    if abs(plan.shift) > EPSILON:
-        recorder.async_adjust_statistics(
-            stat_id, plan.shift_from, plan.shift, UnitOfEnergy.KILO_WATT_HOUR
+    shift = plan.shift if abs(plan.shift) > EPSILON else 0.0
+    # Rows and the shift of later sums in one transaction, retried on database errors: the
+    # sums move only if the rows were written (see recorder_bulk.py).
+    if (plan.changed or shift) and not await async_upsert(
+        hass, meta, plan.changed, shift_from=plan.shift_from, shift=shift
+    ):
+        raise StatisticsNotWrittenError(
+            translation_domain=DOMAIN,
+            translation_key="enedis_statistics_not_written",
         )
     return ImportResult(stat_id, len(plan.changed), plan.first, plan.last, plan.kwh, plan.shift)
 
