@@ -384,8 +384,9 @@ async def test_conso_quota_and_ban_stop_requests(
     assert err.value.retry_after is not None
     assert err.value.retry_after >= min_wait - 5
     # Nothing more is sent until the window has passed, whatever the caller does.
-    with pytest.raises(GatewayQuotaError):
+    with pytest.raises(GatewayQuotaError) as again:
         await client.async_get_daily_consumption(PRM, DAY1, DAY3)
+    assert again.value.banned is banned
     assert calls == 1
 
 

@@ -63,6 +63,10 @@ CONSO_API_POLICY = BudgetPolicy(window=12 * HOUR, backfill=40, total=60, block=1
 MYELECTRICALDATA_POLICY = BudgetPolicy(window=24 * HOUR, backfill=120, total=200, block=HOUR)
 
 
+# The block reason of Conso API's Cloudflare ban (kept with the block, across restarts).
+BANNED = "banned"
+
+
 class GatewayBudgetSpentError(EnedisRateLimitedError):
     """Our own budget is spent for now: wait ``retry_after`` seconds (no call was sent)."""
 
@@ -188,6 +192,7 @@ class RequestBudget:
                     f"Gateway refused earlier ({self.block_reason}); no request for now",
                     wait,
                     self.block_reason,
+                    banned=self.block_reason == BANNED,
                 )
             raise GatewayBudgetSpentError(f"Gateway request budget spent ({purpose})", wait)
         self._requests.append((self._clock(), purpose))

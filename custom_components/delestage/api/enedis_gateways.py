@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 
 from .budget import (
+    BANNED,
     CONSO_API_POLICY,
     MYELECTRICALDATA_POLICY,
     BudgetPolicy,
@@ -265,7 +266,7 @@ class ConsoApiClient(GatewayClient):
         status = response.status
         if status == 403 and _is_html(response):
             # Cloudflare "Attention Required!": the IP is on the gateway's block list.
-            return self._quota(what, "banned", None, banned=True)
+            return self._quota(what, BANNED, None, banned=True)
         try:
             body = json.loads(response.body)
         except ValueError:
