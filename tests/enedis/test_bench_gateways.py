@@ -16,7 +16,6 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -61,7 +60,8 @@ def peak_in_window(times: list[datetime], window: timedelta) -> int:
 async def restart(hass: HomeAssistant, entry: MockConfigEntry, freezer: Any) -> None:
     """Stop Home Assistant (stores written) and start it again with the same storage."""
     assert await hass.config_entries.async_unload(entry.entry_id)
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)  # stores written, as at shutdown
+    for gateway in hass.data.get(DATA_GATEWAYS, {}).values():
+        await gateway.async_flush()  # what Home Assistant's final write does at shutdown
     await hass.async_block_till_done(wait_background_tasks=True)
     hass.data.pop(DATA_GATEWAYS, None)
     assert await hass.config_entries.async_setup(entry.entry_id)

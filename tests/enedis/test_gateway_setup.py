@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestServer
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -150,7 +149,7 @@ async def test_same_sensors_and_statistics_whatever_the_gateway(
     # A restart: the budget and the minute come back from storage (no new draw).
     minute = gateway.minute
     assert await hass.config_entries.async_unload(entry.entry_id)
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)  # stores written, as at shutdown
+    await gateway.async_flush()  # what Home Assistant's final write does at shutdown
     await hass.async_block_till_done()
     hass.data.pop(DATA_GATEWAYS)
     restored = await async_gateway_state(hass, Source(source))

@@ -98,6 +98,10 @@ class GatewayState:
     def _data(self) -> dict[str, Any]:
         return {"budget": self.budget.as_dict(), "minute": self.minute}
 
+    async def async_flush(self) -> None:
+        """Write the state now (otherwise within a second, and at Home Assistant's final write)."""
+        await self._store.async_save(self._data())
+
     @callback
     def _async_schedule_save(self) -> None:
         # Written within a second, and on Home Assistant's final write at shutdown.
