@@ -16,7 +16,11 @@ from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -121,8 +125,14 @@ async def test_same_sensors_and_statistics_whatever_the_gateway(
         pytest.approx(daily_wh(CONSUMER_PRM, yesterday - timedelta(days=1)), abs=0.5),
     )
     power = registry.async_get_entity_id("sensor", DOMAIN, f"{CONSUMER_PRM}_subscribed_power")
-    if source == "myelectricaldata":  # Conso API offers no contract
+    if source == "myelectricaldata":
         assert hass.states.get(power).state == "9.0"
+    else:  # Conso API offers no contract: no sensor that would never be known
+        assert power is None
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.model == {"conso_api": "Linky (Conso API)"}.get(
+        source, "Linky (MyElectricalData)"
+    )
     progress = registry.async_get_entity_id("sensor", DOMAIN, f"{CONSUMER_PRM}_backfill_progress")
     assert hass.states.get(progress).state == "100"
 

@@ -228,6 +228,7 @@ class ConsoApiClient(GatewayClient):
 
     source = Source.CONSO_API
     default_url = CONSO_API_URL
+    has_contract = False  # its types are the measures only (reference §1.2)
 
     def __init__(self, session: aiohttp.ClientSession, token: str, **kwargs: Any) -> None:
         """Keep the token; its claims (PRMs, end) are read once."""

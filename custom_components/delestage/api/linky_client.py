@@ -51,6 +51,8 @@ class LinkyClient:
     # Load-curve ``d`` is the interval START at this source (MyElectricalData shifts it);
     # Enedis and Conso API send the END.
     curve_at_start = False
+    # Whether the source serves the supply contract (subscribed power).
+    has_contract = True
 
     def __init__(self) -> None:
         """Start the counters."""
