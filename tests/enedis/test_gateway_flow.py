@@ -21,6 +21,7 @@ from custom_components.delestage.const import DOMAIN
 from tools.sandbox import SandboxState, create_app
 from tools.sandbox.conso_api import make_token
 from tools.sandbox.state import CONSUMER_PRM, PRODUCER_PRM, SandboxConfig
+from tools.sandbox.weather import PARIS
 
 SECRET = SandboxConfig().conso_api_secret
 MED_SECRET = SandboxConfig().med_client_secret
@@ -297,3 +298,25 @@ async def test_gateway_quota_answer_in_the_flow(
     result = await open_source(hass, "conso_api")
     result = await submit(hass, result, f"{root}/conso_api/api", token([CONSUMER_PRM]))
     assert result["errors"] == {"base": "enedis_gateway_refused"}
+
+
+async def test_conso_api_pick_list_then_refused_and_no_data_yet(
+    hass: HomeAssistant, simulator: tuple[SandboxState, str]
+) -> None:
+    state, root = simulator
+    result = await open_source(hass, "conso_api")
+    forged = token([CONSUMER_PRM, PRODUCER_PRM], secret="forged")
+    result = await submit(hass, result, f"{root}/conso_api/api", forged)
+    assert result["step_id"] == "enedis_gateway_meter"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"prm": CONSUMER_PRM}
+    )
+    assert result["errors"] == {"base": "enedis_token_invalid"}
+    # A meter with no published day yet (404), or not even activated (ADAM-ERR0123): the token
+    # works, the entry is made.
+    for prm, days in ((CONSUMER_PRM, 0), (PRODUCER_PRM, 3)):
+        state.meters[prm].activation = datetime.now(PARIS).date() + timedelta(days=days)
+        state.meters[prm].producer = False
+        result = await open_source(hass, "conso_api")
+        result = await submit(hass, result, f"{root}/conso_api/api", token([prm]))
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result

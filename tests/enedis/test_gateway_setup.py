@@ -281,3 +281,47 @@ async def test_migration_names_the_source(hass: HomeAssistant) -> None:
     assert "source" not in other.data
     assert other.minor_version == 2
     assert not await async_migrate_entry(hass, future)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_quota_answer_during_the_backfill(
+    hass: HomeAssistant, simulator: tuple[SandboxState, str]
+) -> None:
+    """The set-up refresh works; the back-fill's curve request gets the quota answer."""
+    state, root = simulator
+    state.add_fault("myelectricaldata", Fault("429", 1, path="/consumption/detail/"))
+    entry = entry_for("myelectricaldata", root)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    assert not entry.runtime_data.backfill_progress.finished
+    issue_id = f"enedis_gateway_rate_limited_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    calls = state.stats["myelectricaldata"].calls
+    # Nothing is sent until the gateway's day is over; then the issue goes away.
+    await entry.runtime_data.coordinator.async_refresh()
+    assert state.stats["myelectricaldata"].calls == calls
+    hass.data[DATA_GATEWAYS][Source.MYELECTRICALDATA].budget.blocked_until = None
+    await entry.runtime_data.coordinator.async_refresh()
+    assert state.stats["myelectricaldata"].calls > calls
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_transient_failure_waits_for_the_next_slot(
+    hass: HomeAssistant, simulator: tuple[SandboxState, str]
+) -> None:
+    state, root = simulator
+    entry = entry_for("conso_api", root)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = entry.runtime_data.coordinator
+    state.add_fault("conso_api", Fault("500", 1))
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    # Not within the hour as with Data Connect: the gateway is asked again at its next slot.
+    now = dt_util.utcnow()
+    slot = hass.data[DATA_GATEWAYS][Source.CONSO_API].next_refresh(now, complete=False)
+    assert coordinator._retry() == pytest.approx(max((slot - now).total_seconds(), 3600), abs=2)

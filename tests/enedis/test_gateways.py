@@ -49,6 +49,7 @@ from custom_components.delestage.api.enedis_gateways import (
     decode_conso_token,
 )
 from custom_components.delestage.api.enedis_models import PARIS
+from custom_components.delestage.api.errors import ApiResponseError
 from tools.sandbox.conso_api import make_token
 
 # Byte-for-byte copies of shared/reference/captures (see captures/SOURCES.md).
@@ -283,8 +284,19 @@ async def test_med_meters(serve: Any, session: aiohttp.ClientSession) -> None:
         await MyElectricalDataClient(session, "bad", base_url=f"{url}/api").async_get_meters()
 
 
+async def test_med_meter_list_must_be_a_list(serve: Any, session: aiohttp.ClientSession) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return envelope({"usage_point_id": PRM})
+
+    url = await serve(handler)
+    with pytest.raises(ApiResponseError):
+        await MyElectricalDataClient(session, "s", base_url=url).async_get_meters()
+
+
 def conso_error(status: int, body: Any, **headers: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
+        if isinstance(body, bytes):
+            return web.Response(status=status, body=body)
         if isinstance(body, str):
             return web.Response(status=status, text=body, content_type="text/html")
         return web.json_response(body, status=status, headers=headers)
@@ -295,6 +307,8 @@ def conso_error(status: int, body: Any, **headers: str) -> Handler:
 @pytest.mark.parametrize(
     ("status", "body", "error"),
     [
+        (200, b"  ", EnedisTechnicalError),
+        (502, b"<html>Bad gateway</html>", EnedisTechnicalError),
         (401, {"status": 401, "message": "Votre token est invalide"}, GatewayTokenError),
         (
             400,
@@ -442,6 +456,7 @@ async def test_med_quota_blocks_until_its_utc_day_ends(
         (429, {"detail": "slow down"}, GatewayQuotaError),
         (502, "<html>Bad gateway</html>", EnedisTechnicalError),
         (200, {"success": True, "data": [1, 2]}, Exception),
+        (400, b"not json", Exception),
     ],
 )
 async def test_med_http_errors(

@@ -34,7 +34,7 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from ..api.budget import GatewayQuotaError
-from ..api.enedis_errors import EnedisNoDataError
+from ..api.enedis_errors import EnedisHistoryLimitError, EnedisNoDataError
 from ..api.enedis_gateways import (
     ConsoApiClient,
     GatewayMeter,
@@ -215,8 +215,8 @@ class EnedisGatewayFlowMixin(ConfigFlow):
         today = dt_util.utcnow().astimezone(PARIS).date()
         try:
             await client.async_get_daily_consumption(prm, today - timedelta(days=2), today)
-        except EnedisNoDataError:
-            pass  # the token works; Enedis has nothing for those days (yet)
+        except EnedisNoDataError, EnedisHistoryLimitError:
+            pass  # the token works; Enedis has nothing for those days (yet), or the meter is new
         except ApiError as err:
             return _error_key(err)
         state.validated.add(prm)
