@@ -163,3 +163,59 @@ async def test_removing_an_entry_without_saved_files(hass: HomeAssistant) -> Non
     await hass.config_entries.async_remove(entry.entry_id)
 
     assert hass.config_entries.async_get_entry(entry.entry_id) is None
+
+
+@pytest.mark.usefixtures("stub_entry_type")
+@pytest.mark.parametrize(("stored", "migrated"), [("P3Y", "p3y"), ("P1Y", "p1y"), ("p2y", "p2y")])
+async def test_migration_lower_cases_the_consent_duration(
+    hass: HomeAssistant, stored: str, migrated: str
+) -> None:
+    """Entries of 1.1 stored Enedis' "P3Y"; 1.2 keeps the option value "p3y" (hassfest keys)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=1,
+        unique_id="12345678905678",
+        data={CONF_ENTRY_TYPE: "enedis", "prm": "12345678905678", "consent_duration": stored},
+    )
+    entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 3)
+    assert entry.data == {
+        CONF_ENTRY_TYPE: "enedis",
+        "prm": "12345678905678",
+        "consent_duration": migrated,
+        "source": "dataconnect",  # 1.3 (issue 14)
+    }
+
+
+@pytest.mark.usefixtures("stub_entry_type")
+async def test_migration_of_an_entry_without_consent_duration(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, version=1, minor_version=1, data={CONF_ENTRY_TYPE: "rte", "client_id": "a"}
+    )
+    entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.minor_version == 3
+    assert entry.data == {CONF_ENTRY_TYPE: "rte", "client_id": "a"}
+
+
+async def test_migration_refuses_an_entry_of_a_newer_version(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, version=2, data={CONF_ENTRY_TYPE: "rte"})
+    entry.add_to_hass(hass)
+
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+def test_the_flow_version_is_the_last_migration_step() -> None:
+    """A new migration step must raise the flow's MINOR_VERSION (new entries skip the steps)."""
+    from custom_components.delestage.config_flow import DelestageConfigFlow
+
+    assert (DelestageConfigFlow.VERSION, DelestageConfigFlow.MINOR_VERSION) == (1, 2)

@@ -15,23 +15,6 @@ from custom_components.delestage.const import DOMAIN
 TRANSLATIONS = Path(__file__).parents[1] / "custom_components" / DOMAIN / "translations"
 LANGUAGES = ("en", "fr")
 
-# Abort reasons Home Assistant translates itself (config_entries and the OAuth2 helper).
-SHARED_ABORT_REASONS = frozenset(
-    {
-        "reauth_successful",
-        "reconfigure_successful",
-        "missing_credentials",
-        "oauth_error",
-        "oauth_failed",
-        "oauth_timeout",
-        "oauth_unauthorized",
-        "oauth_implementation_unavailable",
-        "authorize_url_timeout",
-        "no_url_available",
-        "user_rejected_authorize",
-    }
-)
-
 
 @cache
 def translations(language: str) -> dict[str, Any]:
@@ -82,7 +65,10 @@ def missing_flow_texts(flow: FlowHandler[Any, Any, Any], result: Any) -> list[st
         if kind is FlowResultType.MENU:
             options = result.get("menu_options") or []
             needed.extend(f"{step}.menu_options.{option}" for option in options)
-    elif kind is FlowResultType.ABORT and result["reason"] not in SHARED_ABORT_REASONS:
+    elif kind is FlowResultType.ABORT:
+        # Every reason, Home Assistant's own ones included (already_in_progress,
+        # reauth_successful…): a custom integration gets no text from Home Assistant's common
+        # strings, so the frontend would show the bare reason or an English fallback.
         needed.append(f"{category}.abort.{result['reason']}")
     return [
         f"{language}: {path}"

@@ -38,10 +38,20 @@ USERNAME, PASSWORD = "demo", "delestage"
 STATION_ID = "75114001"
 BLUEPRINT = Path("blueprints/automation/delestage/ecowatt_load_shedding.yaml")
 LOADS = {"chauffe_eau": "Chauffe-eau", "radiateurs": "Radiateurs"}
+# Server languages offered by --language: those Délestage has texts for. The server language
+# names the entities ("RTE Ecowatt Red now" / "RTE Ecowatt Rouge en cours") and, when an entity
+# is first created, its entity id; each user's interface language is set in their profile.
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+# The readiness probe: Home Assistant's login page asks this URL without a token
+# (``requires_auth = False``). Any unauthenticated request to a protected view (``/api/``)
+# would answer 401 and raise a "Login attempt failed" notification for the new user.
+READINESS_PATH = "/auth/providers"
 
 CONFIGURATION = """{marker}
 homeassistant:
   name: Délestage (démo)
+  language: {language}
   latitude: 48.8217
   longitude: 2.3378
   elevation: 75
@@ -79,8 +89,11 @@ def log(message: str) -> None:
     print(f"\033[1m==> {message}\033[0m", flush=True)
 
 
-def write_config(config: Path, port: int) -> None:
-    """Write the demo configuration once; keep a user's own (no marker) untouched."""
+def write_config(config: Path, port: int, language: str = DEFAULT_LANGUAGE) -> None:
+    """Write the demo configuration (again at each run while it has the marker line).
+
+    A user's own configuration.yaml (no marker) is kept as configuration.yaml.bak.
+    """
     config.mkdir(parents=True, exist_ok=True)
     (config / "custom_components").unlink(missing_ok=True)
     (config / "custom_components").symlink_to(REPO / "custom_components")
@@ -93,7 +106,9 @@ def write_config(config: Path, port: int) -> None:
             f"  {key}:\n    name: {name}\n    icon: mdi:flash\n    initial: true\n"
             for key, name in LOADS.items()
         )
-        yaml.write_text(CONFIGURATION.format(marker=MARKER, loads=loads), encoding="utf-8")
+        yaml.write_text(
+            CONFIGURATION.format(marker=MARKER, loads=loads, language=language), encoding="utf-8"
+        )
     (config / "automations.yaml").touch()
     storage = config / ".storage"
     storage.mkdir(exist_ok=True)
@@ -244,10 +259,13 @@ def ensure_requirements() -> None:
 class Hass:
     """A tiny Home Assistant REST + websocket client."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         """Talk to Home Assistant at ``url``."""
         self.session = session
         self.url = url
+        self.language = language
         self.client_id = f"{url}/"
         self.token = ""
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -259,16 +277,20 @@ class Hass:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def wait_until_up(self, process: subprocess.Popen[bytes], within: float) -> None:
-        """Wait for the HTTP server (``/api/`` answers 401 without a token)."""
+        """Wait for the HTTP server and its auth views, without failing an authentication.
+
+        ``/auth/providers`` needs no token: 200 once a user exists, 400 "onboarding_required"
+        before; 404 while the auth views are not registered yet.
+        """
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"Home Assistant exited with code {process.returncode}")
             with suppress(aiohttp.ClientError, TimeoutError):
                 async with self.session.get(
-                    f"{self.url}/api/", timeout=aiohttp.ClientTimeout(total=2)
+                    f"{self.url}{READINESS_PATH}", timeout=aiohttp.ClientTimeout(total=2)
                 ) as response:
-                    if response.status in (200, 401):
+                    if response.status in (200, 400):
                         return
             await asyncio.sleep(0.5)
         raise RuntimeError("Home Assistant did not start in time")
@@ -287,7 +309,7 @@ class Hass:
                     "name": "Démo",
                     "username": USERNAME,
                     "password": PASSWORD,
-                    "language": "fr",
+                    "language": self.language,
                 },
             ) as response:
                 response.raise_for_status()
@@ -411,7 +433,7 @@ async def add_enedis(hass: Hass, sandbox: str) -> None:
         [
             {"next_step_id": "enedis_dataconnect"},
             {
-                "consent_duration": "P3Y",
+                "consent_duration": "p3y",
                 "advanced": {"environment": "production", "api_base_url": f"{sandbox}/enedis"},
             },
         ],
@@ -593,7 +615,7 @@ async def run(
         loop.add_signal_handler(signum, main_task.cancel)
     try:
         async with aiohttp.ClientSession() as session:
-            hass = Hass(session, hass_url)
+            hass = Hass(session, hass_url, args.language)
             await hass.wait_until_up(process, args.timeout)
             log(f"Home Assistant answers ({time.monotonic() - started:.1f} s)")
             await hass.log_in()
@@ -641,21 +663,63 @@ async def _stop(process: subprocess.Popen[bytes]) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the arguments and run."""
-    parser = argparse.ArgumentParser(prog="script/develop", description=__doc__)
-    parser.add_argument("--config", default=str(REPO / "config"))
-    parser.add_argument("--port", type=int, default=8123)
-    parser.add_argument("--sandbox-port", type=int, default=8765)
-    parser.add_argument("--timeout", type=float, default=600)
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the description's lines; show the default of the options that have one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of script/develop: every option with a description."""
+    parser = argparse.ArgumentParser(
+        prog="script/develop", description=__doc__, formatter_class=_HelpFormatter
+    )
+    parser.add_argument(
+        "--config",
+        default=str(REPO / "config"),
+        help="Home Assistant's configuration folder (created on first run; delete it to start "
+        "afresh)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8123, help="port of Home Assistant's web interface"
+    )
+    parser.add_argument(
+        "--sandbox-port",
+        type=int,
+        default=8765,
+        help="port of the simulator of the RTE, Enedis and Météo-France APIs (127.0.0.1)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds to wait for Home Assistant to answer, then to finish starting, before "
+        "giving up",
+    )
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help="server language: entity names follow it (and the entity ids of a fresh --config)",
+    )
     parser.add_argument("--verbose", action="store_true", help="show Home Assistant's output")
-    parser.add_argument("--ready-file", help="write the start-up time here once ready")
+    parser.add_argument("--ready-file", help="write the start-up time (seconds) here once ready")
     parser.add_argument(
         "--exit-when-ready", action="store_true", help="stop once provisioned (checks, timing)"
     )
     parser.add_argument(
         "--bare", action="store_true", help="user and simulator only, no entries (script/e2e)"
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments and run."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     for port in (args.port, args.sandbox_port):
         with socket.socket() as probe:
@@ -664,7 +728,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
     started = time.monotonic()
     config = Path(args.config).resolve()
-    write_config(config, args.port)
+    write_config(config, args.port, args.language)
     ensure_requirements()
     return asyncio.run(run(args, config, start_hass(config, verbose=args.verbose), started))
 

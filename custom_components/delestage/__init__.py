@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .api.enedis_gateways import Source
-from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .enedis.const import CONF_SOURCE
+from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
+from .enedis.const import CONF_CONSENT_DURATION, CONF_SOURCE
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
 from .runtime import DelestageConfigEntry
@@ -28,16 +30,39 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> bool:
-    """Bring an entry made by an older version to the current data contract (DESIGN §1)."""
-    if entry.version > 1:
-        return False  # made by a newer Délestage: do not touch it
+    """Bring an entry stored by an older version up to the current one, one step at a time.
+
+    Each step reads the entry as the previous step left it, changes what its version changed
+    and records its minor version, so an entry of any older version runs every later step in
+    order, and a step interrupted by a restart is simply run again. A new step goes at the end
+    with ``MINOR_VERSION`` in ``config_flow.py`` raised to match. Home Assistant itself refuses
+    an entry of a newer major version (a downgrade) without calling this.
+    """
+    from_version = f"{entry.version}.{entry.minor_version}"
+
     if entry.minor_version < 2:
-        # 1.1 → 1.2 (issue 14): Linky entries get their data source; the ones made before
-        # sources existed all used the user's own Data Connect app.
+        # 1.2: consent durations are lower-case option values ("p3y"); Enedis' "P3Y" is built
+        # only in the consent URL (hassfest: translation keys are [a-z0-9-_]).
+        data: dict[str, Any] = dict(entry.data)
+        if isinstance(duration := data.get(CONF_CONSENT_DURATION), str):
+            data[CONF_CONSENT_DURATION] = duration.lower()
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+
+    if entry.minor_version < 3:
+        # 1.3 (issue 14): Linky entries name their data source; the ones made before sources
+        # existed all used the user's own Data Connect app.
         data = dict(entry.data)
         if data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS:
             data.setdefault(CONF_SOURCE, Source.DATACONNECT.value)
-        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=3)
+
+    LOGGER.debug(
+        "Migrated entry %s from version %s to %s.%s",
+        entry.entry_id,
+        from_version,
+        entry.version,
+        entry.minor_version,
+    )
     return True
 
 

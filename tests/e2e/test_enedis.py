@@ -58,7 +58,7 @@ async def add_meter(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            "consent_duration": "P3Y",
+            "consent_duration": "p3y",
             "advanced": {"environment": "production", "api_base_url": f"{sandbox.url}/enedis"},
         },
     )

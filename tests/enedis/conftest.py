@@ -85,7 +85,7 @@ def make_entry(api_url: str, **data: Any) -> MockConfigEntry:
             "prm": PRM,
             "autorisation_id": "123",
             "consent_end": "2029-11-20",
-            "consent_duration": "P3Y",
+            "consent_duration": "p3y",
             "environment": "production",
             "production": False,
             "api_base_url": api_url,

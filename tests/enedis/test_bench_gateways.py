@@ -115,7 +115,7 @@ async def simulate(
         title="Linky …9012",
         unique_id=CONSUMER_PRM,
         version=1,
-        minor_version=2,
+        minor_version=3,
         data={
             "entry_type": "enedis",
             "source": source,

@@ -47,7 +47,7 @@ def no_entry_setup() -> Generator[None]:
         yield
 
 
-async def _start(hass: HomeAssistant, api_url: str, duration: str = "P3Y") -> dict[str, Any]:
+async def _start(hass: HomeAssistant, api_url: str, duration: str = "p3y") -> dict[str, Any]:
     """Menu → Enedis → form → submit: returns the external step."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
@@ -77,7 +77,7 @@ async def _redirect(client: Any, **query: str) -> tuple[int, str]:
 async def test_v2_consent_creates_the_entry(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, api_url: str
 ) -> None:
-    result = await _start(hass, api_url, "P2Y")
+    result = await _start(hass, api_url, "p2y")
 
     url = urlparse(result["url"])
     query = parse_qs(url.query)
@@ -112,7 +112,7 @@ async def test_v2_consent_creates_the_entry(
         "prm": PRM,
         "autorisation_id": "123",
         "consent_end": "2029-11-20",
-        "consent_duration": "P2Y",
+        "consent_duration": "p2y",
         "environment": "production",
         "production": False,
         "api_base_url": api_url,
@@ -140,7 +140,7 @@ async def test_production_meter_is_flagged(
 async def test_v1_redirect_with_one_meter(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, api_url: str
 ) -> None:
-    result = await _start(hass, api_url, "P1Y")
+    result = await _start(hass, api_url, "p1y")
     client = await hass_client_no_auth()
     status, _ = await _redirect(
         client,
@@ -345,7 +345,7 @@ async def test_invalid_api_url_shows_an_error(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            "consent_duration": "P3Y",
+            "consent_duration": "p3y",
             "advanced": {"environment": "sandbox", "api_base_url": "ftp:x"},
         },
     )
@@ -371,7 +371,7 @@ async def test_several_apps_let_the_user_choose(
         result["flow_id"],
         {
             "implementation": AUTH_DOMAIN,
-            "consent_duration": "P3Y",
+            "consent_duration": "p3y",
             "advanced": {"environment": "production", "api_base_url": api_url},
         },
     )
@@ -405,7 +405,7 @@ async def test_reauth_renews_the_consent(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_enedis"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"consent_duration": "P1Y"}
+        result["flow_id"], {"consent_duration": "p1y"}
     )
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert parse_qs(urlparse(result["url"]).query)["duration"] == ["P1Y"]
@@ -416,7 +416,7 @@ async def test_reauth_renews_the_consent(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data["consent_end"] == "2029-12-01"
-    assert entry.data["consent_duration"] == "P1Y"
+    assert entry.data["consent_duration"] == "p1y"
     assert entry.data["api_base_url"] == api_url
 
 
@@ -429,7 +429,7 @@ async def test_reauth_with_another_meter_aborts(
 
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"consent_duration": "P3Y"}
+        result["flow_id"], {"consent_duration": "p3y"}
     )
     client = await hass_client_no_auth()
     await _redirect(client, autorisation_id="123", state=consent_state(result["url"]))
@@ -444,7 +444,7 @@ async def test_reauth_without_the_app_credentials(hass: HomeAssistant, api_url: 
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"consent_duration": "P3Y"}
+        result["flow_id"], {"consent_duration": "p3y"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "missing_credentials"
@@ -458,7 +458,7 @@ async def test_reconfigure_renews_the_consent(
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure_enedis"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"consent_duration": "P3Y"}
+        result["flow_id"], {"consent_duration": "p3y"}
     )
     client = await hass_client_no_auth()
     await _redirect(client, autorisation_id="123", state=consent_state(result["url"]))
@@ -499,8 +499,8 @@ async def test_view_is_served_before_any_entry(hass: HomeAssistant) -> None:
     """A first consent starts before the integration is set up: the view still exists."""
     assert await async_setup_component(hass, "http", {})
     implementation = EnedisOAuth2Implementation(hass, AUTH_DOMAIN, ClientCredential("a", "b"))
-    implementation.async_consent_url("flow", "P1Y")
-    implementation.async_consent_url("flow", "P1Y")  # registered once
+    implementation.async_consent_url("flow", "p1y")
+    implementation.async_consent_url("flow", "p1y")  # registered once
     routes = [
         resource.canonical
         for resource in hass.http.app.router.resources()  # type: ignore[attr-defined]
@@ -527,7 +527,7 @@ async def test_credentials_provider_down(hass: HomeAssistant, api_url: str) -> N
         entry.add_to_hass(hass)
         result = await entry.start_reauth_flow(hass)
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"consent_duration": "P3Y"}
+            result["flow_id"], {"consent_duration": "p3y"}
         )
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "oauth_implementation_unavailable"

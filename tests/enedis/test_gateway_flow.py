@@ -226,7 +226,7 @@ def gateway_entry(source: str, url: str, secret: str, prm: str = CONSUMER_PRM) -
         title="Linky …9012",
         unique_id=prm,
         version=1,
-        minor_version=2,
+        minor_version=3,
         data={
             "entry_type": "enedis",
             "source": source,

@@ -74,7 +74,7 @@ def entry_for(source: str, root: str, secret: str | None = None) -> MockConfigEn
         title="Linky …9012",
         unique_id=CONSUMER_PRM,
         version=1,
-        minor_version=2,
+        minor_version=3,
         data={
             "entry_type": "enedis",
             "source": source,
@@ -267,20 +267,16 @@ async def test_migration_names_the_source(hass: HomeAssistant) -> None:
     other = MockConfigEntry(
         domain=DOMAIN, unique_id="rte", version=1, minor_version=1, data={"entry_type": "rte"}
     )
-    future = MockConfigEntry(
-        domain=DOMAIN, unique_id="f", version=2, minor_version=1, data={"entry_type": "rte"}
-    )
-    for entry in (old, other, future):
+    for entry in (old, other):
         entry.add_to_hass(hass)
     from custom_components.delestage import async_migrate_entry
 
     assert await async_migrate_entry(hass, old)
     assert old.data["source"] == "dataconnect"
-    assert old.minor_version == 2
+    assert old.minor_version == 3
     assert await async_migrate_entry(hass, other)
     assert "source" not in other.data
-    assert other.minor_version == 2
-    assert not await async_migrate_entry(hass, future)
+    assert other.minor_version == 3
 
 
 @pytest.mark.usefixtures("recorder_mock")

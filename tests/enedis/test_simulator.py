@@ -63,7 +63,7 @@ async def test_consent_and_setup_against_the_simulator(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            "consent_duration": "P1Y",
+            "consent_duration": "p1y",
             "advanced": {"environment": "sandbox", "api_base_url": enedis_url},
         },
     )

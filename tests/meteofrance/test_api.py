@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 import math
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp import web
@@ -381,35 +382,47 @@ async def test_connection_error(session: aiohttp.ClientSession) -> None:
         await client.async_get_stations()
 
 
+class _FakeClock:
+    """A clock and an ``asyncio.sleep`` stand-in that advances it and records each wait."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 async def test_call_limiter_waits_for_the_window() -> None:
-    now = 1000.0
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        nonlocal now
-        slept.append(seconds)
-        now += seconds
-
-    limiter = CallLimiter(3, 60.0, clock=lambda: now, sleep=fake_sleep)
+    clock = _FakeClock(1000.0)
+    limiter = CallLimiter(3, 60.0, clock=clock, sleep=clock.sleep)
     for _ in range(3):
         await limiter.async_acquire()
-        now += 1
-    assert slept == []
+        clock.now += 1
+    assert clock.slept == []
 
     await limiter.async_acquire()  # 4th call within the minute: wait for the 1st to leave
 
-    assert slept == [pytest.approx(57.0)]
-    assert now == pytest.approx(1060.0)
+    assert clock.slept == [pytest.approx(57.0)]
+    assert clock.now == pytest.approx(1060.0)
 
 
 async def test_call_limiter_waits_on_the_event_loop_clock() -> None:
-    """Its window and ``asyncio.sleep`` share one clock (a frozen test clock included)."""
+    """Its default clock is the event loop's, the one ``asyncio.sleep`` uses (frozen in tests).
+
+    The loop's clock is replaced for the test, so no wall-clock duration is asserted.
+    """
     import asyncio
 
-    limiter = CallLimiter(1, 0.05)
-    loop = asyncio.get_running_loop()
-    await limiter.async_acquire()
-    started = loop.time()
-    await limiter.async_acquire()
+    clock = _FakeClock(5000.0)
+    limiter = CallLimiter(1, 0.05, sleep=clock.sleep)
+    with patch.object(asyncio.get_running_loop(), "time", clock):
+        await limiter.async_acquire()
+        clock.now += 0.01
+        await limiter.async_acquire()
 
-    assert loop.time() - started == pytest.approx(0.05, abs=0.03)
+    assert clock.slept == [pytest.approx(0.04)]

@@ -26,7 +26,7 @@ DAYS = 7
 RESTARTS = (time(3, 17), time(11, 43), time(19, 29))
 PUBLICATION = time(7, 30)
 TEMPO_PUBLICATION = time(10, 30)
-LEVEL = "sensor.rte_ecowatt_ecowatt_level_now"
+LEVEL = "sensor.rte_ecowatt_level_now"
 STATES = {0: "low_carbon", 1: "green", 2: "orange", 3: "red"}
 
 

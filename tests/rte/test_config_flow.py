@@ -61,7 +61,7 @@ async def test_add_keeps_the_first_answer_so_setup_makes_no_call(
     assert fake_rte.calls["token"] == 1
     assert fake_rte.calls["signals"] == 1
     assert fake_rte.rate_limited == 0
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.rte_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
 
 
 async def test_add_with_base64_sandbox_and_simulator_url(
@@ -334,7 +334,7 @@ async def test_failed_reconfigure_leaves_the_cache_of_the_running_entry(
     assert entry.state is ConfigEntryState.LOADED
     assert fake_rte.calls["signals"] == 1
     assert fake_rte.rate_limited == 0
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.rte_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
 
 
 async def test_sandbox_and_back_keeps_the_production_quota(
@@ -354,7 +354,7 @@ async def test_sandbox_and_back_keeps_the_production_quota(
     assert entry.state is ConfigEntryState.LOADED
     assert fake_rte.calls["signals"] == 1
     assert fake_rte.rate_limited == 0
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.rte_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
 
 
 async def test_refused_token_does_not_hold_the_first_call_after_reauth(
@@ -376,4 +376,4 @@ async def test_refused_token_does_not_hold_the_first_call_after_reauth(
     assert result["reason"] == "rte_reauth_successful"
     assert entry.state is ConfigEntryState.LOADED
     assert fake_rte.calls["signals"] == 1
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.rte_ecowatt_level_now").state == "red"  # type: ignore[union-attr]

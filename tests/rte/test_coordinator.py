@@ -24,7 +24,7 @@ from custom_components.delestage.const import DOMAIN
 from .conftest import STORE_KEY, seed_store
 from .fake_rte import FakeRte, day_payload, load_json, tempo_payload
 
-LEVEL = "sensor.rte_ecowatt_ecowatt_level_now"
+LEVEL = "sensor.rte_ecowatt_level_now"
 TEMPO_TODAY = "sensor.rte_ecowatt_tempo_today"
 
 
@@ -279,7 +279,7 @@ async def test_sandbox_replays_the_frozen_days_as_today(
     assert fake_rte.calls["sandbox"] == 1
     assert fake_rte.calls["signals"] == 0
     assert hass.states.get(LEVEL).state == "red"  # type: ignore[union-attr]
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_in_3_days").state == "green"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.rte_ecowatt_in_3_days").state == "green"  # type: ignore[union-attr]
 
     # The sandbox has no quota: after a restart the next call is on the normal schedule.
     await _move(hass, freezer, now + timedelta(hours=1, minutes=1))

@@ -18,12 +18,12 @@ from custom_components.delestage.rte.sensor import EcowattSensor
 
 from .fake_rte import FakeRte, day_payload, tempo_payload
 
-LEVEL = "sensor.rte_ecowatt_ecowatt_level_now"
-RED_NOW = "binary_sensor.rte_ecowatt_ecowatt_red_now"
-ALERT_NOW = "binary_sensor.rte_ecowatt_ecowatt_alert_now"
-NEXT_START = "sensor.rte_ecowatt_next_ecowatt_alert_start"
-NEXT_END = "sensor.rte_ecowatt_next_ecowatt_alert_end"
-CALENDAR = "calendar.rte_ecowatt_ecowatt_alerts"
+LEVEL = "sensor.rte_ecowatt_level_now"
+RED_NOW = "binary_sensor.rte_ecowatt_red_now"
+ALERT_NOW = "binary_sensor.rte_ecowatt_alert_now"
+NEXT_START = "sensor.rte_ecowatt_next_alert_start"
+NEXT_END = "sensor.rte_ecowatt_next_alert_end"
+CALENDAR = "calendar.rte_ecowatt_alerts"
 TEMPO_TODAY = "sensor.rte_ecowatt_tempo_today"
 TEMPO_TOMORROW = "sensor.rte_ecowatt_tempo_tomorrow"
 
@@ -177,10 +177,10 @@ async def test_low_carbon_hour_and_missing_days(
     assert fake.calls["signals"] == 1
     assert _state(hass, LEVEL) == "low_carbon"
     assert _state(hass, RED_NOW) == "off"
-    assert _state(hass, "sensor.rte_ecowatt_ecowatt_today") == "green"
-    assert _state(hass, "sensor.rte_ecowatt_ecowatt_tomorrow") == "green"
-    assert _state(hass, "sensor.rte_ecowatt_ecowatt_in_2_days") == "unknown"
-    assert _state(hass, "sensor.rte_ecowatt_ecowatt_in_3_days") == "unknown"
+    assert _state(hass, "sensor.rte_ecowatt_today") == "green"
+    assert _state(hass, "sensor.rte_ecowatt_tomorrow") == "green"
+    assert _state(hass, "sensor.rte_ecowatt_in_2_days") == "unknown"
+    assert _state(hass, "sensor.rte_ecowatt_in_3_days") == "unknown"
     assert _state(hass, NEXT_START) == "unknown"
     assert _state(hass, CALENDAR) == "off"
 

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from .fake_rte import FakeRte
 
-LEVEL = "sensor.rte_ecowatt_ecowatt_level_now"
+LEVEL = "sensor.rte_ecowatt_level_now"
 
 
 async def test_forecast_attribute_is_not_recorded(

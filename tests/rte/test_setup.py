@@ -23,10 +23,10 @@ async def test_first_setup_calls_once_and_shows_the_sandbox_day(
     assert rte_entry.state is ConfigEntryState.LOADED
     assert fake_rte.calls["token"] == 1
     assert fake_rte.calls["signals"] == 1
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_level_now").state == "red"
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_today").state == "red"
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_tomorrow").state == "red"
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_in_2_days").state == "orange"
-    assert hass.states.get("sensor.rte_ecowatt_ecowatt_in_3_days").state == "green"
-    assert hass.states.get("binary_sensor.rte_ecowatt_ecowatt_red_now").state == "on"
-    assert hass.states.get("calendar.rte_ecowatt_ecowatt_alerts").state == "on"
+    assert hass.states.get("sensor.rte_ecowatt_level_now").state == "red"
+    assert hass.states.get("sensor.rte_ecowatt_today").state == "red"
+    assert hass.states.get("sensor.rte_ecowatt_tomorrow").state == "red"
+    assert hass.states.get("sensor.rte_ecowatt_in_2_days").state == "orange"
+    assert hass.states.get("sensor.rte_ecowatt_in_3_days").state == "green"
+    assert hass.states.get("binary_sensor.rte_ecowatt_red_now").state == "on"
+    assert hass.states.get("calendar.rte_ecowatt_alerts").state == "on"

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.parametrize("expected_lingering_timers", [True])
 
 PARIS = ZoneInfo("Europe/Paris")
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
-LEVEL = "sensor.rte_ecowatt_ecowatt_level_now"
+LEVEL = "sensor.rte_ecowatt_level_now"
 STAND_IN = "sensor.ecowatt_level_now"
 AUTOMATION = "automation.shed_on_red"
 

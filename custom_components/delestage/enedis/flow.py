@@ -76,7 +76,7 @@ from .oauth import (
 CONF_IMPLEMENTATION = "implementation"
 
 _PRM = re.compile(r"^\d{14}$")
-_DURATION_DAYS = {"P1Y": 365, "P2Y": 730, "P3Y": 1095}
+_DURATION_DAYS = {"p1y": 365, "p2y": 730, "p3y": 1095}
 
 
 def split_usage_points(value: str) -> list[str]:

@@ -40,9 +40,13 @@ CALLBACK_PATH: Final = f"/api/{DOMAIN}/enedis/callback"
 STATE_LIFETIME: Final = timedelta(minutes=10)
 STATE_MAX_LENGTH: Final = 100  # Enedis refuses longer states
 
-# Consent durations offered to the user (ISO 8601; Enedis accepts at most 3 years).
-CONSENT_DURATIONS: Final = ("P1Y", "P2Y", "P3Y")
-DEFAULT_CONSENT_DURATION: Final = "P3Y"
+# Consent durations offered to the user. The option values are lower case (hassfest and the
+# frontend want translation keys in [a-z0-9-_]); Enedis wants the ISO 8601 duration, so each value
+# maps to it only when the consent URL is built. Entries stored before 1.2 held "P3Y"…: the
+# migration in ``__init__.py`` lower-cases them. Enedis accepts at most 3 years.
+ENEDIS_DURATIONS: Final = {"p1y": "P1Y", "p2y": "P2Y", "p3y": "P3Y"}
+CONSENT_DURATIONS: Final = tuple(ENEDIS_DURATIONS)
+DEFAULT_CONSENT_DURATION: Final = "p3y"
 
 # Keys of the data the callback view hands to the flow.
 REDIRECT_AUTORISATION_ID: Final = "autorisation_id"
@@ -140,11 +144,11 @@ class EnedisOAuth2Implementation(AbstractOAuth2Implementation):
     def async_consent_url(
         self, flow_id: str, duration: str, *, api_base_url: str | None = None
     ) -> str:
-        """Return the v2 consent URL for ``flow_id``, asking for ``duration``.
+        """Return the v2 consent URL for ``flow_id``, asking for ``duration`` (an option value).
 
         With ``api_base_url`` (the local simulator), its consent page replaces Enedis' one.
         """
-        if duration not in CONSENT_DURATIONS:
+        if (enedis_duration := ENEDIS_DURATIONS.get(duration)) is None:
             raise ValueError(f"Unsupported consent duration {duration!r}")
         async_register_consent_view(self.hass)
         state = async_pending_consents(self.hass).issue(flow_id)
@@ -153,7 +157,7 @@ class EnedisOAuth2Implementation(AbstractOAuth2Implementation):
             URL(authorize).with_query(
                 client_id=self.client_id,
                 state=state,
-                duration=duration,
+                duration=enedis_duration,
                 response_type="code",
             )
         )

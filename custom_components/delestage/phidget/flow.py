@@ -85,6 +85,11 @@ def _is_remote(data: Mapping[str, Any]) -> bool:
     return bool(data[CONF_CONNECTION] == Connection.NETWORK)
 
 
+def no_board_error(remote: bool) -> str:
+    """Form error when discovery found no board: what to check differs for USB and a server."""
+    return "phidget_no_board_network" if remote else "phidget_no_board_usb"
+
+
 def default_name(channel: DiscoveredChannel | None, address: ChannelAddress) -> str:
     """Suggest a name for a new relay."""
     device = channel.device_sku if channel is not None else "Phidget"
@@ -287,6 +292,8 @@ class PhidgetFlowMixin(ConfigFlow):
                 seconds = NEW_SERVER_DISCOVERY_SECONDS if remote else DISCOVERY_SECONDS
                 found = await relays.async_discover(self.hass, seconds, remote=remote)
             self._ph_found = {channel.address.key: channel for channel in found}
+            if not found:
+                errors["base"] = no_board_error(remote)
         else:
             chosen = [self._ph_found[key] for key in user_input.get(CONF_CHANNELS, [])]
             self._ph_queue = [(channel.address, channel) for channel in chosen]
@@ -434,6 +441,8 @@ class RelaySubentryFlow(ConfigSubentryFlow):
                 for channel in found
                 if channel.address.key not in configured
             }
+            if not found:  # nothing at all (not: every channel found is already added)
+                errors["base"] = no_board_error(_is_remote(entry.data))
         elif user_input[CONF_MANUAL]:
             return await self.async_step_manual()
         elif (key := user_input.get(CONF_CHANNEL)) in self._found:
