@@ -218,4 +218,4 @@ def test_the_flow_version_is_the_last_migration_step() -> None:
     """A new migration step must raise the flow's MINOR_VERSION (new entries skip the steps)."""
     from custom_components.delestage.config_flow import DelestageConfigFlow
 
-    assert (DelestageConfigFlow.VERSION, DelestageConfigFlow.MINOR_VERSION) == (1, 2)
+    assert (DelestageConfigFlow.VERSION, DelestageConfigFlow.MINOR_VERSION) == (1, 3)
