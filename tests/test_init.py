@@ -183,11 +183,12 @@ async def test_migration_lower_cases_the_consent_duration(
     assert await hass.config_entries.async_setup(entry.entry_id)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert entry.data == {
         CONF_ENTRY_TYPE: "enedis",
         "prm": "12345678905678",
         "consent_duration": migrated,
+        "source": "dataconnect",  # 1.3 (issue 14)
     }
 
 
@@ -200,7 +201,7 @@ async def test_migration_of_an_entry_without_consent_duration(hass: HomeAssistan
 
     assert await hass.config_entries.async_setup(entry.entry_id)
 
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     assert entry.data == {CONF_ENTRY_TYPE: "rte", "client_id": "a"}
 
 
@@ -217,4 +218,4 @@ def test_the_flow_version_is_the_last_migration_step() -> None:
     """A new migration step must raise the flow's MINOR_VERSION (new entries skip the steps)."""
     from custom_components.delestage.config_flow import DelestageConfigFlow
 
-    assert (DelestageConfigFlow.VERSION, DelestageConfigFlow.MINOR_VERSION) == (1, 2)
+    assert (DelestageConfigFlow.VERSION, DelestageConfigFlow.MINOR_VERSION) == (1, 3)

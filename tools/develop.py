@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from contextlib import suppress
+from datetime import timedelta
 import importlib.metadata
 import json
 import os
@@ -29,7 +30,7 @@ import aiohttp
 from aiohttp import web
 
 from tools.sandbox import SandboxConfig, SandboxState, create_app
-from tools.sandbox.state import CONSUMER_PRM
+from tools.sandbox.state import CONSUMER_PRM, PRODUCER_PRM, Meter
 
 REPO = Path(__file__).resolve().parent.parent
 MARKER = "# Written by script/develop (delete this line to keep your own changes)"
@@ -408,7 +409,7 @@ async def add_entry(hass: Hass, entry_type: str, steps: list[dict[str, Any]]) ->
     result = await hass.flow("", {"handler": "delestage", "show_advanced_options": True})
     result = await hass.flow(f"/{result['flow_id']}", {"next_step_id": entry_type})
     for answer in steps:
-        if result["type"] != "form":
+        if result["type"] not in ("form", "menu"):
             break
         result = await hass.flow(f"/{result['flow_id']}", answer)
     return result
@@ -442,10 +443,11 @@ async def add_enedis(hass: Hass, sandbox: str) -> None:
         hass,
         "enedis",
         [
+            {"next_step_id": "enedis_dataconnect"},
             {
                 "consent_duration": "p3y",
                 "advanced": {"environment": "production", "api_base_url": f"{sandbox}/enedis"},
-            }
+            },
         ],
     )
     if result["type"] != "external":
@@ -461,6 +463,31 @@ async def add_enedis(hass: Hass, sandbox: str) -> None:
     ) as response:
         response.raise_for_status()
     report("Enedis", await hass.flow(f"/{result['flow_id']}", {}))
+
+
+# A third demo meter, read through MyElectricalData (the producer is read through Conso API).
+MED_PRM = "09123456789036"
+
+
+async def add_gateways(hass: Hass, sandbox: str) -> None:
+    """A Conso API entry (token from the simulator's page) and a MyElectricalData entry."""
+    async with hass.session.get(
+        f"{sandbox}/conso_api/token", params={"prm": PRODUCER_PRM}
+    ) as response:
+        token = (await response.json())["token"]
+    conso = {"api_token": token, "production": True}
+    conso["advanced"] = {"api_base_url": f"{sandbox}/conso_api/api"}
+    report(
+        "Conso API", await add_entry(hass, "enedis", [{"next_step_id": "enedis_conso_api"}, conso])
+    )
+    med = {"api_token": SandboxConfig().med_client_secret}
+    med["advanced"] = {"api_base_url": f"{sandbox}/myelectricaldata/api"}
+    report(
+        "MyElectricalData",
+        await add_entry(
+            hass, "enedis", [{"next_step_id": "enedis_myelectricaldata"}, med, {"prm": MED_PRM}]
+        ),
+    )
 
 
 async def find_entity(hass: Hass, unique_suffix: str) -> str | None:
@@ -642,6 +669,7 @@ async def provision(hass: Hass, sandbox: str, config: Path) -> None:
     )
     await add_enedis(hass, sandbox)
     await set_tariff(hass)
+    await add_gateways(hass, sandbox)
     await set_energy(hass)
     await add_tempo_dashboard(hass)
     await add_shedding(hass, config)
@@ -656,6 +684,7 @@ async def start_sandbox(host: str, port: int, hass_url: str) -> web.AppRunner:
         )
     )
     state.red_start = state.default_red_start(1)
+    state.meters[MED_PRM] = Meter(MED_PRM, state.now().date() - timedelta(days=700))
     runner = web.AppRunner(create_app(state), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

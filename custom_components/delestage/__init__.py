@@ -9,8 +9,9 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .api.enedis_gateways import Source
 from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
-from .enedis.const import CONF_CONSENT_DURATION
+from .enedis.const import CONF_CONSENT_DURATION, CONF_SOURCE
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
 from .repairs import async_check_api_base_url, async_delete_api_base_url_issue
@@ -49,6 +50,14 @@ async def async_migrate_entry(hass: HomeAssistant, entry: DelestageConfigEntry) 
         if isinstance(duration := data.get(CONF_CONSENT_DURATION), str):
             data[CONF_CONSENT_DURATION] = duration.lower()
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+
+    if entry.minor_version < 3:
+        # 1.3 (issue 14): Linky entries name their data source; the ones made before sources
+        # existed all used the user's own Data Connect app.
+        data = dict(entry.data)
+        if data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS:
+            data.setdefault(CONF_SOURCE, Source.DATACONNECT.value)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=3)
 
     LOGGER.debug(
         "Migrated entry %s from version %s to %s.%s",

@@ -51,7 +51,8 @@ class DelestageConfigFlow(
 
     # Bump MINOR_VERSION with each new step of ``async_migrate_entry`` (``__init__.py``).
     VERSION = 1
-    MINOR_VERSION = 2
+    # 1.2: lower-case consent durations; 1.3: Enedis entries name their source (issue 14).
+    MINOR_VERSION = 3
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick what to add."""

@@ -14,6 +14,7 @@ from .runtime import DelestageConfigEntry
 TO_REDACT = {
     "access_token",
     "api_key",
+    "api_token",
     "application_id",
     "autorisation_id",
     "client_id",

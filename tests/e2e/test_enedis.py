@@ -51,6 +51,10 @@ async def add_meter(
     client = await ha()
     config.enedis_redirect_url = str(client.make_url(CALLBACK))
     result = await start_flow(hass, "enedis")
+    assert result["type"] is FlowResultType.MENU  # the source comes first
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_dataconnect"}
+    )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {

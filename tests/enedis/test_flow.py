@@ -53,8 +53,11 @@ async def _start(hass: HomeAssistant, api_url: str, duration: str = "p3y") -> di
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "enedis"}
     )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_dataconnect"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "enedis"
+    assert result["step_id"] == "enedis_dataconnect"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -104,6 +107,7 @@ async def test_v2_consent_creates_the_entry(
     assert token["expires_at"] > 0
     assert data == {
         "entry_type": "enedis",
+        "source": "dataconnect",
         "auth_implementation": AUTH_DOMAIN,
         "prm": PRM,
         "autorisation_id": "123",
@@ -336,6 +340,9 @@ async def test_invalid_api_url_shows_an_error(hass: HomeAssistant) -> None:
         result["flow_id"], {"next_step_id": "enedis"}
     )
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_dataconnect"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
             "consent_duration": "p3y",
@@ -356,6 +363,9 @@ async def test_several_apps_let_the_user_choose(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "enedis"}
     )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_dataconnect"}
+    )
     assert "implementation" in result["data_schema"].schema
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -373,6 +383,9 @@ async def test_no_app_credentials_aborts(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "enedis"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_dataconnect"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "missing_credentials"
@@ -503,6 +516,9 @@ async def test_credentials_provider_down(hass: HomeAssistant, api_url: str) -> N
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "enedis"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "enedis_dataconnect"}
         )
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "oauth_implementation_unavailable"

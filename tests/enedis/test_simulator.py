@@ -58,6 +58,9 @@ async def test_consent_and_setup_against_the_simulator(
         result["flow_id"], {"next_step_id": "enedis"}
     )
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_dataconnect"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
             "consent_duration": "p1y",

@@ -1,5 +1,6 @@
 """Drive Debian's Chromium with Playwright: log in, add an RTE entry through the UI config flow
-against the simulator, check the device page lists its entities, save screenshots.
+against the simulator, check the device page lists its entities, then add a Linky meter through
+the Enedis choice (the source menu first, then a Conso API token), save screenshots.
 
 Runs on the host (any Python with the ``playwright`` package; the browser is /usr/bin/chromium,
 never a Playwright download). Home Assistant and the simulator are started by script/e2e.
@@ -13,6 +14,7 @@ from pathlib import Path
 import re
 import sys
 import time
+from urllib.request import urlopen
 
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -28,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
+LINKY_PRM = "09123456789012"  # the simulator's consumer meter
 
 
 ENTITIES = (
@@ -125,6 +128,36 @@ class Check:
         self.shot("05-rte-device")
         self.step(f"device page lists the {len(ENTITIES)} entities checked")
 
+    def add_linky_conso_api(self) -> None:
+        """Délestage → Enedis: the source menu, then Conso API with the simulator's token."""
+        with urlopen(f"{self.sandbox}/conso_api/token?prm={LINKY_PRM}", timeout=10) as answer:
+            token = json.load(answer)["token"]
+        self.page.goto(f"{self.url}/config/integrations/dashboard/add?domain=delestage")
+        self.page.get_by_role("button", name="OK").click()
+        self.page.get_by_text(re.compile("Compteur Linky Enedis|Enedis Linky meter")).first.click()
+        # The Enedis choice asks where the data comes from before anything else.
+        sources = (
+            re.compile("Jeton Conso API|Conso API token"),
+            re.compile("Compte MyElectricalData|MyElectricalData account"),
+            re.compile("propre application Enedis Data Connect|own Enedis Data Connect app"),
+        )
+        for source in sources:
+            expect(self.page.get_by_text(source).first).to_be_visible(timeout=TIMEOUT_MS)
+        self.shot("06-linky-sources")
+        self.page.get_by_text(sources[0]).first.click()
+        self.page.locator("input[name=api_token]").fill(token)
+        self.page.get_by_text("Avancé", exact=True).first.click()
+        self.page.locator("input[name=api_base_url]").fill(f"{self.sandbox}/conso_api/api")
+        self.shot("07-linky-conso-api")
+        self.page.get_by_role("button", name=re.compile("Valider|Soumettre|Submit")).click()
+        expect(self.page.get_by_role("textbox", name="Nom de l'appareil")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        self.page.wait_for_timeout(500)
+        self.shot("08-linky-created")
+        self.page.get_by_role("button", name=re.compile("terminer|finish|skip", re.I)).first.click()
+        self.step("Linky entry created through the UI (source menu → Conso API)")
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the check; exit status 0 when it passes."""
@@ -150,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             check.log_in(args.username, args.password)
             check.add_rte()
             check.device_page()
+            check.add_linky_conso_api()
         except Exception:
             check.shot("failure")
             raise

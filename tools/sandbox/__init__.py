@@ -4,6 +4,8 @@
 - ``/rte``          = ``https://digital.iservices.rte-france.com``
 - ``/enedis``       = ``https://gw.ext.prod.api.enedis.fr`` (+ the consent page's paths)
 - ``/meteofrance``  = ``https://public-api.meteofrance.fr`` (+ the portal's ``/token``)
+- ``/conso_api``    = ``https://conso.boris.sh`` (Conso API gateway)
+- ``/myelectricaldata`` = ``https://www.v2.myelectricaldata.fr`` (MyElectricalData v2)
 - ``/_control``     = faults, counters and scenario switches.
 No Home Assistant import: it runs anywhere aiohttp does.
 """

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from . import control, enedis, errors, meteofrance, rte
+from . import conso_api, control, enedis, errors, meteofrance, myelectricaldata, rte
 from .state import PROVIDERS, Fault, SandboxState
 
 STATE = control.STATE
@@ -23,6 +23,8 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     app.add_subapp("/rte", rte.create_app(state))
     app.add_subapp("/enedis", enedis.create_app(state))
     app.add_subapp("/meteofrance", meteofrance.create_app(state))
+    app.add_subapp("/conso_api", conso_api.create_app(state))
+    app.add_subapp("/myelectricaldata", myelectricaldata.create_app(state))
     app.add_subapp("/_control", control.create_app(state))
     app.router.add_get("/", control.index)
     return app
@@ -43,6 +45,8 @@ async def count_and_fault(request: web.Request, handler: Handler) -> web.StreamR
     state = request.config_dict[STATE]
     stats = state.stats[provider]
     stats.calls += 1
+    if provider in ("conso_api", "myelectricaldata"):
+        state.gateway_log.append((state.now(), provider, request.path))
     stats.by_path[request.path.removeprefix(f"/{provider}")] += 1
     fault = state.take_fault(provider, request.path)
     try:
@@ -91,9 +95,18 @@ def rate_limited(provider: str, retry_after: int, now: datetime) -> web.Response
             {"error": "TOO_MANY_REQUESTS", "error_description": "Quota exceeded"},
             {"Retry-After": str(retry_after)},
         )
-    if provider == "enedis":
+    if provider in ("enedis", "conso_api"):
         return errors.json_response(
             429, {"code": "429", "message": "SLA dépassé"}, {"Retry-After": str(retry_after)}
+        )
+    if provider == "myelectricaldata":
+        return errors.json_response(
+            200,
+            {
+                "success": False,
+                "data": None,
+                "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Daily rate limit exceeded"},
+            },
         )
     return errors.meteofrance_throttled(now)
 
@@ -102,7 +115,7 @@ def server_error(provider: str, status: int) -> web.Response:
     """Each provider's server error answer."""
     if provider == "rte":
         return errors.rte_server_error(status)
-    if provider == "enedis":
+    if provider in ("enedis", "conso_api", "myelectricaldata"):
         return errors.enedis_server_error(status)
     return errors.meteofrance_server_error(status)
 
@@ -111,6 +124,8 @@ def invalid_token(provider: str) -> web.Response:
     """Each provider's expired-token answer."""
     if provider == "rte":
         return errors.rte_invalid_token()
+    if provider in ("conso_api", "myelectricaldata"):
+        return errors.json_response(401, {"detail": "Invalid authentication credentials"})
     if provider == "enedis":
         return errors.enedis_invalid_token()
     return errors.meteofrance_invalid_token()

@@ -254,11 +254,18 @@ courbe de charge, puissance maximale, contrat.</p>
         """``GET /mesure_synchrone_auto/v2/{resource}``."""
         if not self._authorized(request):
             return enedis_invalid_token()
-        resource = request.match_info["resource"]
+        return self.answer_measure(request.match_info["resource"], request.query)
+
+    def answer_measure(
+        self, resource: str, query: Any, *, interval_start: bool = False
+    ) -> web.Response:
+        """Enedis' answer to a measure request (also relayed by the gateways, ``gateways.py``).
+
+        ``interval_start``: load-curve ``d`` = START of the interval (what MyElectricalData sends).
+        """
         if resource not in RESOURCES:
             return enedis_error(404, "not_found", "Ressource inconnue")
         production, is_curve = RESOURCES[resource]
-        query = request.query
         prm = query.get("pointId", "")
         first, end = parse_day(query.get("dateDebut")), parse_day(query.get("dateFin"))
         today = self.state.now().astimezone(PARIS).date()
@@ -295,7 +302,9 @@ courbe de charge, puissance maximale, contrat.</p>
         start = max(first, meter.activation)
         if last < start:
             return enedis_error(404, "no_data_found", "Aucune donnée pour cette période")
-        grandeur = self._grandeur(resource, prm, start, last, production=production)
+        grandeur = self._grandeur(
+            resource, prm, start, last, production=production, interval_start=interval_start
+        )
         # The keys of the real answers (shared/reference/captures): a load curve has neither
         # typeValeur nor pas (each point has its ``p``); max power has pas but no typeValeur.
         body: dict[str, Any] = {
@@ -313,13 +322,26 @@ courbe de charge, puissance maximale, contrat.</p>
 
     @staticmethod
     def _grandeur(
-        resource: str, prm: str, first: date, last: date, *, production: bool
+        resource: str,
+        prm: str,
+        first: date,
+        last: date,
+        *,
+        production: bool,
+        interval_start: bool = False,
     ) -> dict[str, Any]:
         metier = "PROD" if production else "CONS"
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         if resource.startswith("courbe"):
             points = [
-                {"v": str(p.watts), "d": p.wall_end, "p": "PT30M", "n": "B", "iv": "0", "ec": "0"}
+                {
+                    "v": str(p.watts),
+                    "d": p.wall_start if interval_start else p.wall_end,
+                    "p": "PT30M",
+                    "n": "B",
+                    "iv": "0",
+                    "ec": "0",
+                }
                 for p in linky.curve(prm, first, last, production=production)
             ]
             physique, unit = "PA", "W"

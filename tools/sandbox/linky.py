@@ -31,6 +31,11 @@ class CurvePoint:
         """End of the interval as Enedis writes it: local wall time, no offset."""
         return self.end.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
 
+    @property
+    def wall_start(self) -> str:
+        """Start of the interval in local wall time (MyElectricalData's convention)."""
+        return (self.end - STEP).astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
+
 
 def _noise(key: str) -> float:
     """Deterministic noise in [-1, 1] for a key."""

@@ -12,7 +12,7 @@ import hmac
 import json
 import secrets
 
-PROVIDERS = ("rte", "enedis", "meteofrance")
+PROVIDERS = ("rte", "enedis", "meteofrance", "conso_api", "myelectricaldata")
 # Signs the tokens (a fixed key: tokens survive a restart of the simulator, as real ones do).
 TOKEN_KEY = b"delestage-sandbox-token-key"
 FAULT_KINDS = ("429", "500", "503", "timeout", "malformed", "401")
@@ -132,6 +132,10 @@ class SandboxConfig:
     meteofrance_client_secret: str = "sandbox-meteofrance-secret"
     meteofrance_token_lifetime: int = 3600
     meteofrance_quota_per_minute: int = 50
+    # The households' gateways (conso_api.py, myelectricaldata.py).
+    conso_api_secret: str = "sandbox-conso-api-signing-key"
+    med_client_secret: str = "sandbox-myelectricaldata-client-secret"
+    conso_api_ban_threshold: int = 100  # requests per IP in 12 h (the real gateway's rule)
 
     @property
     def meteofrance_application_id(self) -> str:
@@ -176,6 +180,9 @@ class SandboxState:
         self.next_autorisation_id = 41_000_001
         self.red_start = self.default_red_start()
         self.red_hours = 3
+        self.gateway_bans: list[str] = []  # IPs Conso API banned (ban threshold reached)
+        # When each gateway request arrived (benchmarks: peak requests in any 12 h).
+        self.gateway_log: list[tuple[datetime, str, str]] = []
 
     def now(self) -> datetime:
         """The simulator's current time (UTC)."""

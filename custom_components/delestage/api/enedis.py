@@ -8,9 +8,8 @@ Enedis counts the quota per application.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import StrEnum
 import logging
@@ -50,14 +49,12 @@ from .enedis_models import (
     SubscribedService,
     consent_from_services,
     parse_contract,
-    parse_daily,
-    parse_load_curve,
-    parse_max_power,
     parse_offpeak_hours,
     parse_subscribed_services,
 )
 from .errors import ApiAuthError, ApiConnectionError, ApiResponseError
 from .http import RawResponse, async_fetch
+from .linky_client import MAX_CURVE_DAYS, MAX_DAILY_DAYS, LinkyClient, check_prm, label
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,10 +76,6 @@ MEASURE_PATH = "/mesure_synchrone_auto/v2/"
 CONTRACT_PATH = "/situation_contrat_auto/v1/"
 METERING_PATH = "/comptage_auto/v1/"
 
-# Longest range of one call (dateFin exclusive). Load curves: 7 days (reference §8). Daily data:
-# 365 days (v5; assumed for 2026, a "range" refusal makes the back-fill split further).
-MAX_CURVE_DAYS = 7
-MAX_DAILY_DAYS = 365
 # History Enedis keeps (reference §8): load curve 24 months + 15 days, daily 36 months + 15 days.
 CURVE_HISTORY_DAYS = 731
 DAILY_HISTORY_DAYS = 1096
@@ -170,7 +163,7 @@ def _loop_time() -> float:
     return asyncio.get_running_loop().time()
 
 
-class EnedisClient:
+class EnedisClient(LinkyClient):
     """Client of the Enedis Data Connect 2026 APIs for one Data Connect app.
 
     Tokens are ``client_credentials`` (app-wide, 3.5 h), reused until five minutes before they
@@ -204,9 +197,7 @@ class EnedisClient:
             expiry_margin=TOKEN_MARGIN,
             on_token=on_token,
         )
-        self.data_calls = 0  # successful or not, token calls excluded
-        # Points skipped because unusable (null, NaN, negative...), by resource: diagnostics.
-        self.skipped_points: Counter[str] = Counter()
+        super().__init__()
 
     # ------------------------------------------------------------------ token
 
@@ -253,50 +244,9 @@ class EnedisClient:
 
     # ------------------------------------------------------------------ measures
 
-    async def async_get_daily_consumption(self, prm: str, start: date, end: date) -> DailyReadings:
-        """Daily consumption (Wh) of ``[start, end[``, at most 365 days, ``end`` ≤ today."""
-        _check_range(start, end, MAX_DAILY_DAYS)
-        with self._counting("consommation_quotidienne") as skipped:
-            data = await self._async_measure("consommation_quotidienne", prm, start, end)
-            return parse_daily(data, skipped=skipped)
-
-    async def async_get_daily_production(self, prm: str, start: date, end: date) -> DailyReadings:
-        """Daily production (Wh) of ``[start, end[``, at most 365 days."""
-        _check_range(start, end, MAX_DAILY_DAYS)
-        with self._counting("production_quotidienne") as skipped:
-            data = await self._async_measure("production_quotidienne", prm, start, end)
-            return parse_daily(data, skipped=skipped)
-
-    async def async_get_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
-        """Consumption load curve (average W per step) of ``[start, end[``, at most 7 days."""
-        _check_range(start, end, MAX_CURVE_DAYS)
-        with self._counting("courbe_de_charge_consommation") as skipped:
-            data = await self._async_measure("courbe_de_charge_consommation", prm, start, end)
-            return parse_load_curve(data, skipped=skipped)
-
-    async def async_get_production_load_curve(self, prm: str, start: date, end: date) -> LoadCurve:
-        """Production load curve (average W per step) of ``[start, end[``, at most 7 days."""
-        _check_range(start, end, MAX_CURVE_DAYS)
-        with self._counting("courbe_de_charge_production") as skipped:
-            data = await self._async_measure("courbe_de_charge_production", prm, start, end)
-            return parse_load_curve(data, skipped=skipped)
-
-    async def async_get_max_power(self, prm: str, start: date, end: date) -> tuple[MaxPower, ...]:
-        """Daily maximum power (VA, with its time) of ``[start, end[``, at most 365 days."""
-        _check_range(start, end, MAX_DAILY_DAYS)
-        with self._counting("puissance_conso_max_quotidienne") as skipped:
-            data = await self._async_measure(
-                "puissance_conso_max_quotidienne",
-                prm,
-                start,
-                end,
-                extra={"mesuresPas": "P1D", "grandeurPhysique": "PMA"},
-            )
-            return parse_max_power(data, skipped=skipped)
-
     async def async_get_contract(self, prm: str) -> Contract:
         """Return the supply contract (subscribed power) from ``situation_contrat_auto``."""
-        _check_prm(prm)
+        check_prm(prm)
         # The real answer is a top-level JSON array of contracts (captures in shared/reference).
         return parse_contract(
             (await self._async_send("GET", f"{CONTRACT_PATH}{prm}", "Contract")).json()
@@ -315,23 +265,6 @@ class EnedisClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    @contextmanager
-    def _counting(self, resource: str) -> Iterator[Counter[str]]:
-        """Count the points one answer skipped (by reason), into ``skipped_points``."""
-        skipped: Counter[str] = Counter()
-        try:
-            yield skipped
-        finally:
-            if skipped:
-                total = skipped.total()
-                self.skipped_points[resource] += total
-                _LOGGER.debug(
-                    "%s: %s unusable point(s) skipped (%s), the others kept",
-                    _label(resource),
-                    total,
-                    ", ".join(f"{reason}: {n}" for reason, n in sorted(skipped.items())),
-                )
-
     async def _async_measure(
         self,
         resource: str,
@@ -341,12 +274,12 @@ class EnedisClient:
         *,
         extra: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        _check_prm(prm)
+        check_prm(prm)
         params = {"pointId": prm, "dateDebut": start.isoformat(), "dateFin": end.isoformat()}
         if extra:
             params.update(extra)
         return await self._async_call(
-            "GET", f"{MEASURE_PATH}{resource}", _label(resource), params=params
+            "GET", f"{MEASURE_PATH}{resource}", label(resource), params=params
         )
 
     async def _async_call(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
@@ -382,22 +315,6 @@ class EnedisClient:
                 raise EnedisTechnicalError(f"{what}: empty answer", response.status)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _label(resource: str) -> str:
-    return resource.replace("_", " ").capitalize()
-
-
-def _check_prm(prm: str) -> None:
-    if not (isinstance(prm, str) and len(prm) == 14 and prm.isdigit()):
-        raise EnedisRequestError("A PRM is 14 digits")
-
-
-def _check_range(start: date, end: date, max_days: int) -> None:
-    if end <= start:
-        raise EnedisRequestError("The end date must be after the start date")
-    if (end - start).days > max_days:
-        raise EnedisRequestError(f"At most {max_days} days per call")
 
 
 def today_in_paris(now: float | None = None) -> date:

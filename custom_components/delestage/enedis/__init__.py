@@ -15,24 +15,38 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 
 from ..api.auth import AccessToken
-from ..api.enedis import EnedisClient
+from ..api.budget import REQUEST_PURPOSE, GatewayQuotaError, Purpose
 from ..api.enedis_errors import (
     EnedisMovedError,
     EnedisNotSubscribedError,
     EnedisRateLimitedError,
 )
+from ..api.enedis_gateways import Source
 from ..api.errors import ApiAuthError, ApiError
+from ..api.linky_client import LinkyClient
 from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
 from ..report.manager import ShedReport
 from ..report.sensor import report_sensors
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
-from .client import async_create_client
-from .const import CONF_ENVIRONMENT, CONF_PRODUCTION, CONF_TOKEN, PRODUCTION
+from .client import (
+    GatewayState,
+    async_create_client,
+    async_create_gateway_client,
+    async_gateway_state,
+)
+from .const import (
+    CONF_API_TOKEN,
+    CONF_ENVIRONMENT,
+    CONF_PRODUCTION,
+    CONF_SOURCE,
+    CONF_TOKEN,
+    PRODUCTION,
+)
 from .coordinator import WAIT_FOR_USER, LinkyCoordinator, linky_store
 from .history import async_import_history
 from .oauth import EnedisOAuth2Implementation
-from .repairs import LinkyIssue, async_raise_issue
+from .repairs import LinkyIssue, async_raise_gateway_issue, async_raise_issue
 from .sensor import BackfillSensor, linky_device_info, linky_sensors
 from .statistics import EnergyKind, StatisticsNotWrittenError
 from .tariff_manager import TariffManager, tariff_store
@@ -53,7 +67,7 @@ class EnedisRuntime(DelestageRuntime):
         self,
         hass: HomeAssistant,
         entry: DelestageConfigEntry,
-        client: EnedisClient,
+        client: LinkyClient,
         coordinator: LinkyCoordinator,
     ) -> None:
         """Keep the parts of one meter; prepare its back-fill (progress saved per entry)."""
@@ -164,6 +178,8 @@ class EnedisRuntime(DelestageRuntime):
 
     async def _async_backfill(self) -> None:
         retry: float | None = None
+        # This task's requests draw on the gateways' (smaller) back-fill allowance.
+        REQUEST_PURPOSE.set(Purpose.BACKFILL)
         try:
             progress = await self.backfill.async_run()
         except ApiAuthError:
@@ -178,6 +194,10 @@ class EnedisRuntime(DelestageRuntime):
             async_raise_issue(self.hass, self.entry, LinkyIssue.API_NOT_SUBSCRIBED)
             retry = WAIT_FOR_USER
         except EnedisRateLimitedError as err:
+            # Also a gateway's budget spent for now (resumes when it has room), or its quota/ban
+            # answer (a repair issue says until when).
+            if isinstance(err, GatewayQuotaError):
+                async_raise_gateway_issue(self.hass, self.entry, err)
             retry = max(err.retry_after or 0.0, self._backoff())
         except (ApiError, StatisticsNotWrittenError) as err:
             retry = self._backoff()
@@ -208,24 +228,29 @@ class EnedisRuntime(DelestageRuntime):
             [EnergyKind.PRODUCTION] if coordinator.producing else []
         )
         result: dict[str, Any] = {}
-        async with coordinator.statistics_lock:
-            for kind in kinds:
-                done = await async_import_history(
-                    self.hass,
-                    self.client,
-                    self.prm,
-                    kind,
-                    start=start,
-                    end=end,
-                    with_curve=coordinator.curve_available[kind],
-                )
-                if not done.curve_available and coordinator.curve_available[kind]:
-                    coordinator.curve_available[kind] = False
-                    async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)
-                result[str(kind)] = {
-                    "days": done.days_with_data,
-                    "hours_changed": done.hours_changed,
-                }
+        # History: the gateways' back-fill allowance (reset after, the caller's task goes on).
+        purpose = REQUEST_PURPOSE.set(Purpose.BACKFILL)
+        try:
+            async with coordinator.statistics_lock:
+                for kind in kinds:
+                    done = await async_import_history(
+                        self.hass,
+                        self.client,
+                        self.prm,
+                        kind,
+                        start=start,
+                        end=end,
+                        with_curve=coordinator.curve_available[kind],
+                    )
+                    if not done.curve_available and coordinator.curve_available[kind]:
+                        coordinator.curve_available[kind] = False
+                        async_raise_issue(self.hass, self.entry, LinkyIssue.CURVE_NOT_ACTIVATED)
+                    result[str(kind)] = {
+                        "days": done.days_with_data,
+                        "hours_changed": done.hours_changed,
+                    }
+        finally:
+            REQUEST_PURPOSE.reset(purpose)
         return result
 
     async def async_shutdown(self) -> None:
@@ -243,7 +268,21 @@ class EnedisRuntime(DelestageRuntime):
     async def async_diagnostics(self) -> dict[str, Any]:
         """State of the refresh and the back-fill (no PRM, no token)."""
         data = self.coordinator.data
+        gateway = self.coordinator.gateway
         return {
+            "source": self.entry.data.get(CONF_SOURCE, Source.DATACONNECT),
+            "gateway_budget": (
+                None
+                if gateway is None
+                else {
+                    "used": gateway.budget.used(),
+                    "used_by_backfill": gateway.budget.used(Purpose.BACKFILL),
+                    "peak": gateway.budget.peak,
+                    "blocked": gateway.budget.blocked_until is not None,
+                    "block_reason": gateway.budget.block_reason,
+                    "refresh_minute": gateway.minute,
+                }
+            ),
             "environment": self.entry.data.get(CONF_ENVIRONMENT, PRODUCTION),
             "custom_api_base_url": bool(self.entry.data.get(CONF_API_BASE_URL)),
             "producing": self.coordinator.producing,
@@ -279,30 +318,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="enedis_recorder_required"
         )
-    implementation = await async_get_config_entry_implementation(hass, entry)
-    if not isinstance(implementation, EnedisOAuth2Implementation):
-        raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="enedis_wrong_implementation"
+    source = Source(entry.data.get(CONF_SOURCE, Source.DATACONNECT))
+    gateway: GatewayState | None = None
+    client: LinkyClient
+    if source is Source.DATACONNECT:
+        client = await _async_dataconnect_client(hass, entry)
+    else:
+        # Conso API / MyElectricalData: the same pipeline below, another transport.
+        gateway = await async_gateway_state(hass, source)
+        client = await async_create_gateway_client(
+            hass, source, entry.data[CONF_API_TOKEN], entry.data.get(CONF_API_BASE_URL)
         )
-
-    @callback
-    def _save_token(token: AccessToken) -> None:
-        # No update listener on these entries: saving the token reloads nothing.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_TOKEN: token.as_dict()}
-        )
-
-    client = async_create_client(
-        hass,
-        implementation,
-        environment=entry.data.get(CONF_ENVIRONMENT, PRODUCTION),
-        api_base_url=entry.data.get(CONF_API_BASE_URL),
-        token=AccessToken.from_dict(entry.data.get(CONF_TOKEN)),
-        on_token=_save_token,
-    )
     producing = bool(entry.data.get(CONF_PRODUCTION, False))
     coordinator = LinkyCoordinator(
-        hass, entry, client, producing=producing, store=linky_store(hass, entry.entry_id)
+        hass,
+        entry,
+        client,
+        producing=producing,
+        store=linky_store(hass, entry.entry_id),
+        gateway=gateway,
     )
     runtime = EnedisRuntime(hass, entry, client, coordinator)
     await runtime.tariff.async_load()
@@ -321,6 +355,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     # set-up never waits for the recorder nor for the back-fill.
     entry.async_on_unload(async_at_started(hass, runtime.async_started))
     return runtime
+
+
+async def _async_dataconnect_client(
+    hass: HomeAssistant, entry: DelestageConfigEntry
+) -> LinkyClient:
+    """Return the client of the user's own Data Connect app (application credentials)."""
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    if not isinstance(implementation, EnedisOAuth2Implementation):
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="enedis_wrong_implementation"
+        )
+
+    @callback
+    def _save_token(token: AccessToken) -> None:
+        # No update listener on these entries: saving the token reloads nothing.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_TOKEN: token.as_dict()}
+        )
+
+    return async_create_client(
+        hass,
+        implementation,
+        environment=entry.data.get(CONF_ENVIRONMENT, PRODUCTION),
+        api_base_url=entry.data.get(CONF_API_BASE_URL),
+        token=AccessToken.from_dict(entry.data.get(CONF_TOKEN)),
+        on_token=_save_token,
+    )
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:

@@ -38,7 +38,6 @@ from ..api.enedis import (
     MAX_CURVE_DAYS,
     MAX_DAILY_DAYS,
     PARIS,
-    EnedisClient,
     EnedisCurveNotActivatedError,
     EnedisHistoryLimitError,
     EnedisNoDataError,
@@ -47,6 +46,7 @@ from ..api.enedis import (
     EnedisWrongDirectionError,
 )
 from ..api.enedis_models import CurvePoint, DailyValue
+from ..api.linky_client import LinkyClient
 from ..const import DOMAIN
 from .statistics import EnergyKind, async_import_readings, days_with_full_curve
 
@@ -203,7 +203,7 @@ class BackfillRunner:
     def __init__(
         self,
         hass: HomeAssistant,
-        client: EnedisClient,
+        client: LinkyClient,
         prm: str,
         store: Store[dict[str, Any]],
         *,
@@ -535,7 +535,7 @@ class RefreshResult:
 
 async def async_refresh_recent(
     hass: HomeAssistant,
-    client: EnedisClient,
+    client: LinkyClient,
     prm: str,
     kind: EnergyKind | str = EnergyKind.CONSUMPTION,
     *,

@@ -14,6 +14,10 @@ CONF_CONSENT_END: Final = "consent_end"
 CONF_CONSENT_DURATION: Final = "consent_duration"
 CONF_ENVIRONMENT: Final = "environment"
 CONF_PRODUCTION: Final = "production"  # the meter also produces (from the consent)
+# Where the data comes from (DESIGN §1): dataconnect (absent = dataconnect), conso_api,
+# myelectricaldata; the gateways keep the user's token / secret in api_token.
+CONF_SOURCE: Final = "source"
+CONF_API_TOKEN: Final = "api_token"
 
 PRODUCTION: Final = "production"
 SANDBOX: Final = "sandbox"
@@ -24,6 +28,11 @@ CONSENT_WARNING: Final = timedelta(days=30)
 
 MANUFACTURER: Final = "Enedis"
 MODEL: Final = "Linky (Data Connect)"
+MODELS: Final = {
+    "dataconnect": MODEL,
+    "conso_api": "Linky (Conso API)",
+    "myelectricaldata": "Linky (MyElectricalData)",
+}
 
 
 def entry_title(prm: str) -> str:

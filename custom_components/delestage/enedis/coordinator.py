@@ -33,7 +33,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..api.enedis import EnedisClient
+from ..api.budget import GatewayQuotaError
 from ..api.enedis_errors import (
     EnedisCurveNotActivatedError,
     EnedisError,
@@ -43,13 +43,16 @@ from ..api.enedis_errors import (
     EnedisRateLimitedError,
     EnedisWrongDirectionError,
 )
+from ..api.enedis_gateways import GatewayTokenError
 from ..api.enedis_models import PARIS, DailyValue, MaxPower
 from ..api.errors import ApiAuthError, ApiError
+from ..api.linky_client import LinkyClient
 from ..const import DOMAIN, LOGGER
 from ..runtime import DelestageConfigEntry
 from .backfill import RefreshResult, async_refresh_recent, next_refresh
+from .client import GatewayState
 from .const import CONF_CONSENT_END, CONF_PRM, CONSENT_WARNING
-from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
+from .repairs import LinkyIssue, async_clear_issue, async_raise_gateway_issue, async_raise_issue
 from .statistics import EnergyKind, StatisticsNotWrittenError
 
 # Days fetched by each daily refresh: the newest published day, and a week to fill gaps.
@@ -138,11 +141,12 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         self,
         hass: HomeAssistant,
         entry: DelestageConfigEntry,
-        client: EnedisClient,
+        client: LinkyClient,
         *,
         producing: bool,
         rng: random.Random | None = None,
         store: Store[dict[str, Any]] | None = None,
+        gateway: GatewayState | None = None,
     ) -> None:
         """Prepare the coordinator of one meter (``store``: its last data, for restarts)."""
         super().__init__(
@@ -170,6 +174,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         self.contract_failing_since: datetime | None = None
         self.contract_error: str | None = None
         self.next_refresh: datetime | None = None
+        # A gateway source (Conso API, MyElectricalData): its daily minute and request budget.
+        self.gateway = gateway
 
     async def _async_update_data(self) -> LinkyData:
         today = dt_util.utcnow().astimezone(PARIS).date()
@@ -177,6 +183,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         self._check_consent_end(end, today)
         try:
             data = await self._async_fetch(today, end)
+        except GatewayTokenError as err:  # the gateway refused the user's token or secret
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="enedis_token_invalid"
+            ) from err
         except ApiAuthError as err:  # no consent (ADAM-DC-0008), or the app's secret refused
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="enedis_consent_invalid"
@@ -187,6 +197,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         except EnedisNotSubscribedError as err:
             async_raise_issue(self.hass, self.config_entry, LinkyIssue.API_NOT_SUBSCRIBED)
             raise self._failed("enedis_api_not_subscribed", WAIT_FOR_USER) from err
+        except GatewayQuotaError as err:  # quota or ban answer: nothing is sent before it ends
+            async_raise_gateway_issue(self.hass, self.config_entry, err)
+            raise self._failed("enedis_gateway_refused", err.retry_after or self._retry()) from err
         except EnedisRateLimitedError as err:
             raise self._failed("enedis_rate_limited", err.retry_after or self._retry()) from err
         except ApiError as err:
@@ -195,11 +208,19 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         except StatisticsNotWrittenError as err:
             # Nothing of it was written (rows and sums go together): the next try rewrites it.
             raise self._failed("enedis_statistics_not_written", self._retry()) from err
+        if self.gateway is not None:
+            async_clear_issue(self.hass, self.config_entry, LinkyIssue.GATEWAY_RATE_LIMITED)
+            async_clear_issue(self.hass, self.config_entry, LinkyIssue.GATEWAY_BANNED)
         async_clear_issue(self.hass, self.config_entry, LinkyIssue.METER_MOVED)
         async_clear_issue(self.hass, self.config_entry, LinkyIssue.API_NOT_SUBSCRIBED)
         return data
 
     def _retry(self) -> float:
+        if self.gateway is not None:
+            # Gateways are shared and free: a failed try waits for the next daily slot.
+            now = dt_util.utcnow()
+            slot = self.gateway.next_refresh(now, complete=False)
+            return max((slot - now).total_seconds(), RETRY_DELAY)
         return RETRY_DELAY + self._rng.uniform(0, RETRY_JITTER)
 
     def _failed(self, key: str, retry_after: float) -> UpdateFailed:
@@ -236,7 +257,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         max_power = await self._async_newest_max_power(today)
         if self._contract_day != today:
             await self._async_contract(today)
-        self.next_refresh = next_refresh(dt_util.utcnow(), complete=complete, rng=self._rng)
+        if self.gateway is not None:
+            self.next_refresh = self.gateway.next_refresh(dt_util.utcnow(), complete=complete)
+        else:
+            self.next_refresh = next_refresh(dt_util.utcnow(), complete=complete, rng=self._rng)
         self.update_interval = max(self.next_refresh - dt_util.utcnow(), timedelta(minutes=1))
         LOGGER.debug(
             "Linky data up to %s %s; next try at %s",

@@ -43,6 +43,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import dt as dt_util
 import probatio
 
+from ..api.enedis_gateways import Source
 from ..api.enedis_models import PARIS
 from ..api.errors import ApiAuthError, ApiError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
@@ -56,11 +57,13 @@ from .const import (
     CONF_ENVIRONMENT,
     CONF_PRM,
     CONF_PRODUCTION,
+    CONF_SOURCE,
     CONF_TOKEN,
     ENVIRONMENTS,
     PRODUCTION,
     entry_title,
 )
+from .gateway_flow import EnedisGatewayFlowMixin
 from .oauth import (
     CONSENT_DURATIONS,
     DEFAULT_CONSENT_DURATION,
@@ -111,7 +114,12 @@ def _duration_selector() -> SelectSelector:
     )
 
 
-class EnedisFlowMixin(ConfigFlow):
+# The sources of a Linky entry, households' gateways first: few households have their own
+# Data Connect app (it needs a company and an Enedis contract).
+SOURCE_STEPS = ["enedis_conso_api", "enedis_myelectricaldata", "enedis_dataconnect"]
+
+
+class EnedisFlowMixin(EnedisGatewayFlowMixin, ConfigFlow):
     """Steps that add an Enedis Linky meter, renew its consent (reauth)."""
 
     _enedis: _ConsentState | None = None
@@ -132,6 +140,12 @@ class EnedisFlowMixin(ConfigFlow):
         }
 
     async def async_step_enedis(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask where the meter's data comes from: a gateway's token, or a Data Connect app."""
+        return self.async_show_menu(step_id="enedis", menu_options=SOURCE_STEPS)
+
+    async def async_step_enedis_dataconnect(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Choose the Data Connect app and the consent duration, then go to Enedis."""
         try:
             implementations = await self._async_enedis_implementations()
@@ -186,7 +200,7 @@ class EnedisFlowMixin(ConfigFlow):
             {"collapsed": True},
         )
         return self.async_show_form(
-            step_id="enedis", data_schema=probatio.Schema(fields), errors=errors
+            step_id="enedis_dataconnect", data_schema=probatio.Schema(fields), errors=errors
         )
 
     async def _async_enedis_go_to_consent(self) -> ConfigFlowResult:
@@ -275,6 +289,7 @@ class EnedisFlowMixin(ConfigFlow):
         await self.async_set_unique_id(prm)
         data: dict[str, Any] = {
             CONF_ENTRY_TYPE: EntryType.ENEDIS.value,
+            CONF_SOURCE: Source.DATACONNECT.value,
             CONF_AUTH_IMPLEMENTATION: state.implementation.domain,
             CONF_TOKEN: state.token,
             CONF_PRM: prm,
@@ -301,15 +316,20 @@ class EnedisFlowMixin(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Renew the consent of a meter (expired, revoked, or about to end)."""
-        return await self._async_enedis_renew("reauth_enedis", self._get_reauth_entry(), user_input)
+        entry = self._get_reauth_entry()
+        if entry.data.get(CONF_SOURCE, Source.DATACONNECT) != Source.DATACONNECT:
+            return await self.async_step_reauth_enedis_gateway()
+        return await self._async_enedis_renew("reauth_enedis", entry, user_input)
 
     async def async_step_reconfigure_enedis(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Renew the consent on the user's request (same steps as reauth)."""
-        return await self._async_enedis_renew(
-            "reconfigure_enedis", self._get_reconfigure_entry(), user_input
-        )
+        entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_SOURCE, Source.DATACONNECT) != Source.DATACONNECT:
+            # A gateway entry: its secret changes through reauth (same form), nothing else.
+            return self.async_abort(reason="reconfigure_not_supported")
+        return await self._async_enedis_renew("reconfigure_enedis", entry, user_input)
 
     async def _async_enedis_renew(
         self, step_id: str, entry: ConfigEntry, user_input: dict[str, Any] | None

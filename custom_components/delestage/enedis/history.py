@@ -7,13 +7,14 @@ from datetime import date, timedelta
 
 from homeassistant.core import HomeAssistant
 
-from ..api.enedis import MAX_CURVE_DAYS, MAX_DAILY_DAYS, EnedisClient
+from ..api.enedis import MAX_CURVE_DAYS, MAX_DAILY_DAYS
 from ..api.enedis_errors import (
     EnedisCurveNotActivatedError,
     EnedisNoDataError,
     EnedisWrongDirectionError,
 )
 from ..api.enedis_models import CurvePoint, DailyValue
+from ..api.linky_client import LinkyClient
 from .statistics import EnergyKind, async_import_readings
 
 
@@ -38,7 +39,7 @@ def windows(start: date, end: date, days: int) -> list[tuple[date, date]]:
 
 
 async def _async_daily(
-    client: EnedisClient, prm: str, kind: EnergyKind, start: date, end: date
+    client: LinkyClient, prm: str, kind: EnergyKind, start: date, end: date
 ) -> list[DailyValue]:
     fetch = (
         client.async_get_daily_production
@@ -55,7 +56,7 @@ async def _async_daily(
 
 
 async def _async_curve(
-    client: EnedisClient, prm: str, kind: EnergyKind, start: date, end: date
+    client: LinkyClient, prm: str, kind: EnergyKind, start: date, end: date
 ) -> tuple[CurvePoint, ...]:
     fetch = (
         client.async_get_production_load_curve
@@ -70,7 +71,7 @@ async def _async_curve(
 
 async def async_import_history(
     hass: HomeAssistant,
-    client: EnedisClient,
+    client: LinkyClient,
     prm: str,
     kind: EnergyKind,
     *,

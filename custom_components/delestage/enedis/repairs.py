@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
+from ..api.budget import GatewayQuotaError
 from ..const import DOMAIN
 from ..runtime import DelestageConfigEntry
+from .const import CONF_SOURCE
 
 
 class LinkyIssue(StrEnum):
@@ -20,6 +24,8 @@ class LinkyIssue(StrEnum):
     METER_MOVED = "meter_moved"
     CURVE_NOT_ACTIVATED = "curve_not_activated"
     API_NOT_SUBSCRIBED = "api_not_subscribed"
+    GATEWAY_RATE_LIMITED = "gateway_rate_limited"
+    GATEWAY_BANNED = "gateway_banned"
     CONTRACT_UNAVAILABLE = "contract_unavailable"
 
 
@@ -30,8 +36,11 @@ _SEVERITY = {
     LinkyIssue.METER_MOVED: ir.IssueSeverity.ERROR,
     LinkyIssue.CURVE_NOT_ACTIVATED: ir.IssueSeverity.WARNING,
     LinkyIssue.API_NOT_SUBSCRIBED: ir.IssueSeverity.ERROR,
+    LinkyIssue.GATEWAY_RATE_LIMITED: ir.IssueSeverity.WARNING,
+    LinkyIssue.GATEWAY_BANNED: ir.IssueSeverity.ERROR,
     LinkyIssue.CONTRACT_UNAVAILABLE: ir.IssueSeverity.WARNING,
 }
+GATEWAY_NAMES = {"conso_api": "Conso API", "myelectricaldata": "MyElectricalData"}
 
 
 def issue_id(entry: DelestageConfigEntry, issue: LinkyIssue) -> str:
@@ -57,6 +66,24 @@ def async_raise_issue(
         translation_key=f"enedis_{issue.value}",
         translation_placeholders={"title": entry.title, **(placeholders or {})},
         data={"entry_id": entry.entry_id},
+    )
+
+
+@callback
+def async_raise_gateway_issue(
+    hass: HomeAssistant, entry: DelestageConfigEntry, err: GatewayQuotaError
+) -> None:
+    """Tell the user the gateway refused (quota or ban) and when requests start again."""
+    until = dt_util.utcnow() + timedelta(seconds=err.retry_after or 0)
+    source = str(entry.data.get(CONF_SOURCE, ""))
+    async_raise_issue(
+        hass,
+        entry,
+        LinkyIssue.GATEWAY_BANNED if err.banned else LinkyIssue.GATEWAY_RATE_LIMITED,
+        {
+            "gateway": GATEWAY_NAMES.get(source, source),
+            "until": dt_util.as_local(until).strftime("%Y-%m-%d %H:%M"),
+        },
     )
 
 

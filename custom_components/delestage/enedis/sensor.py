@@ -25,7 +25,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..api.enedis_models import PARIS
 from ..const import DOMAIN
-from .const import MANUFACTURER, MODEL
+from .const import CONF_SOURCE, MANUFACTURER, MODEL, MODELS
 from .coordinator import LinkyCoordinator, LinkyData
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class LinkySensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[LinkyData], dict[str, Any] | None] = lambda _: None
     available_fn: Callable[[LinkyData], bool] = lambda _: True
     production_only: bool = False
+    contract_only: bool = False  # not for a source without the contract (Conso API)
 
 
 def _kwh(wh: float | None) -> float | None:
@@ -92,6 +93,7 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE,
         value_fn=lambda data: data.subscribed_power_kva,
+        contract_only=True,
         # The contract is read apart from the measures: only this sensor depends on it.
         available_fn=lambda data: data.contract_available,
     ),
@@ -108,11 +110,16 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
 
 
 def linky_sensors(coordinator: LinkyCoordinator) -> list[LinkySensor]:
-    """Return the sensors of a meter (production ones only for a producing meter)."""
+    """Return the sensors of a meter (production ones only for a producing meter).
+
+    Conso API serves no contract: its meters have no subscribed-power sensor (rather than one
+    that is never known).
+    """
     return [
         LinkySensor(coordinator, description)
         for description in SENSORS
-        if coordinator.producing or not description.production_only
+        if (coordinator.producing or not description.production_only)
+        and (coordinator.client.has_contract or not description.contract_only)
     ]
 
 
@@ -123,7 +130,7 @@ def linky_device_info(coordinator: LinkyCoordinator) -> DeviceInfo:
         identifiers={(DOMAIN, str(entry.unique_id))},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer=MANUFACTURER,
-        model=MODEL,
+        model=MODELS.get(str(entry.data.get(CONF_SOURCE)), MODEL),
         name=entry.title,
     )
 
