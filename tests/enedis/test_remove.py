@@ -20,7 +20,7 @@ async def test_removing_the_entry_deletes_its_backfill_progress(
     keys = [
         f"{DOMAIN}.enedis_backfill.{entry.entry_id}",
         f"{DOMAIN}.enedis_linky.{entry.entry_id}",
-        f"{DOMAIN}.tariff_{entry.entry_id}",  # the tariff split's half-hours and price logs
+        f"{DOMAIN}.enedis_tariff.{entry.entry_id}",  # the tariff split's half-hours and price logs
     ]
     for key in keys:
         hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {"done": []}}

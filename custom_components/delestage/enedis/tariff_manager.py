@@ -118,7 +118,7 @@ def series_metadata(prm: str, series: str) -> StatisticMetaData:
 
 def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Return the Store of one entry's split: half-hours, price logs, the meter's ranges."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.tariff_{entry_id}")
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.enedis_tariff.{entry_id}")
 
 
 def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> TariffConfig:
