@@ -173,3 +173,16 @@ async def test_price_entity_units_are_converted(hass: HomeAssistant) -> None:
     hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600
     assert manager.price("hp", hour) == pytest.approx(0.18)
     assert manager.price("hc", hour) == pytest.approx(0.215)
+
+
+async def test_no_tariff_chosen_computes_nothing(hass: HomeAssistant) -> None:
+    config_entry = entry()
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600 - 86400
+    async with manager._lock:
+        manager.ledger.add_halfhours({hour: 500.0})
+    await manager.async_process()
+    assert manager.ledger.results == {}
+    assert manager.ledger.halfhours == {hour: 500.0}  # kept for when a tariff is chosen

@@ -459,6 +459,8 @@ class TariffManager:
         """Compute the hours that wait and write those whose result changed."""
         async with self._lock:
             ledger = self.ledger
+            if ledger.config.option is TariffOption.BASE and not ledger.config.prices:
+                return  # no tariff chosen: the half-hours are kept for when one is
             if missing := ledger.missing_colors():
                 source = self._tempo_history()
                 self.tempo_waiting = source is None
