@@ -311,7 +311,7 @@ class TariffManager:
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
         # Under the lock: a computation running in the executor never misses a change.
         async with self._lock:
-            changed = self.ledger.add_halfhours(grid)
+            changed = await self.hass.async_add_executor_job(self.ledger.add_halfhours, grid)
             if changed:
                 # Packing 2 years of half-hours takes tens of ms: in the executor, not the
                 # loop (the Store's save then only takes the packed list).
@@ -461,11 +461,13 @@ class TariffManager:
             ledger = self.ledger
             if ledger.config.option is TariffOption.BASE and not ledger.config.prices:
                 return  # no tariff chosen: the half-hours are kept for when one is
-            if missing := ledger.missing_colors():
+            # Day arithmetic over 2 years of hours takes tens of ms: in the executor.
+            if missing := await self.hass.async_add_executor_job(ledger.missing_colors):
                 source = self._tempo_history()
                 self.tempo_waiting = source is None
                 if source is not None:
-                    ledger.set_colors(await source.async_colors(missing))
+                    colors = await source.async_colors(missing)
+                    await self.hass.async_add_executor_job(ledger.set_colors, colors)
             changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
             if changed:
                 try:
@@ -490,21 +492,16 @@ class TariffManager:
         )
 
     async def _async_write(self, changed: dict[int, HourResult]) -> None:
-        hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
-        for series in part_series(self.config.option):
+        option = self.config.option
+        columns = await self.hass.async_add_executor_job(_columns, changed, part_series(option))
+        for series, values in columns.items():
             result = await async_import_series(
                 self.hass,
                 series_metadata(self.prm, series),
-                {hours[h]: r.parts[series] for h, r in changed.items() if series in r.parts},
-                scale=1 / 1000.0,
+                values,
+                scale=1.0 if series == COST_SERIES else 1 / 1000.0,
             )
             self.rows_written += result.rows
-        result = await async_import_series(
-            self.hass,
-            series_metadata(self.prm, COST_SERIES),
-            {hours[h]: r.cost for h, r in changed.items() if r.cost is not None},
-        )
-        self.rows_written += result.rows
 
     # ------------------------------------------------------------------ sensors
 
@@ -537,6 +534,22 @@ class TariffManager:
             "hours_waiting": len(self.ledger.dirty),
             "tempo_waiting_for_rte": self.tempo_waiting,
         }
+
+
+def _columns(
+    changed: dict[int, HourResult], series: tuple[str, ...]
+) -> dict[str, dict[datetime, float]]:
+    """Turn hour results into one {hour: value} map per series, the cost last.
+
+    Runs in the executor: 2 years of hours would hold the event loop.
+    """
+    hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
+    columns = {
+        name: {hours[h]: r.parts[name] for h, r in changed.items() if name in r.parts}
+        for name in series
+    }
+    columns[COST_SERIES] = {hours[h]: r.cost for h, r in changed.items() if r.cost is not None}
+    return columns
 
 
 def _state_history(hass: HomeAssistant, entity_id: str, start: datetime) -> list[Any]:
