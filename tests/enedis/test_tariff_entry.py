@@ -416,3 +416,23 @@ async def test_restart_rewrites_nothing(
     assert month is not None
     if paris_today().day > 1:
         assert hass.states.get(month).state not in ("unknown", "unavailable")
+
+
+async def test_period_sensor_is_right_from_the_first_set_up(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+) -> None:
+    recent_meter.offpeak_hours = "HC (1H30-7H30;12H30-14H30)"
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    period_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{PRM}_tariff_period_now")
+    assert period_id is not None
+    state = hass.states.get(period_id)
+    now = dt_util.now(PARIS)
+    minute = now.hour * 60 + now.minute
+    offpeak = 90 <= minute < 450 or 750 <= minute < 870
+    assert state.state == ("hc" if offpeak else "hp")
+    assert state.attributes["offpeak_hours"] == ["01:30-07:30", "12:30-14:30"]
+    assert state.attributes["options"] == ["hp", "hc"]
+    await flush(hass)

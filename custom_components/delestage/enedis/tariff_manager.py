@@ -342,18 +342,14 @@ class TariffManager:
             [tariff_statistic_id(self.prm, series) for series in sorted(unused)]
         )
 
-    async def async_refresh_meter_offpeak(self, *, force: bool = False) -> None:
+    async def async_refresh_meter_offpeak(self, *, process: bool = True) -> None:
         """Ask the meter's off-peak hours (``comptage_auto``) when unknown or 30 days old."""
         fetch = getattr(self.client, "async_get_offpeak_hours", None)
         if fetch is None:  # a gateway without contract endpoint: the user types the ranges
             self.meter_offpeak_available = False
             return
         now = dt_util.utcnow()
-        if (
-            not force
-            and self._meter_fetched_at is not None
-            and now - self._meter_fetched_at < METER_REFRESH
-        ):
+        if self._meter_fetched_at is not None and now - self._meter_fetched_at < METER_REFRESH:
             return
         try:
             value = await fetch(self.prm)
@@ -368,7 +364,19 @@ class TariffManager:
             self.meter_offpeak, self.meter_offpeak_available = value, True
             self._meter_fetched_at = now
         self._schedule_save()
-        await self.async_options_updated()
+        # New ranges: every hour is split again, soon (debounced: this may run during set-up).
+        config = config_from_options(dict(self.entry.options), self.meter_offpeak)
+        async with self._lock:
+            changed = self.ledger.set_config(config)
+        if changed:
+            self._notify()
+            if process:  # set-up leaves it to the start (a failed set-up leaves no timer)
+                await self._debouncer.async_call()
+
+    @property
+    def meter_offpeak_known(self) -> bool:
+        """Whether the meter was asked (successfully, or found not subscribed)."""
+        return self._meter_fetched_at is not None
 
     # ------------------------------------------------------------------ prices
 
