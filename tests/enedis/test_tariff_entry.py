@@ -10,7 +10,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -309,6 +309,21 @@ async def test_without_an_rte_entry_tempo_waits_and_hp_hc_is_written(
     assert not await hourly_sums(hass, stat("cost"))
     assert not await hourly_sums(hass, stat("blue_hp"))
     assert (await entry.runtime_data.async_diagnostics())["tariff"]["tempo_waiting_for_rte"]
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"enedis_tempo_needs_rte_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "enedis_tempo_needs_rte"
+
+    # An RTE entry with Tempo appears: the waiting hours are split, the issue goes away.
+    fake = FakeTempo()
+    with patch.object(TariffManager, "_tempo_history", lambda _self: fake):
+        await entry.runtime_data.tariff.async_process()
+    await hourly_sums(hass)
+    assert await hourly_sums(hass, stat("cost"))
+    assert await hourly_sums(hass, stat("blue_hp"))
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"enedis_tempo_needs_rte_{entry.entry_id}")
+        is None
+    )
 
 
 async def test_hp_hc_with_a_price_entity_and_typed_ranges(

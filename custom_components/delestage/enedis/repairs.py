@@ -21,6 +21,7 @@ class LinkyIssue(StrEnum):
     CURVE_NOT_ACTIVATED = "curve_not_activated"
     API_NOT_SUBSCRIBED = "api_not_subscribed"
     CONTRACT_UNAVAILABLE = "contract_unavailable"
+    TEMPO_NEEDS_RTE = "tempo_needs_rte"
 
 
 # Issues the user fixes by giving a new consent: their repair flow starts the reauth.
@@ -31,6 +32,7 @@ _SEVERITY = {
     LinkyIssue.CURVE_NOT_ACTIVATED: ir.IssueSeverity.WARNING,
     LinkyIssue.API_NOT_SUBSCRIBED: ir.IssueSeverity.ERROR,
     LinkyIssue.CONTRACT_UNAVAILABLE: ir.IssueSeverity.WARNING,
+    LinkyIssue.TEMPO_NEEDS_RTE: ir.IssueSeverity.WARNING,
 }
 
 

@@ -59,6 +59,7 @@ from ..api.errors import ApiError
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from ..runtime import DelestageConfigEntry
 from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
+from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
 from .statistics import CONSUMPTION_LISTENERS, StatisticsNotWrittenError, async_import_series
 from .tariff import (
     COST_SERIES,
@@ -325,6 +326,8 @@ class TariffManager:
     async def async_options_updated(self) -> None:
         """Apply changed options (or meter ranges): a changed tariff recomputes every hour."""
         config = config_from_options(dict(self.entry.options), self.meter_offpeak)
+        if config.option is not TariffOption.TEMPO:
+            async_clear_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
         async with self._lock:
             previous = self.config.option
             if not self.ledger.set_config(config):
@@ -473,6 +476,10 @@ class TariffManager:
             if missing := await self.hass.async_add_executor_job(ledger.missing_colors):
                 source = self._tempo_history()
                 self.tempo_waiting = source is None
+                if source is None:
+                    async_raise_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
+                else:
+                    async_clear_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
                 if source is not None:
                     colors = await source.async_colors(missing)
                     await self.hass.async_add_executor_job(ledger.set_colors, colors)
