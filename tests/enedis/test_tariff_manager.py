@@ -186,3 +186,31 @@ async def test_no_tariff_chosen_computes_nothing(hass: HomeAssistant) -> None:
     await manager.async_process()
     assert manager.ledger.results == {}
     assert manager.ledger.halfhours == {hour: 500.0}  # kept for when a tariff is chosen
+
+
+async def test_meter_schedule_change_keeps_the_past(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "hp_hc", "prices": {"hp": 0.25, "hc": 0.18}})
+    config_entry.add_to_hass(hass)
+    client = Client("HC (22H00-6H00)", "HC (2H00-5H00;11H00-17H00)")
+    manager = TariffManager(hass, config_entry, PRM, client)
+    await manager.async_load()
+    await manager.async_refresh_meter_offpeak(process=False)
+    assert manager.config.earlier == ()
+    manager._meter_fetched_at -= timedelta(days=8)
+    await manager.async_refresh_meter_offpeak(process=False)
+    assert [str(r) for r in manager.config.ranges] == ["02:00-05:00", "11:00-17:00"]
+    ((until, earlier),) = manager.config.earlier
+    assert [str(r) for r in earlier] == ["22:00-06:00"]
+    assert until <= dt_util.utcnow().timestamp()
+    # Kept in the Store.
+    await manager.async_stop()
+    again = TariffManager(hass, config_entry, PRM, Client())
+    await again.async_load()
+    assert again.config.earlier == manager.config.earlier
+    # Ranges typed by the user apply to the whole history.
+    hass.config_entries.async_update_entry(
+        config_entry, options={**config_entry.options, "offpeak_hours": "23:00-07:00"}
+    )
+    await again.async_options_updated()
+    assert again.config.earlier == ()
+    await again.async_stop()
