@@ -451,3 +451,28 @@ async def test_period_sensor_is_right_from_the_first_set_up(
     assert state.attributes["offpeak_hours"] == ["01:30-07:30", "12:30-14:30"]
     assert state.attributes["options"] == ["hp", "hc"]
     await flush(hass)
+
+
+async def test_options_flow_tempo_defaults_and_price_entities(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo
+) -> None:
+    recent_meter.offpeak_hours = None  # the meter's hours are not available
+    entry = await setup_with_options(hass, api_url, {})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"tariff": "tempo"}
+    )
+    assert result["step_id"] == "enedis_offpeak"
+    (field,) = result["data_schema"].schema
+    assert field.description == {"suggested_value": "22:00-06:00"}  # Tempo's own hours
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"offpeak_hours": "22:00-06:00"}
+    )
+    answer: dict[str, Any] = {f"price_{k}": v for k, v in PRICES.items()}
+    answer["price_red_hp_entity"] = "input_number.rouge_hp"  # wins over the number
+    result = await hass.config_entries.options.async_configure(result["flow_id"], answer)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["prices"]["red_hp"] == "input_number.rouge_hp"
+    assert entry.options["prices"]["blue_hp"] == PRICES["blue_hp"]
+    assert entry.options["offpeak_hours"] == "22:00-06:00"
+    await flush(hass)
