@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -16,10 +16,13 @@ from custom_components.delestage.api.enedis_errors import (
     EnedisNotSubscribedError,
     EnedisTechnicalError,
 )
+from custom_components.delestage.api.enedis_models import DailyValue
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.statistics import (
+    CONSUMPTION_LISTENERS,
     ImportResult,
     StatisticsNotWrittenError,
+    async_import_readings,
 )
 from custom_components.delestage.enedis.tariff import TariffOption
 from custom_components.delestage.enedis.tariff_manager import TariffManager, config_from_options
@@ -214,3 +217,17 @@ async def test_meter_schedule_change_keeps_the_past(hass: HomeAssistant) -> None
     await again.async_options_updated()
     assert again.config.earlier == ()
     await again.async_stop()
+
+
+async def test_a_failing_split_never_undoes_the_import(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(_intervals: list[Any]) -> None:
+        raise RuntimeError("boom")
+
+    hass.data.setdefault(CONSUMPTION_LISTENERS, {})[PRM] = broken
+    result = await async_import_readings(
+        hass, PRM, "consumption", daily=[DailyValue(date(2026, 12, 1), 24_000.0)]
+    )
+    assert result.rows == 24
+    assert "tariff split of an import failed" in caplog.text
