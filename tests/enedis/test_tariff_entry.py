@@ -113,6 +113,14 @@ def by_start(rows: list[dict[str, Any]]) -> dict[float, float]:
 TEMPO_OPTIONS = {"tariff": "tempo", "prices": PRICES, "subscription": SUBSCRIPTION}
 
 
+def tempo_prices(prices: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """The Tempo price form's answer: one section per colour."""
+    return {
+        color: {f"price_{p}": prices[f"{color}_{p}"] for p in ("hp", "hc")}
+        for color in ("blue", "white", "red")
+    }
+
+
 def hand_cost(fake: FakeEnedis, day: date, prices: dict[str, float]) -> float:
     """A local day's Tempo cost computed by hand from the gateway's curve."""
     total = 0.0
@@ -254,7 +262,7 @@ async def test_price_change_recomputes_the_cost_only(
     assert result["step_id"] == "enedis_prices"
     higher = {**PRICES, "blue_hp": 0.30, "red_hp": 0.90}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {f"price_{k}": v for k, v in higher.items()}
+        result["flow_id"], tempo_prices(higher)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["prices"] == higher
@@ -468,8 +476,8 @@ async def test_options_flow_tempo_defaults_and_price_entities(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"offpeak_hours": "22:00-06:00"}
     )
-    answer: dict[str, Any] = {f"price_{k}": v for k, v in PRICES.items()}
-    answer["price_red_hp_entity"] = "input_number.rouge_hp"  # wins over the number
+    answer = tempo_prices(PRICES)
+    answer["red"]["price_hp_entity"] = "input_number.rouge_hp"  # wins over the number
     result = await hass.config_entries.options.async_configure(result["flow_id"], answer)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["prices"]["red_hp"] == "input_number.rouge_hp"
