@@ -556,7 +556,10 @@ async def set_tariff(hass: Hass) -> None:
     for answer in (
         {"tariff": "tempo", "subscription": TEMPO_SUBSCRIPTION},
         {"offpeak_hours": "22:00-06:00"},
-        {f"price_{key}": value for key, value in TEMPO_PRICES.items()},
+        {  # one section per colour
+            color: {f"price_{p}": TEMPO_PRICES[f"{color}_{p}"] for p in ("hp", "hc")}
+            for color in ("blue", "white", "red")
+        },
     ):
         if result["type"] != "form":
             break

@@ -33,6 +33,7 @@ from custom_components.delestage.enedis.tariff import (
 from custom_components.delestage.enedis.tariff_manager import TariffManager
 
 from .fake_enedis import PRM, quiet_sql
+from .test_bench import LoopLag
 
 pytestmark = pytest.mark.bench
 __all__ = ["quiet_sql"]
@@ -121,7 +122,10 @@ async def test_bench_tempo_statistics_two_years(hass: HomeAssistant) -> None:
     manager = TariffManager(hass, entry, PRM, object())
     await manager.async_load()
     intervals = reading_intervals(points)
-    with patch.object(TariffManager, "_tempo_history", lambda _self: _Colors(colors)):
+    with (
+        patch.object(TariffManager, "_tempo_history", lambda _self: _Colors(colors)),
+        LoopLag() as lag,
+    ):
         began = time.perf_counter()
         await manager.async_consumption_imported(intervals)
         await manager.async_process()
@@ -137,6 +141,7 @@ async def test_bench_tempo_statistics_two_years(hass: HomeAssistant) -> None:
     assert manager.rows_written == rows  # the re-run wrote nothing
     print(
         f"\nThrough Home Assistant: 2 years split + cost + 9 series × 17,520 rows written in "
-        f"{first:.2f} s; re-run with the same readings {rerun:.3f} s (0 rows)"
+        f"{first:.2f} s; re-run with the same readings {rerun:.3f} s (0 rows); event loop "
+        f"held at most {lag.worst * 1000:.0f} ms"
     )
     await manager.async_stop()

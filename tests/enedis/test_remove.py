@@ -17,7 +17,11 @@ async def test_removing_the_entry_deletes_its_backfill_progress(
         domain=DOMAIN, unique_id="12345678901234", data={"entry_type": "enedis"}
     )
     entry.add_to_hass(hass)
-    keys = [f"{DOMAIN}.enedis_backfill.{entry.entry_id}", f"{DOMAIN}.enedis_linky.{entry.entry_id}"]
+    keys = [
+        f"{DOMAIN}.enedis_backfill.{entry.entry_id}",
+        f"{DOMAIN}.enedis_linky.{entry.entry_id}",
+        f"{DOMAIN}.enedis_tariff.{entry.entry_id}",  # the tariff split's half-hours and price logs
+    ]
     for key in keys:
         hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {"done": []}}
 

@@ -319,3 +319,24 @@ def test_series_and_storage() -> None:
     assert unpack_halfhours("broken") == {}
     assert unpack_halfhours([[1, "x"], "y", [0, [1, "z"]]]) == {0: 1.0}
     assert str(OffPeakRange(90, 450)) == "01:30-07:30"
+
+
+def test_an_earlier_schedule_applies_before_its_end() -> None:
+    # Enedis moved the off-peak hours on 2026-12-08: 22:00-06:00 before, 02:00-05:00 and
+    # 11:00-17:00 after.
+    change = int(local(2026, 12, 8).timestamp())
+    config = TariffConfig(
+        TariffOption.HP_HC,
+        parse_offpeak("HC (2H00-5H00;11H00-17H00)"),
+        earlier=((change, parse_offpeak("HC (22H00-6H00)")),),
+    )
+    assert config.ranges_at(change - 3600) == parse_offpeak("HC (22H00-6H00)")
+    assert config.ranges_at(change) == config.ranges
+    points = half_hour_curve(local(2026, 12, 7), local(2026, 12, 9), lambda _i: 1000)
+    ledger = TariffLedger(config)
+    ledger.add_halfhours(to_halfhours(reading_intervals(points)))
+    before = ledger.split_hour(int(local(2026, 12, 7, 12).timestamp()))
+    after = ledger.split_hour(int(local(2026, 12, 8, 12).timestamp()))
+    assert before == (1000.0, 1000.0, 0.0)  # noon was peak
+    assert after == (1000.0, 0.0, 1000.0)  # now off-peak
+    assert config.fingerprint() != TariffConfig(TariffOption.HP_HC, config.ranges).fingerprint()

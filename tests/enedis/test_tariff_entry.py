@@ -10,7 +10,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -111,6 +111,14 @@ def by_start(rows: list[dict[str, Any]]) -> dict[float, float]:
 
 
 TEMPO_OPTIONS = {"tariff": "tempo", "prices": PRICES, "subscription": SUBSCRIPTION}
+
+
+def tempo_prices(prices: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """The Tempo price form's answer: one section per colour."""
+    return {
+        color: {f"price_{p}": prices[f"{color}_{p}"] for p in ("hp", "hc")}
+        for color in ("blue", "white", "red")
+    }
 
 
 def hand_cost(fake: FakeEnedis, day: date, prices: dict[str, float]) -> float:
@@ -260,7 +268,7 @@ async def test_price_change_recomputes_the_cost_only(
     assert result["step_id"] == "enedis_prices"
     higher = {**PRICES, "blue_hp": 0.30, "red_hp": 0.90}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {f"price_{k}": v for k, v in higher.items()}
+        result["flow_id"], tempo_prices(higher)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["prices"] == higher
@@ -315,6 +323,21 @@ async def test_without_an_rte_entry_tempo_waits_and_hp_hc_is_written(
     assert not await hourly_sums(hass, stat("cost"))
     assert not await hourly_sums(hass, stat("blue_hp"))
     assert (await entry.runtime_data.async_diagnostics())["tariff"]["tempo_waiting_for_rte"]
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"enedis_tempo_needs_rte_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "enedis_tempo_needs_rte"
+
+    # An RTE entry with Tempo appears: the waiting hours are split, the issue goes away.
+    fake = FakeTempo()
+    with patch.object(TariffManager, "_tempo_history", lambda _self: fake):
+        await entry.runtime_data.tariff.async_process()
+    await hourly_sums(hass)
+    assert await hourly_sums(hass, stat("cost"))
+    assert await hourly_sums(hass, stat("blue_hp"))
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"enedis_tempo_needs_rte_{entry.entry_id}")
+        is None
+    )
 
 
 async def test_hp_hc_with_a_price_entity_and_typed_ranges(
@@ -430,3 +453,48 @@ async def test_restart_rewrites_nothing(
     assert month is not None
     if paris_today().day > 1:
         assert hass.states.get(month).state not in ("unknown", "unavailable")
+
+
+async def test_period_sensor_is_right_from_the_first_set_up(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+) -> None:
+    recent_meter.offpeak_hours = "HC (1H30-7H30;12H30-14H30)"
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    period_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{PRM}_tariff_period_now")
+    assert period_id is not None
+    state = hass.states.get(period_id)
+    now = dt_util.now(PARIS)
+    minute = now.hour * 60 + now.minute
+    offpeak = 90 <= minute < 450 or 750 <= minute < 870
+    assert state.state == ("hc" if offpeak else "hp")
+    assert state.attributes["offpeak_hours"] == ["01:30-07:30", "12:30-14:30"]
+    assert state.attributes["options"] == ["hp", "hc"]
+    await flush(hass)
+
+
+async def test_options_flow_tempo_defaults_and_price_entities(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo
+) -> None:
+    recent_meter.offpeak_hours = None  # the meter's hours are not available
+    entry = await setup_with_options(hass, api_url, {})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"tariff": "tempo"}
+    )
+    assert result["step_id"] == "enedis_offpeak"
+    (field,) = result["data_schema"].schema
+    assert field.description == {"suggested_value": "22:00-06:00"}  # Tempo's own hours
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"offpeak_hours": "22:00-06:00"}
+    )
+    answer = tempo_prices(PRICES)
+    answer["red"]["price_hp_entity"] = "input_number.rouge_hp"  # wins over the number
+    result = await hass.config_entries.options.async_configure(result["flow_id"], answer)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["prices"]["red_hp"] == "input_number.rouge_hp"
+    assert entry.options["prices"]["blue_hp"] == PRICES["blue_hp"]
+    assert entry.options["offpeak_hours"] == "22:00-06:00"
+    await flush(hass)

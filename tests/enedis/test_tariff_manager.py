@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -16,10 +16,13 @@ from custom_components.delestage.api.enedis_errors import (
     EnedisNotSubscribedError,
     EnedisTechnicalError,
 )
+from custom_components.delestage.api.enedis_models import DailyValue
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.statistics import (
+    CONSUMPTION_LISTENERS,
     ImportResult,
     StatisticsNotWrittenError,
+    async_import_readings,
 )
 from custom_components.delestage.enedis.tariff import TariffOption
 from custom_components.delestage.enedis.tariff_manager import TariffManager, config_from_options
@@ -173,3 +176,58 @@ async def test_price_entity_units_are_converted(hass: HomeAssistant) -> None:
     hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600
     assert manager.price("hp", hour) == pytest.approx(0.18)
     assert manager.price("hc", hour) == pytest.approx(0.215)
+
+
+async def test_no_tariff_chosen_computes_nothing(hass: HomeAssistant) -> None:
+    config_entry = entry()
+    config_entry.add_to_hass(hass)
+    manager = TariffManager(hass, config_entry, PRM, object())
+    await manager.async_load()
+    hour = int(dt_util.utcnow().timestamp()) // 3600 * 3600 - 86400
+    async with manager._lock:
+        manager.ledger.add_halfhours({hour: 500.0})
+    await manager.async_process()
+    assert manager.ledger.results == {}
+    assert manager.ledger.halfhours == {hour: 500.0}  # kept for when a tariff is chosen
+
+
+async def test_meter_schedule_change_keeps_the_past(hass: HomeAssistant) -> None:
+    config_entry = entry({"tariff": "hp_hc", "prices": {"hp": 0.25, "hc": 0.18}})
+    config_entry.add_to_hass(hass)
+    client = Client("HC (22H00-6H00)", "HC (2H00-5H00;11H00-17H00)")
+    manager = TariffManager(hass, config_entry, PRM, client)
+    await manager.async_load()
+    await manager.async_refresh_meter_offpeak(process=False)
+    assert manager.config.earlier == ()
+    manager._meter_fetched_at -= timedelta(days=8)
+    await manager.async_refresh_meter_offpeak(process=False)
+    assert [str(r) for r in manager.config.ranges] == ["02:00-05:00", "11:00-17:00"]
+    ((until, earlier),) = manager.config.earlier
+    assert [str(r) for r in earlier] == ["22:00-06:00"]
+    assert until <= dt_util.utcnow().timestamp()
+    # Kept in the Store.
+    await manager.async_stop()
+    again = TariffManager(hass, config_entry, PRM, Client())
+    await again.async_load()
+    assert again.config.earlier == manager.config.earlier
+    # Ranges typed by the user apply to the whole history.
+    hass.config_entries.async_update_entry(
+        config_entry, options={**config_entry.options, "offpeak_hours": "23:00-07:00"}
+    )
+    await again.async_options_updated()
+    assert again.config.earlier == ()
+    await again.async_stop()
+
+
+async def test_a_failing_split_never_undoes_the_import(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(_intervals: list[Any]) -> None:
+        raise RuntimeError("boom")
+
+    hass.data.setdefault(CONSUMPTION_LISTENERS, {})[PRM] = broken
+    result = await async_import_readings(
+        hass, PRM, "consumption", daily=[DailyValue(date(2026, 12, 1), 24_000.0)]
+    )
+    assert result.rows == 24
+    assert "tariff split of an import failed" in caplog.text

@@ -75,3 +75,25 @@ async def test_failed_history_call_waits_before_asking_again(
     assert await runtime.tempo_history.async_colors([date(2026, 11, 1)]) == {}
     assert await runtime.tempo_history.async_colors([date(2026, 11, 1)]) == {}
     assert fake_rte.calls["tempo"] - before == 1
+
+
+@pytest.mark.freeze_time(NOW)
+async def test_past_days_of_the_daily_call_are_kept(
+    hass: HomeAssistant,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    daily = {date(2026, 12, 3): "RED", date(2026, 12, 4): "BLUE", date(2026, 12, 5): "WHITE"}
+    fake_rte.tempo = tempo_payload(daily)
+    rte_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(rte_entry.entry_id)
+    await hass.async_block_till_done()
+    runtime = rte_entry.runtime_data
+    assert isinstance(runtime, RteRuntime)
+    before = fake_rte.calls["tempo"]
+    assert await runtime.tempo_history.async_colors(daily) == daily  # no history call
+    assert fake_rte.calls["tempo"] == before
+    await hass.config_entries.async_unload(rte_entry.entry_id)
+    # Yesterday is past: kept for good; today and tomorrow stay the daily call's.
+    assert hass_storage[STORE_KEY]["data"]["tempo_history"] == {"2026-12-03": "RED"}

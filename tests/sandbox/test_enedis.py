@@ -363,6 +363,18 @@ async def test_contract_and_consent_states(client: TestClient) -> None:
     assert (await client.post("/_control/enedis/meters/1", json={})).status == 404
 
 
+async def test_metering_gives_the_off_peak_hours(client: TestClient) -> None:
+    """``comptage_auto/v1/{prm}``: ``relais.plageHeuresCreuses`` (enedis.md §5; no capture)."""
+    headers = await bearer(client, "enedis")
+    answer = await client.get(f"/enedis/comptage_auto/v1/{CONSUMER_PRM}", headers=headers)
+    assert answer.status == 200
+    assert (await answer.json())["relais"] == {"plageHeuresCreuses": "HC (22H00-6H00)"}
+    unknown = await client.get("/enedis/comptage_auto/v1/00000000000000", headers=headers)
+    assert unknown.status >= 400
+    no_token = await client.get(f"/enedis/comptage_auto/v1/{CONSUMER_PRM}")
+    assert no_token.status == 401
+
+
 async def test_every_answer_has_the_shape_of_the_real_capture(client: TestClient) -> None:
     """Measures and contracts: the keys and types of the real answers, at every level."""
     for resource, name in CAPTURE_FILES.items():

@@ -340,6 +340,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     )
     runtime = EnedisRuntime(hass, entry, client, coordinator)
     await runtime.tariff.async_load()
+    if not runtime.tariff.meter_offpeak_known:
+        # First set-up: the meter's off-peak hours, so the period sensor is right at once
+        # (one call, then once a week in the background).
+        await runtime.tariff.async_refresh_meter_offpeak(process=False)
     entry.async_on_unload(entry.add_update_listener(runtime.async_options_updated))
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress

@@ -45,7 +45,7 @@ from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
-from ..const import DOMAIN
+from ..const import DOMAIN, LOGGER
 from .recorder_bulk import async_upsert
 
 HOUR = timedelta(hours=1)
@@ -388,5 +388,9 @@ async def async_import_readings(
         intervals = await hass.async_add_executor_job(
             partial(reading_intervals, curve, daily, complete_days_only=complete_days_only)
         )
-        await listener(intervals)
+        try:
+            await listener(intervals)
+        except Exception:
+            # The consumption is imported: a fault of the tariff split must not undo that.
+            LOGGER.exception("Linky tariff split of an import failed")
     return result

@@ -242,11 +242,22 @@ class TariffConfig:
     # price key (PRICE_KEYS) → fixed €/kWh, or an entity id whose value is looked up per hour.
     prices: Mapping[str, float | str] = field(default_factory=dict)
     subscription: float = 0.0
+    # Earlier off-peak schedules of the meter: ``(until, ranges)``, oldest first; hours before
+    # ``until`` (epoch) used those ranges (Enedis moves off-peak hours of many meters).
+    earlier: tuple[tuple[int, tuple[OffPeakRange, ...]], ...] = ()
 
     def fingerprint(self) -> str:
         """Stable text of the whole configuration (a change recomputes every hour)."""
         prices = ",".join(f"{k}={v}" for k, v in sorted(self.prices.items()))
-        return f"{self.option}|{format_offpeak(self.ranges)}|{prices}|{self.subscription}"
+        earlier = ",".join(f"{until}:{format_offpeak(r)}" for until, r in self.earlier)
+        return f"{self.option}|{format_offpeak(self.ranges)}|{prices}|{self.subscription}|{earlier}"
+
+    def ranges_at(self, epoch: int) -> tuple[OffPeakRange, ...]:
+        """Return the off-peak ranges in effect at ``epoch``."""
+        for until, ranges in self.earlier:
+            if epoch < until:
+                return ranges
+        return self.ranges
 
 
 # price key, hour epoch → €/kWh, or None when not known (the hour waits).
@@ -276,7 +287,7 @@ class TariffLedger:
         self.colors: dict[date, TempoColor] = {}
         self.results: dict[int, HourResult] = {}
         self.dirty: set[int] = set()
-        self._segments = _offpeak_segments(self.config.ranges)
+        self._schedule = _schedule(self.config)
         self._month_hours: dict[tuple[int, int], int] = {}
 
     # ------------------------------------------------------------------ inputs
@@ -286,14 +297,14 @@ class TariffLedger:
         if config.fingerprint() == self.config.fingerprint():
             return False
         self.config = config
-        self._segments = _offpeak_segments(config.ranges)
+        self._schedule = _schedule(config)
         self.dirty.update(self.hours())
         return True
 
     def restore_config(self, config: TariffConfig) -> None:
         """Apply the configuration the stored hours were computed with (nothing is dirty)."""
         self.config = config
-        self._segments = _offpeak_segments(config.ranges)
+        self._schedule = _schedule(config)
 
     def hours(self) -> set[int]:
         """Every hour that has consumption."""
@@ -339,7 +350,9 @@ class TariffLedger:
     def split_hour(self, hour: int) -> tuple[float, float, float]:
         """(total, hp, hc) Wh of one hour; ``hp + hc == total`` exactly."""
         total = hc = 0.0
-        segments = self._segments
+        for until, segments in self._schedule:  # noqa: B007 - the last one is until ∞
+            if hour < until:
+                break
         for slot in (hour, hour + HALF_HOUR):
             wh = self.halfhours.get(slot)
             if wh is None:
@@ -413,6 +426,15 @@ class TariffLedger:
                 for key, wh in result.parts.items():
                     parts[key] = parts.get(key, 0.0) + wh
         return parts, cost, count
+
+
+def _schedule(config: TariffConfig) -> list[tuple[float, tuple[tuple[int, int], ...]]]:
+    """Off-peak segments per period: ``(until, segments)``, the current ones last (until ∞)."""
+    schedule: list[tuple[float, tuple[tuple[int, int], ...]]] = [
+        (until, _offpeak_segments(ranges)) for until, ranges in config.earlier
+    ]
+    schedule.append((float("inf"), _offpeak_segments(config.ranges)))
+    return schedule
 
 
 def _utc(epoch: int) -> datetime:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
@@ -136,7 +137,10 @@ class EnedisTariffOptionsFlow(OptionsFlow):
     async def async_step_enedis_prices(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """One price per period: a fixed €/kWh, or an entity (it wins when both are given)."""
+        """One price per period: a fixed €/kWh, or an entity (it wins when both are given).
+
+        Tempo's six prices come in one section per colour (HP and HC inside).
+        """
         option = TariffOption(self._options[CONF_TARIFF])
         keys = PRICE_KEYS[option]
         current = self.config_entry.options.get(CONF_PRICES) or {}
@@ -144,8 +148,10 @@ class EnedisTariffOptionsFlow(OptionsFlow):
         if user_input is not None:
             prices: dict[str, float | str] = {}
             for key in keys:
-                entity = user_input.get(f"price_{key}_entity")
-                number = user_input.get(f"price_{key}")
+                group, field = _field(option, key)
+                values = user_input.get(group, {}) if group else user_input
+                entity = values.get(f"price_{field}_entity")
+                number = values.get(f"price_{field}")
                 if entity:
                     prices[key] = entity
                 elif number is not None:
@@ -154,21 +160,36 @@ class EnedisTariffOptionsFlow(OptionsFlow):
                     errors["base"] = "price_missing"
             if not errors:
                 return self.async_create_entry(data={**self._options, CONF_PRICES: prices})
-        schema: dict[Any, Any] = {}
+        groups: dict[str | None, dict[Any, Any]] = {}
         for key in keys:
+            group, field = _field(option, key)
             value = current.get(key)
-            schema[
+            fields = groups.setdefault(group, {})
+            fields[
                 probatio.Optional(
-                    f"price_{key}",
+                    f"price_{field}",
                     description=_suggested(value if isinstance(value, int | float) else None),
                 )
             ] = _EURO_PER_KWH
-            schema[
+            fields[
                 probatio.Optional(
-                    f"price_{key}_entity",
+                    f"price_{field}_entity",
                     description=_suggested(value if isinstance(value, str) else None),
                 )
             ] = _PRICE_ENTITY
+        schema: dict[Any, Any] = dict(groups.pop(None, {}))
+        for group, fields in groups.items():
+            schema[probatio.Required(group)] = section(
+                probatio.Schema(fields), {"collapsed": False}
+            )
         return self.async_show_form(
             step_id="enedis_prices", data_schema=probatio.Schema(schema), errors=errors
         )
+
+
+def _field(option: TariffOption, key: str) -> tuple[str | None, str]:
+    """Section and field of a price key: Tempo's ``blue_hp`` → (``blue``, ``hp``)."""
+    if option is TariffOption.TEMPO:
+        color, period = key.split("_")
+        return color, period
+    return None, key

@@ -6,7 +6,8 @@
   ``statistics.CONSUMPTION_LISTENERS`` with the very readings that made ``_consumption``; the
   half-hours are kept in this entry's Store (so a change of prices, option or ranges
   recomputes history without any call to Enedis).
-- **Off-peak ranges**: the meter's ``comptage_auto`` answer (asked once, again after 30 days),
+- **Off-peak ranges**: the meter's ``comptage_auto`` answer (asked once, then weekly; a change is
+  dated when seen, earlier hours keep the earlier ranges),
   unless the user typed others in the options; Tempo without either uses 22:00 → 06:00.
 - **Tempo colours**: from a loaded RTE entry subscribed to Tempo, found through
   ``hass.config_entries`` (its Store caches past days: one ranged call, never repeated).
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,11 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.event import async_call_later, async_track_state_change_event
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_state_change_event,
+    async_track_time_interval,
+)
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -59,6 +64,7 @@ from ..api.errors import ApiError
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from ..runtime import DelestageConfigEntry
 from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
+from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
 from .statistics import CONSUMPTION_LISTENERS, StatisticsNotWrittenError, async_import_series
 from .tariff import (
     COST_SERIES,
@@ -83,8 +89,9 @@ if TYPE_CHECKING:
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 30
-# The meter's off-peak hours are asked again after this long (they change with the contract).
-METER_REFRESH = timedelta(days=30)
+# The meter's off-peak hours are asked again after this long (Enedis moves them for many
+# meters in 2025-2027; a change is seen at most this late).
+METER_REFRESH = timedelta(days=7)
 # Wait this long after the last import before computing (back-fills import week by week).
 PROCESS_COOLDOWN = 10.0
 # After set-up, wait this long before the first computation (and the meter's ranges call).
@@ -118,11 +125,19 @@ def series_metadata(prm: str, series: str) -> StatisticMetaData:
 
 def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Return the Store of one entry's split: half-hours, price logs, the meter's ranges."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.tariff_{entry_id}")
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.enedis_tariff.{entry_id}")
 
 
-def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> TariffConfig:
-    """Build the tariff configuration of the entry's options (base, no price, when unset)."""
+def config_from_options(
+    options: dict[str, Any],
+    meter_offpeak: str | None,
+    meter_earlier: Sequence[tuple[int, str]] = (),
+) -> TariffConfig:
+    """Build the tariff configuration of the entry's options (base, no price, when unset).
+
+    Ranges typed by the user apply to the whole history (a correction); the meter's follow
+    its changes (``meter_earlier``: until when each earlier schedule was in effect).
+    """
     try:
         option = TariffOption(options.get(CONF_TARIFF, TariffOption.BASE))
     except ValueError:
@@ -133,6 +148,11 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
     )
     if not ranges and option is TariffOption.TEMPO:
         ranges = parse_offpeak(TEMPO_OFFPEAK)
+    earlier: tuple[tuple[int, tuple[OffPeakRange, ...]], ...] = ()
+    if not options.get(CONF_OFFPEAK_HOURS):
+        earlier = tuple(
+            (until, parsed) for until, text in meter_earlier if (parsed := parse_offpeak(text))
+        )
     raw_prices = options.get(CONF_PRICES)
     prices: dict[str, float | str] = {}
     if isinstance(raw_prices, dict):
@@ -148,6 +168,7 @@ def config_from_options(options: dict[str, Any], meter_offpeak: str | None) -> T
         ranges=ranges,
         prices=prices,
         subscription=float(subscription) if isinstance(subscription, int | float) else 0.0,
+        earlier=earlier,
     )
 
 
@@ -185,6 +206,8 @@ class TariffManager:
         self.ledger = TariffLedger()
         self.meter_offpeak: str | None = None
         self.meter_offpeak_available: bool | None = None  # None = not asked yet
+        # The meter's earlier schedules: (until epoch, plageHeuresCreuses), oldest first.
+        self.meter_earlier: list[tuple[int, str]] = []
         self._meter_fetched_at: datetime | None = None
         self.price_log: dict[str, list[tuple[int, float]]] = {}
         self._store = tariff_store(hass, entry.entry_id)
@@ -221,6 +244,12 @@ class TariffManager:
         self._packed = packed if isinstance(packed, list) else []
         meter = data.get("meter_offpeak")
         self.meter_offpeak = meter if isinstance(meter, str) else None
+        earlier = data.get("meter_earlier")
+        self.meter_earlier = [
+            (int(item[0]), str(item[1]))
+            for item in (earlier if isinstance(earlier, list) else ())
+            if isinstance(item, list) and len(item) == 2
+        ]
         available = data.get("meter_offpeak_available")
         self.meter_offpeak_available = available if isinstance(available, bool) else None
         fetched = data.get("meter_fetched_at")
@@ -234,7 +263,9 @@ class TariffManager:
                 for entity, log in logs.items()
                 if isinstance(log, list)
             }
-        config = config_from_options(dict(self.entry.options), self.meter_offpeak)
+        config = config_from_options(
+            dict(self.entry.options), self.meter_offpeak, self.meter_earlier
+        )
         if data.get("fingerprint") == config.fingerprint():
             self.ledger.restore_config(config)
         else:
@@ -258,6 +289,16 @@ class TariffManager:
         self._track_prices()
         # The rest waits a little: set-up and start-up do not compete with it.
         self._unsubs.append(async_call_later(self.hass, START_DELAY, self._async_delayed_start))
+        # Look at the meter's off-peak hours once a day (a call only when a week old).
+        self._unsubs.append(
+            async_track_time_interval(self.hass, self._async_daily, timedelta(days=1))
+        )
+
+    @callback
+    def _async_daily(self, _now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self.async_refresh_meter_offpeak(), f"{DOMAIN} Linky off-peak hours"
+        )
 
     @callback
     def _async_delayed_start(self, _now: datetime) -> None:
@@ -291,6 +332,7 @@ class TariffManager:
             "dirty": sorted(self.ledger.dirty),
             "meter_offpeak": self.meter_offpeak,
             "meter_offpeak_available": self.meter_offpeak_available,
+            "meter_earlier": [list(item) for item in self.meter_earlier],
             "meter_fetched_at": (
                 self._meter_fetched_at.isoformat() if self._meter_fetched_at else None
             ),
@@ -311,7 +353,7 @@ class TariffManager:
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
         # Under the lock: a computation running in the executor never misses a change.
         async with self._lock:
-            changed = self.ledger.add_halfhours(grid)
+            changed = await self.hass.async_add_executor_job(self.ledger.add_halfhours, grid)
             if changed:
                 # Packing 2 years of half-hours takes tens of ms: in the executor, not the
                 # loop (the Store's save then only takes the packed list).
@@ -324,7 +366,11 @@ class TariffManager:
 
     async def async_options_updated(self) -> None:
         """Apply changed options (or meter ranges): a changed tariff recomputes every hour."""
-        config = config_from_options(dict(self.entry.options), self.meter_offpeak)
+        config = config_from_options(
+            dict(self.entry.options), self.meter_offpeak, self.meter_earlier
+        )
+        if config.option is not TariffOption.TEMPO:
+            async_clear_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
         async with self._lock:
             previous = self.config.option
             if not self.ledger.set_config(config):
@@ -342,18 +388,14 @@ class TariffManager:
             [tariff_statistic_id(self.prm, series) for series in sorted(unused)]
         )
 
-    async def async_refresh_meter_offpeak(self, *, force: bool = False) -> None:
-        """Ask the meter's off-peak hours (``comptage_auto``) when unknown or 30 days old."""
+    async def async_refresh_meter_offpeak(self, *, process: bool = True) -> None:
+        """Ask the meter's off-peak hours (``comptage_auto``) when unknown or a week old."""
         fetch = getattr(self.client, "async_get_offpeak_hours", None)
         if fetch is None:  # a gateway without contract endpoint: the user types the ranges
             self.meter_offpeak_available = False
             return
         now = dt_util.utcnow()
-        if (
-            not force
-            and self._meter_fetched_at is not None
-            and now - self._meter_fetched_at < METER_REFRESH
-        ):
+        if self._meter_fetched_at is not None and now - self._meter_fetched_at < METER_REFRESH:
             return
         try:
             value = await fetch(self.prm)
@@ -365,10 +407,30 @@ class TariffManager:
             LOGGER.info("The meter's off-peak hours are not available now: %s", err)
             return
         else:
+            previous = self.meter_offpeak
+            if previous is not None and parse_offpeak(previous) != parse_offpeak(value):
+                # Enedis moved the meter's off-peak hours: the past keeps the old ones (from
+                # now on, as the change is seen at most METER_REFRESH late).
+                self.meter_earlier.append((int(now.timestamp()) // 3600 * 3600, previous))
+                LOGGER.info("The meter's off-peak hours changed: %s → %s", previous, value)
             self.meter_offpeak, self.meter_offpeak_available = value, True
             self._meter_fetched_at = now
         self._schedule_save()
-        await self.async_options_updated()
+        # New ranges: every hour is split again, soon (debounced: this may run during set-up).
+        config = config_from_options(
+            dict(self.entry.options), self.meter_offpeak, self.meter_earlier
+        )
+        async with self._lock:
+            changed = self.ledger.set_config(config)
+        if changed:
+            self._notify()
+            if process:  # set-up leaves it to the start (a failed set-up leaves no timer)
+                await self._debouncer.async_call()
+
+    @property
+    def meter_offpeak_known(self) -> bool:
+        """Whether the meter was asked (successfully, or found not subscribed)."""
+        return self._meter_fetched_at is not None
 
     # ------------------------------------------------------------------ prices
 
@@ -459,11 +521,19 @@ class TariffManager:
         """Compute the hours that wait and write those whose result changed."""
         async with self._lock:
             ledger = self.ledger
-            if missing := ledger.missing_colors():
+            if ledger.config.option is TariffOption.BASE and not ledger.config.prices:
+                return  # no tariff chosen: the half-hours are kept for when one is
+            # Day arithmetic over 2 years of hours takes tens of ms: in the executor.
+            if missing := await self.hass.async_add_executor_job(ledger.missing_colors):
                 source = self._tempo_history()
                 self.tempo_waiting = source is None
+                if source is None:
+                    async_raise_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
+                else:
+                    async_clear_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
                 if source is not None:
-                    ledger.set_colors(await source.async_colors(missing))
+                    colors = await source.async_colors(missing)
+                    await self.hass.async_add_executor_job(ledger.set_colors, colors)
             changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
             if changed:
                 try:
@@ -488,21 +558,16 @@ class TariffManager:
         )
 
     async def _async_write(self, changed: dict[int, HourResult]) -> None:
-        hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
-        for series in part_series(self.config.option):
+        option = self.config.option
+        columns = await self.hass.async_add_executor_job(_columns, changed, part_series(option))
+        for series, values in columns.items():
             result = await async_import_series(
                 self.hass,
                 series_metadata(self.prm, series),
-                {hours[h]: r.parts[series] for h, r in changed.items() if series in r.parts},
-                scale=1 / 1000.0,
+                values,
+                scale=1.0 if series == COST_SERIES else 1 / 1000.0,
             )
             self.rows_written += result.rows
-        result = await async_import_series(
-            self.hass,
-            series_metadata(self.prm, COST_SERIES),
-            {hours[h]: r.cost for h, r in changed.items() if r.cost is not None},
-        )
-        self.rows_written += result.rows
 
     # ------------------------------------------------------------------ sensors
 
@@ -535,6 +600,22 @@ class TariffManager:
             "hours_waiting": len(self.ledger.dirty),
             "tempo_waiting_for_rte": self.tempo_waiting,
         }
+
+
+def _columns(
+    changed: dict[int, HourResult], series: tuple[str, ...]
+) -> dict[str, dict[datetime, float]]:
+    """Turn hour results into one {hour: value} map per series, the cost last.
+
+    Runs in the executor: 2 years of hours would hold the event loop.
+    """
+    hours = {hour: datetime.fromtimestamp(hour, UTC) for hour in changed}
+    columns = {
+        name: {hours[h]: r.parts[name] for h, r in changed.items() if name in r.parts}
+        for name in series
+    }
+    columns[COST_SERIES] = {hours[h]: r.cost for h, r in changed.items() if r.cost is not None}
+    return columns
 
 
 def _state_history(hass: HomeAssistant, entity_id: str, start: datetime) -> list[Any]:

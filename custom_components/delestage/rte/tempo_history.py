@@ -57,6 +57,16 @@ class TempoHistory:
         async with self._lock:
             history = self._runtime.cache.data.tempo_history
             today = tempo_day(dt_util.utcnow())
+            # Past days of the daily call are kept too: once past, never asked again.
+            if (calendar := self._runtime.tempo.data) is not None:
+                new = {
+                    d.isoformat(): c
+                    for d, c in calendar.colors.items()
+                    if d < today and history.get(d.isoformat()) != c
+                }
+                if new:
+                    history.update(new)
+                    self._runtime.cache.schedule_save()
             known = self.known()
             missing = sorted(
                 d for d in wanted if d < today and d not in known and d.isoformat() not in history
