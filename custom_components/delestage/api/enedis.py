@@ -258,7 +258,7 @@ class EnedisClient(LinkyClient):
         ``"HC (22H00-6H00)"`` or several ranges; None when the meter has none. An app not
         subscribed to ``comptage_auto`` gets :class:`EnedisNotSubscribedError` (403 900908).
         """
-        _check_prm(prm)
+        check_prm(prm)
         return parse_offpeak_hours(
             await self._async_call("GET", f"{METERING_PATH}{prm}", "Metering")
         )
