@@ -15,6 +15,7 @@ from custom_components.delestage.api.enedis_models import CurvePoint, DailyValue
 from custom_components.delestage.enedis.statistics import (
     EnergyKind,
     async_import_hourly,
+    async_import_readings,
     build_hourly,
     curve_to_hourly,
     daily_to_hourly,
@@ -194,3 +195,18 @@ def test_curve_point_ending_on_the_hour_and_daily_hours() -> None:
     assert min(spread) == utc(2026, 1, 1, 23)
     assert max(spread) == utc(2026, 1, 2, 22)
     assert set(spread.values()) == {200.0}
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_partial_curve_day_alone_is_imported_by_default(hass: HomeAssistant) -> None:
+    """Today's morning of curve (no daily value yet) shows up; only back-fill asks otherwise."""
+    start, _ = local_day_bounds(date(2026, 11, 2))
+    points = [
+        CurvePoint(end=start + timedelta(hours=h + 1), start=start + timedelta(hours=h), watts=700)
+        for h in range(6)
+    ]
+
+    result = await async_import_readings(hass, PRM, "consumption", curve=points)
+
+    assert result.rows == 6
+    assert states_and_sums(await read_rows(hass))[-1] == (0.7, 4.2)
