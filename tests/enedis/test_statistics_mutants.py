@@ -210,3 +210,29 @@ async def test_a_partial_curve_day_alone_is_imported_by_default(hass: HomeAssist
 
     assert result.rows == 6
     assert states_and_sums(await read_rows(hass))[-1] == (0.7, 4.2)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_hours_of_zero_energy_are_zero_not_missing(hass: HomeAssistant) -> None:
+    """A stored 0 kWh hour (and a 0 sum) is a real value when it is the base of an import."""
+    await async_import_hourly(
+        hass, PRM, "consumption", {utc(2026, 1, 1, 0): 0.0, utc(2026, 1, 1, 1): 1000.0}
+    )
+
+    again = await async_import_hourly(hass, PRM, "consumption", {utc(2026, 1, 1, 1): 1000.0})
+
+    assert states_and_sums(await read_rows(hass)) == [(0.0, 0.0), (1.0, 1.0)]
+    assert (again.rows, again.sum_shift_kwh) == (0, 0.0)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_nothing_to_import_is_nothing(hass: HomeAssistant) -> None:
+    result = await async_import_hourly(hass, PRM, "consumption", {})
+
+    assert (result.rows, result.first, result.last, result.kwh, result.sum_shift_kwh) == (
+        0,
+        None,
+        None,
+        0.0,
+        0.0,
+    )
