@@ -219,6 +219,7 @@ def test_throttle_wait_on_the_minute() -> None:
     minute = datetime(2026, 11, 23, 16, 31, tzinfo=UTC).timestamp()
     assert throttle_wait(_throttled({}), minute) == 60.0
     assert throttle_wait(_throttled({}, {"retry-after": "12"}), minute) == 12.0
+    assert throttle_wait(_throttled({}, {"retry-after": "1"}), minute) == 1.0
 
 
 async def test_call_limiter_boundaries() -> None:
