@@ -236,3 +236,17 @@ async def test_nothing_to_import_is_nothing(hass: HomeAssistant) -> None:
         0.0,
         0.0,
     )
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_zero_hour_inside_a_window_stays_zero(hass: HomeAssistant) -> None:
+    hours = [utc(2026, 1, 1, h) for h in range(3)]
+    await async_import_hourly(hass, PRM, "consumption", dict(zip(hours, (1000.0, 0.0, 1000.0))))
+
+    # The zero hour is not in this import: it keeps its value (0, not "unknown").
+    again = await async_import_hourly(
+        hass, PRM, "consumption", {hours[0]: 1000.0, hours[2]: 1000.0}
+    )
+
+    assert states_and_sums(await read_rows(hass)) == [(1.0, 1.0), (0.0, 1.0), (1.0, 2.0)]
+    assert again.rows == 0
