@@ -241,7 +241,9 @@ async def test_nothing_to_import_is_nothing(hass: HomeAssistant) -> None:
 @pytest.mark.usefixtures("recorder_mock")
 async def test_a_zero_hour_inside_a_window_stays_zero(hass: HomeAssistant) -> None:
     hours = [utc(2026, 1, 1, h) for h in range(3)]
-    await async_import_hourly(hass, PRM, "consumption", dict(zip(hours, (1000.0, 0.0, 1000.0))))
+    await async_import_hourly(
+        hass, PRM, "consumption", dict(zip(hours, (1000.0, 0.0, 1000.0), strict=True))
+    )
 
     # The zero hour is not in this import: it keeps its value (0, not "unknown").
     again = await async_import_hourly(
