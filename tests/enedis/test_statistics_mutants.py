@@ -15,6 +15,7 @@ from custom_components.delestage.api.enedis_models import CurvePoint, DailyValue
 from custom_components.delestage.enedis.statistics import (
     EnergyKind,
     async_import_hourly,
+    async_import_readings,
     build_hourly,
     curve_to_hourly,
     daily_to_hourly,
@@ -194,3 +195,60 @@ def test_curve_point_ending_on_the_hour_and_daily_hours() -> None:
     assert min(spread) == utc(2026, 1, 1, 23)
     assert max(spread) == utc(2026, 1, 2, 22)
     assert set(spread.values()) == {200.0}
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_partial_curve_day_alone_is_imported_by_default(hass: HomeAssistant) -> None:
+    """Today's morning of curve (no daily value yet) shows up; only back-fill asks otherwise."""
+    start, _ = local_day_bounds(date(2026, 11, 2))
+    points = [
+        CurvePoint(end=start + timedelta(hours=h + 1), start=start + timedelta(hours=h), watts=700)
+        for h in range(6)
+    ]
+
+    result = await async_import_readings(hass, PRM, "consumption", curve=points)
+
+    assert result.rows == 6
+    assert states_and_sums(await read_rows(hass))[-1] == (0.7, 4.2)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_hours_of_zero_energy_are_zero_not_missing(hass: HomeAssistant) -> None:
+    """A stored 0 kWh hour (and a 0 sum) is a real value when it is the base of an import."""
+    await async_import_hourly(
+        hass, PRM, "consumption", {utc(2026, 1, 1, 0): 0.0, utc(2026, 1, 1, 1): 1000.0}
+    )
+
+    again = await async_import_hourly(hass, PRM, "consumption", {utc(2026, 1, 1, 1): 1000.0})
+
+    assert states_and_sums(await read_rows(hass)) == [(0.0, 0.0), (1.0, 1.0)]
+    assert (again.rows, again.sum_shift_kwh) == (0, 0.0)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_nothing_to_import_is_nothing(hass: HomeAssistant) -> None:
+    result = await async_import_hourly(hass, PRM, "consumption", {})
+
+    assert (result.rows, result.first, result.last, result.kwh, result.sum_shift_kwh) == (
+        0,
+        None,
+        None,
+        0.0,
+        0.0,
+    )
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_zero_hour_inside_a_window_stays_zero(hass: HomeAssistant) -> None:
+    hours = [utc(2026, 1, 1, h) for h in range(3)]
+    await async_import_hourly(
+        hass, PRM, "consumption", dict(zip(hours, (1000.0, 0.0, 1000.0), strict=True))
+    )
+
+    # The zero hour is not in this import: it keeps its value (0, not "unknown").
+    again = await async_import_hourly(
+        hass, PRM, "consumption", {hours[0]: 1000.0, hours[2]: 1000.0}
+    )
+
+    assert states_and_sums(await read_rows(hass)) == [(1.0, 1.0), (0.0, 1.0), (1.0, 2.0)]
+    assert again.rows == 0

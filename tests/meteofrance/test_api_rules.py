@@ -32,7 +32,7 @@ from custom_components.delestage.api.meteofrance import (
     throttle_wait,
 )
 
-from .fake_dpobs import APPLICATION_ID, FakeDpobs
+from .fake_dpobs import API_KEY, APPLICATION_ID, FakeDpobs
 
 RECORD = {"geo_id_insee": "75114001", "validity_time": "2026-11-23T15:00:00Z"}
 
@@ -219,6 +219,7 @@ def test_throttle_wait_on_the_minute() -> None:
     minute = datetime(2026, 11, 23, 16, 31, tzinfo=UTC).timestamp()
     assert throttle_wait(_throttled({}), minute) == 60.0
     assert throttle_wait(_throttled({}, {"retry-after": "12"}), minute) == 12.0
+    assert throttle_wait(_throttled({}, {"retry-after": "1"}), minute) == 1.0
 
 
 async def test_call_limiter_boundaries() -> None:
@@ -314,3 +315,16 @@ def test_an_observation_needs_a_validity_time(value: object) -> None:
 def test_snow_depth_keeps_a_tenth_of_a_millimetre_at_most() -> None:
     assert metres_to_centimetres(0.123456) == 12.346
     assert metres_to_centimetres(0.07) == 7.0  # no float noise (7.000000000000001)
+
+
+async def test_observation_date_is_sent_in_utc(
+    session: aiohttp.ClientSession, dpobs_url: str, fake_dpobs: FakeDpobs
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    at = datetime(2026, 11, 23, 17, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    client = MeteoFranceClient(session, api_key=API_KEY, base_url=dpobs_url)
+
+    await client.async_get_observation("75114001", Resolution.HOURLY, at=at)
+
+    assert fake_dpobs.requests[-1][2]["date"] == "2026-11-23T16:00:00Z"
