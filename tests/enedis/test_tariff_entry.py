@@ -481,6 +481,10 @@ async def test_options_flow_tempo_defaults_and_price_entities(
     recent_meter.offpeak_hours = None  # the meter's hours are not available
     entry = await setup_with_options(hass, api_url, {})
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "enedis_tariff"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"tariff": "tempo"}
     )
