@@ -471,3 +471,21 @@ async def test_concurrent_runs_do_not_repeat_steps(
     assert first.finished
     assert second.finished
     assert len(fake.requests) == len(set(map(str, fake.requests)))
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_refresh_recent_of_a_meter_activated_this_week(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """Enedis refuses a week that starts before activation: yesterday alone is imported."""
+    fake.activation = TODAY - timedelta(days=3)
+    result = await async_refresh_recent(hass, client, PRM, today=TODAY)
+    assert result.complete
+    assert [value.day for value in result.daily] == [TODAY - timedelta(days=1)]
+    assert result.curve_points == 48
+    assert len(await read_rows(hass)) == 24
+
+    fake.activation = TODAY  # activated today: nothing yet, and no error
+    result = await async_refresh_recent(hass, client, PRM, today=TODAY)
+    assert not result.complete
+    assert result.daily == ()

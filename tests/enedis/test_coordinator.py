@@ -288,6 +288,26 @@ async def test_no_data_yet_keeps_previous_values(
     assert coordinator.data.max_power == good.max_power
 
 
+async def test_meter_activated_this_week(
+    hass: HomeAssistant, api_url: str, gateway: FakeEnedis
+) -> None:
+    """Enedis refuses a week before activation (ADAM-ERR0123): yesterday alone, no failure."""
+    gateway.activation = yesterday() - timedelta(days=2)
+    coordinator = await make_coordinator(hass, make_entry(api_url))
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert coordinator.data.consumption.day == yesterday()
+    assert coordinator.data.consumption.wh == gateway.daily_wh(yesterday())
+    assert coordinator.data.max_power is not None
+
+    shown = coordinator.data
+    gateway.activation = paris_today()  # Enedis refuses even yesterday: no failure, values kept
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert coordinator.data.consumption == shown.consumption
+    assert coordinator.data.max_power == shown.max_power
+
+
 async def test_production_meter(hass: HomeAssistant, api_url: str, gateway: FakeEnedis) -> None:
     gateway.producer = True
     coordinator = await make_coordinator(hass, make_entry(api_url), producing=True)

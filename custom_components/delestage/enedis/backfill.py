@@ -561,6 +561,14 @@ async def async_refresh_recent(
             daily = (await client.async_get_daily_consumption(prm, start, today)).values
     except EnedisNoDataError:
         daily = ()
+    except EnedisHistoryLimitError:
+        # A meter activated (or a consent that starts) within the week: Enedis refuses the
+        # whole window (ADAM-ERR0123 / ADAM-DC-0009). Yesterday alone, else nothing yet.
+        if days > 1:
+            return await async_refresh_recent(
+                hass, client, prm, kind, today=today, days=1, with_curve=with_curve
+            )
+        daily = ()
     curve: tuple[CurvePoint, ...] = ()
     if with_curve:
         try:
@@ -569,6 +577,12 @@ async def async_refresh_recent(
             else:
                 curve = (await client.async_get_load_curve(prm, start, today)).points
         except EnedisNoDataError:
+            curve = ()
+        except EnedisHistoryLimitError:
+            if days > 1:
+                return await async_refresh_recent(
+                    hass, client, prm, kind, today=today, days=1, with_curve=with_curve
+                )
             curve = ()
         except EnedisCurveNotActivatedError:
             await async_import_readings(hass, prm, kind, daily=daily)

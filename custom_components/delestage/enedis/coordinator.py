@@ -22,6 +22,7 @@ anything else when it still fails on the next day.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 import random
@@ -37,6 +38,7 @@ from ..api.budget import GatewayQuotaError
 from ..api.enedis_errors import (
     EnedisCurveNotActivatedError,
     EnedisError,
+    EnedisHistoryLimitError,
     EnedisMovedError,
     EnedisNoDataError,
     EnedisNotSubscribedError,
@@ -402,11 +404,25 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
             if kind is EnergyKind.PRODUCTION
             else self.client.async_get_daily_consumption
         )
-        try:
-            readings = await fetch(self.prm, today - timedelta(days=RECENT_DAYS), today)
-        except EnedisNoDataError, EnedisWrongDirectionError:
-            return ()
-        return readings.values
+        readings = await self._async_recent(fetch, today)
+        return readings.values if readings is not None else ()
+
+    async def _async_recent[T](
+        self, fetch: Callable[[str, date, date], Awaitable[T]], today: date
+    ) -> T | None:
+        """Fetch the last week; None when Enedis has nothing (yet) for this meter.
+
+        A meter activated (or a consent that starts) within the week makes Enedis refuse the
+        whole window (ADAM-ERR0123 / ADAM-DC-0009): then yesterday alone is asked for.
+        """
+        for start in (today - timedelta(days=RECENT_DAYS), today - timedelta(days=1)):
+            try:
+                return await fetch(self.prm, start, today)
+            except EnedisHistoryLimitError:
+                continue
+            except EnedisNoDataError, EnedisWrongDirectionError:
+                return None
+        return None
 
     def _previous(self, kind: EnergyKind) -> DailyValue | None:
         previous: LinkyData | None = self.data  # None before the first refresh
@@ -415,12 +431,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         return previous.production if kind is EnergyKind.PRODUCTION else previous.consumption
 
     async def _async_newest_max_power(self, today: date) -> MaxPower | None:
-        try:
-            values = await self.client.async_get_max_power(
-                self.prm, today - timedelta(days=RECENT_DAYS), today
-            )
-        except EnedisNoDataError, EnedisWrongDirectionError:
-            values = ()
+        values = await self._async_recent(self.client.async_get_max_power, today) or ()
         if values:
             return values[-1]
         previous: LinkyData | None = self.data
