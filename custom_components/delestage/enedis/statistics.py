@@ -83,23 +83,39 @@ class ImportResult:
     sum_shift_kwh: float
 
 
+def series_statistic_id(prm: str, series: str) -> str:
+    """Return ``delestage:linky_<prm>_<series>`` (consumption, consumption_hp, blue_hc, cost…)."""
+    return f"{DOMAIN}:linky_{prm}_{series}"
+
+
 def statistic_id(prm: str, kind: EnergyKind | str) -> str:
     """Return the external statistic id of a meter's series."""
-    return f"{DOMAIN}:linky_{prm}_{EnergyKind(kind).value}"
+    return series_statistic_id(prm, EnergyKind(kind).value)
+
+
+def hourly_sum_metadata(
+    stat_id: str,
+    name: str,
+    *,
+    unit: str = UnitOfEnergy.KILO_WATT_HOUR,
+    unit_class: str | None = EnergyConverter.UNIT_CLASS,
+) -> StatisticMetaData:
+    """Metadata of one of Délestage's hourly series (sum only; kWh unless told)."""
+    return StatisticMetaData(
+        has_sum=True,
+        mean_type=StatisticMeanType.NONE,
+        name=name,
+        source=DOMAIN,
+        statistic_id=stat_id,
+        unit_class=unit_class,
+        unit_of_measurement=unit,
+    )
 
 
 def statistic_metadata(prm: str, kind: EnergyKind | str) -> StatisticMetaData:
     """Metadata of a meter's hourly kWh series (sum only)."""
     kind = EnergyKind(kind)
-    return StatisticMetaData(
-        has_sum=True,
-        mean_type=StatisticMeanType.NONE,
-        name=f"Linky …{prm[-4:]} {kind.value}",
-        source=DOMAIN,
-        statistic_id=statistic_id(prm, kind),
-        unit_class=EnergyConverter.UNIT_CLASS,
-        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-    )
+    return hourly_sum_metadata(statistic_id(prm, kind), f"Linky …{prm[-4:]} {kind.value}")
 
 
 # --------------------------------------------------------------------------- readings → hours

@@ -32,12 +32,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.recorder import history
-from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
+from homeassistant.components.recorder.models import StatisticMetaData
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
-    UnitOfEnergy,
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -56,7 +55,6 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_errors import EnedisNotSubscribedError
 from ..api.enedis_models import PARIS
@@ -65,7 +63,13 @@ from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from ..runtime import DelestageConfigEntry
 from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
 from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
-from .statistics import CONSUMPTION_LISTENERS, StatisticsNotWrittenError, async_import_series
+from .statistics import (
+    CONSUMPTION_LISTENERS,
+    StatisticsNotWrittenError,
+    async_import_series,
+    hourly_sum_metadata,
+    series_statistic_id,
+)
 from .tariff import (
     COST_SERIES,
     HP_HC_SERIES,
@@ -104,23 +108,14 @@ PRICE_SEED = timedelta(days=31)
 CURRENCY = "EUR"
 
 
-def tariff_statistic_id(prm: str, series: str) -> str:
-    """``delestage:linky_<prm>_<series>`` (series: consumption_hp, blue_hc, cost…)."""
-    return f"{DOMAIN}:linky_{prm}_{series}"
-
-
 def series_metadata(prm: str, series: str) -> StatisticMetaData:
     """Metadata of a part (kWh) or of the cost (EUR) series."""
-    cost = series == COST_SERIES
-    return StatisticMetaData(
-        has_sum=True,
-        mean_type=StatisticMeanType.NONE,
-        name=f"Linky …{prm[-4:]} {series.replace('_', ' ')}",
-        source=DOMAIN,
-        statistic_id=tariff_statistic_id(prm, series),
-        unit_class=None if cost else EnergyConverter.UNIT_CLASS,
-        unit_of_measurement=CURRENCY if cost else UnitOfEnergy.KILO_WATT_HOUR,
-    )
+    name = f"Linky …{prm[-4:]} {series.replace('_', ' ')}"
+    if series == COST_SERIES:
+        return hourly_sum_metadata(
+            series_statistic_id(prm, series), name, unit=CURRENCY, unit_class=None
+        )
+    return hourly_sum_metadata(series_statistic_id(prm, series), name)
 
 
 def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -385,7 +380,7 @@ class TariffManager:
     def _clear_unused_series(self, option: TariffOption) -> None:
         unused = set(HP_HC_SERIES + TEMPO_SERIES) - set(part_series(option))
         get_instance(self.hass).async_clear_statistics(
-            [tariff_statistic_id(self.prm, series) for series in sorted(unused)]
+            [series_statistic_id(self.prm, series) for series in sorted(unused)]
         )
 
     async def async_refresh_meter_offpeak(self, *, process: bool = True) -> None:

@@ -13,17 +13,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
-from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
+from homeassistant.components.recorder.models import StatisticMetaData
 from homeassistant.components.recorder.statistics import statistics_during_period
-from homeassistant.const import UnitOfEnergy, UnitOfTemperature
+from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
-from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..const import DOMAIN
-from ..enedis.statistics import EnergyKind, async_import_series, statistic_id
+from ..enedis.statistics import (
+    EnergyKind,
+    async_import_series,
+    hourly_sum_metadata,
+    series_statistic_id,
+    statistic_id,
+)
 from ..enedis.tariff import COST_SERIES
-from ..enedis.tariff_manager import tariff_statistic_id
 
 type ReportSeries = Literal["avoided_energy", "baseline"]
 SERIES: tuple[ReportSeries, ...] = ("avoided_energy", "baseline")
@@ -40,14 +44,8 @@ def report_statistic_id(prm: str, series: ReportSeries) -> str:
 
 def report_metadata(prm: str, series: ReportSeries) -> StatisticMetaData:
     """Hourly kWh sums, like the Linky series."""
-    return StatisticMetaData(
-        has_sum=True,
-        mean_type=StatisticMeanType.NONE,
-        name=f"Linky …{prm[-4:]} {SERIES_NAMES[series]}",
-        source=DOMAIN,
-        statistic_id=report_statistic_id(prm, series),
-        unit_class=EnergyConverter.UNIT_CLASS,
-        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    return hourly_sum_metadata(
+        report_statistic_id(prm, series), f"Linky …{prm[-4:]} {SERIES_NAMES[series]}"
     )
 
 
@@ -73,7 +71,7 @@ def read_inputs(
     """Consumption (kWh), cost (€) and temperature (°C) per hour (runs in the recorder executor)."""
     consumption = _read(hass, statistic_id(prm, EnergyKind.CONSUMPTION), start, end, "state", None)
     # The tariff's hourly cost (issue 15): empty while no tariff is set.
-    cost = _read(hass, tariff_statistic_id(prm, COST_SERIES), start, end, "state", None)
+    cost = _read(hass, series_statistic_id(prm, COST_SERIES), start, end, "state", None)
     temperature = None
     if temperature_entity is not None:
         temperature = _read(
