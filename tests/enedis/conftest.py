@@ -15,7 +15,9 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -97,3 +99,14 @@ def make_entry(api_url: str, **data: Any) -> MockConfigEntry:
 def yesterday() -> date:
     """The newest day Enedis publishes."""
     return paris_today() - timedelta(days=1)
+
+
+async def open_linky_options(
+    hass: HomeAssistant, entry: ConfigEntry, step: str
+) -> ConfigFlowResult:
+    """Open the entry's options (a menu) and choose ``step`` (enedis_tariff, enedis_import_file)."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )

@@ -34,7 +34,7 @@ from custom_components.delestage.enedis.history import async_import_history
 from custom_components.delestage.enedis.statistics import EnergyKind
 from custom_components.delestage.services import async_setup_services
 
-from .conftest import make_entry, paris_today, yesterday
+from .conftest import make_entry, open_linky_options, paris_today, yesterday
 from .fake_enedis import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -392,13 +392,7 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
         portal_xlsx(readings(date(2024, 3, 18), 7)[:-1])
     )
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-
-    assert result["type"] is FlowResultType.MENU
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_import_file"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_import_file")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "enedis_import_file"
     assert result["description_placeholders"]["config_dir"] == str(config_dir)
@@ -435,11 +429,7 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     (weeks / "a.xlsx").write_bytes(portal_xlsx(readings(date(2024, 3, 18), 7)[:-1]))
     (weeks / "b.xlsx").write_bytes(portal_xlsx(readings(date(2024, 3, 25), 7)[:-1]))
     (weeks / "notes.txt").write_bytes(b"mes exports Enedis")
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_import_file"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_import_file")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"path": "linky/weeks", "direction": "auto"}
     )
@@ -460,11 +450,7 @@ async def test_options_step_write_failure(hass: HomeAssistant, config_dir: Path)
     """The recorder refused the rows: the form says so, nothing is half-written."""
     entry = offline_entry(hass)
     (config_dir / "linky" / "c.csv").write_bytes(REFERENCE_C)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_import_file"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_import_file")
     with patch("custom_components.delestage.enedis.statistics.async_upsert", return_value=False):
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {"path": "linky/c.csv", "direction": "auto"}
@@ -487,13 +473,7 @@ async def test_options_step_upload(
     assert response.status == 200
     file_id = (await response.json())["file_id"]
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-
-    assert result["type"] is FlowResultType.MENU
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_import_file"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_import_file")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"direction": "auto"}
     )
@@ -506,11 +486,7 @@ async def test_options_step_upload(
     assert len(await read_rows(hass)) == 167
 
     # An upload is used once (Home Assistant deletes it afterwards).
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_import_file"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_import_file")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"upload": file_id, "direction": "auto"}
     )

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.tariff_manager import TariffManager
 
-from .conftest import make_entry, paris_today
+from .conftest import make_entry, open_linky_options, paris_today
 from .fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
 from .test_init import hourly_sums
 from .test_statistics import curve
@@ -249,13 +249,7 @@ async def test_price_change_recomputes_the_cost_only(
     before_hp = by_start(await hourly_sums(hass, stat("consumption_hp")))
     day = paris_today() - timedelta(days=2)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-
-    assert result["type"] is FlowResultType.MENU
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_tariff"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_tariff")
     assert result["step_id"] == "enedis_tariff"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"tariff": "tempo", "subscription": SUBSCRIPTION}
@@ -378,11 +372,7 @@ async def test_hp_hc_with_a_price_entity_and_typed_ranges(
     assert manager.price("hp", int(dt_util.utcnow().timestamp()) + 3600) == 0.40
 
     # Switching to base: one price; the HP/HC series of the old option are cleared.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_tariff"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_tariff")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"tariff": "base"}
     )
@@ -406,11 +396,7 @@ async def test_options_flow_checks_the_ranges(
 ) -> None:
     recent_meter.offpeak_hours = None
     entry = await setup_with_options(hass, api_url, {})
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_tariff"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_tariff")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"tariff": "hp_hc"}
     )
@@ -480,11 +466,7 @@ async def test_options_flow_tempo_defaults_and_price_entities(
 ) -> None:
     recent_meter.offpeak_hours = None  # the meter's hours are not available
     entry = await setup_with_options(hass, api_url, {})
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "enedis_tariff"}
-    )
+    result = await open_linky_options(hass, entry, "enedis_tariff")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"tariff": "tempo"}
     )
