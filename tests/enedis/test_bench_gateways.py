@@ -24,12 +24,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.delestage.api.enedis_gateways import Source
-from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.client import DATA_GATEWAYS
 from tools.sandbox import SandboxState, create_app
-from tools.sandbox.conso_api import make_token
-from tools.sandbox.state import CONSUMER_PRM, SandboxConfig
+from tools.sandbox.state import SandboxConfig
 from tools.sandbox.weather import PARIS
+
+from .test_gateway_setup import entry_for
 
 START = datetime(2026, 11, 2, 7, 0, tzinfo=PARIS)  # a Monday morning
 DAYS = 30
@@ -101,31 +101,7 @@ async def simulate(
 ) -> Run:
     """Set a gateway entry up, then move the clock hour by hour, restarting at those hours."""
     state, root = simulator
-    config = state.config
-    url, secret = (
-        (
-            f"{root}/conso_api/api",
-            make_token(config.conso_api_secret, [CONSUMER_PRM], dt_util.utcnow()),
-        )
-        if source == "conso_api"
-        else (f"{root}/myelectricaldata/api", config.med_client_secret)
-    )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Linky …9012",
-        unique_id=CONSUMER_PRM,
-        version=1,
-        minor_version=3,
-        data={
-            "entry_type": "enedis",
-            "source": source,
-            "prm": CONSUMER_PRM,
-            "api_token": secret,
-            "consent_end": "2029-11-01",
-            "production": False,
-            "api_base_url": url,
-        },
-    )
+    entry = entry_for(source, root)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     fast_sleep(entry, freezer)
