@@ -24,10 +24,10 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.delestage.const import DOMAIN
 from tests.enedis.test_gateway_setup import entry_for
-from tests.enedis.test_tariff_entry import PRICES
 from tests.phidget.conftest import HEATER, local_entry, relay_subentry, settle
 from tests.phidget.hardware import Hardware
 from tests.shedding.conftest import async_restore, async_set_load, async_setup_loads, async_shed
+from tests.tariff.test_entry import PRICES
 
 RTE_CLIENT_ID = "sandbox-rte-client"
 STATION_ID = "75114001"

@@ -29,11 +29,11 @@ from custom_components.delestage.enedis.statistics import (
     async_import_hourly,
     async_import_series,
 )
-from custom_components.delestage.enedis.tariff import COST_SERIES
-from custom_components.delestage.enedis.tariff_manager import series_metadata
 from custom_components.delestage.report.model import PARIS, PeriodKind, ShedPeriod
 from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
+from custom_components.delestage.tariff.manager import series_metadata
+from custom_components.delestage.tariff.model import COST_SERIES
 from tests.enedis.conftest import make_entry
 from tests.enedis.fake_enedis import PRM, FakeEnedis
 from tests.enedis.test_init import hourly_sums

@@ -28,6 +28,8 @@ from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
 from ..report.manager import ShedReport
 from ..report.sensor import report_sensors
 from ..runtime import DelestageConfigEntry, DelestageRuntime
+from ..tariff.manager import TariffManager, tariff_store
+from ..tariff.sensor import TariffEntities
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
 from .client import (
     GatewayState,
@@ -49,8 +51,6 @@ from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_gateway_issue, async_raise_issue
 from .sensor import BackfillSensor, linky_device_info, linky_sensors
 from .statistics import EnergyKind, StatisticsNotWrittenError
-from .tariff_manager import TariffManager, tariff_store
-from .tariff_sensor import TariffEntities
 
 # When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait),
 # doubled with each failure in a row up to BACKFILL_MAX_RETRY.

@@ -25,6 +25,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.enedis_models import PARIS
+from ..tariff.flow import EnedisTariffOptionsFlow
 from .file_import import (
     ATTR_DIRECTION,
     ATTR_PATH,
@@ -34,7 +35,6 @@ from .file_import import (
     async_import_path,
     async_import_upload,
 )
-from .tariff_flow import EnedisTariffOptionsFlow
 
 ATTR_UPLOAD = "upload"
 # What the browser offers to pick (the content decides the layout, not the extension).

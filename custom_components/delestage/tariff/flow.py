@@ -26,8 +26,8 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
-from .tariff import PRICE_KEYS, TEMPO_OFFPEAK, TariffOption, format_offpeak, parse_offpeak
+from ..enedis.const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
+from .model import PRICE_KEYS, TEMPO_OFFPEAK, TariffOption, format_offpeak, parse_offpeak
 
 _TARIFF_SELECTOR = SelectSelector(
     SelectSelectorConfig(

@@ -18,12 +18,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.delestage.const import DOMAIN
-from custom_components.delestage.enedis.tariff_manager import TariffManager
-
-from .conftest import make_entry, open_linky_options, paris_today
-from .fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
-from .test_init import hourly_sums
-from .test_statistics import curve
+from custom_components.delestage.tariff.manager import TariffManager
+from tests.enedis.conftest import make_entry, open_linky_options, paris_today
+from tests.enedis.fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
+from tests.enedis.test_init import hourly_sums
+from tests.enedis.test_statistics import curve
 
 pytestmark = pytest.mark.usefixtures("credentials", "recorder_mock", "quiet_sql")
 __all__ = ["quiet_sql"]

@@ -60,17 +60,17 @@ from ..api.enedis_errors import EnedisNotSubscribedError
 from ..api.enedis_models import PARIS
 from ..api.errors import ApiError
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
-from ..runtime import DelestageConfigEntry
-from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
-from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
-from .statistics import (
+from ..enedis.const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
+from ..enedis.repairs import LinkyIssue, async_clear_issue, async_raise_issue
+from ..enedis.statistics import (
     CONSUMPTION_LISTENERS,
     StatisticsNotWrittenError,
     async_import_series,
     hourly_sum_metadata,
     series_statistic_id,
 )
-from .tariff import (
+from ..runtime import DelestageConfigEntry
+from .model import (
     COST_SERIES,
     HP_HC_SERIES,
     PRICE_KEYS,

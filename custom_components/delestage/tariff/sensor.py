@@ -23,7 +23,8 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..api.enedis_models import PARIS
-from .tariff import (
+from .manager import CURRENCY, TariffManager
+from .model import (
     HP_HC_SERIES,
     Period,
     TariffOption,
@@ -31,7 +32,6 @@ from .tariff import (
     part_series,
     period_at,
 )
-from .tariff_manager import CURRENCY, TariffManager
 
 
 def _local_midnight(day: date) -> datetime:

@@ -24,11 +24,10 @@ from custom_components.delestage.enedis.statistics import (
     StatisticsNotWrittenError,
     async_import_readings,
 )
-from custom_components.delestage.enedis.tariff import TariffOption
-from custom_components.delestage.enedis.tariff_manager import TariffManager, config_from_options
 from custom_components.delestage.rte.runtime import RteRuntime
-
-from .fake_enedis import PRM
+from custom_components.delestage.tariff.manager import TariffManager, config_from_options
+from custom_components.delestage.tariff.model import TariffOption
+from tests.enedis.fake_enedis import PRM
 
 pytestmark = pytest.mark.usefixtures("recorder_mock")
 
@@ -153,12 +152,12 @@ async def test_refused_write_is_tried_again(hass: HomeAssistant) -> None:
     async with manager._lock:
         manager.ledger.add_halfhours({hour: 500.0, hour + 1800: 700.0})
     refused = AsyncMock(side_effect=StatisticsNotWrittenError("refused"))
-    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", refused):
+    with patch("custom_components.delestage.tariff.manager.async_import_series", refused):
         await manager.async_process()
     assert hour in manager.ledger.dirty
     assert hour not in manager.ledger.results
     written = AsyncMock(return_value=ImportResult("x", 1, None, None, 0.0, 0.0))
-    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", written):
+    with patch("custom_components.delestage.tariff.manager.async_import_series", written):
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=11))
         await hass.async_block_till_done(wait_background_tasks=True)
     assert manager.ledger.results[hour].cost == pytest.approx(0.24)
