@@ -3,8 +3,8 @@
 The layers (DESIGN.md §3), lowest first; a module may import its own layer and the ones below:
 
 - ``api``: HTTP clients and file parsers (no Home Assistant);
-- ``core``: what every part shares: constants, the runtime base, flow helpers, and ``hub`` (the
-  interface through which sources publish and features subscribe);
+- ``core``: what every part shares: constants, the runtime base, flow and repair-issue helpers,
+  and ``hub`` (the interface through which sources publish and features subscribe);
 - ``sources``: one package per entry type; a source imports no other source and no feature;
 - ``features``: what combines sources (tariff, report, shedding, forecast, anticipation); a
   feature may import another feature (never in a cycle);
@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).parent.parent / "custom_components" / "delestage"
 
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("api", frozenset({"api"})),
-    ("core", frozenset({"const", "runtime", "flow_helpers", "hub"})),
+    ("core", frozenset({"const", "runtime", "flow_helpers", "issues", "hub"})),
     ("sources", frozenset({"rte", "enedis", "meteofrance", "phidget"})),
     ("features", frozenset({"tariff", "report", "shedding", "forecast", "anticipation"})),
     (

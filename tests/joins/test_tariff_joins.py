@@ -194,3 +194,22 @@ async def test_an_rte_entry_added_later_brings_the_waiting_tempo_series(
     for hour, kwh in consumption.items():
         assert sum(series[hour] for series in six) == pytest.approx(kwh, abs=1e-6)
         assert hour in cost
+
+
+async def test_a_file_imported_into_a_meter_not_loaded_is_split_when_it_starts(
+    hass: HomeAssistant, simulator: tuple[SandboxState, str], tmp_path: Path
+) -> None:
+    """A file imported while the entry is not loaded (a gateway in reauth) is kept for the split."""
+    _state, root = simulator
+    assert await async_setup_component(hass, DOMAIN, {})
+    entry = add_with_options(hass, linky_entry(root), HP_HC_OPTIONS)
+    write_history_file(hass, tmp_path)
+    await import_by_action(hass, entry.entry_id)
+    await async_settle(hass)
+    assert file_hours(await rows(hass, "consumption"))
+    assert not await rows(hass, "consumption_hp")
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_settle(hass)
+
+    await assert_split(hass, tempo=False)

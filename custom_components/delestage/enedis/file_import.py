@@ -14,8 +14,10 @@ Decisions:
   the repeated autumn hour written once) keeps what the API (or an earlier file) brought, instead
   of being overwritten with part of its energy; such hours are counted as incomplete.
 - Hours are built by the same code as the API path (``statistics.curve_to_hourly``) and written
-  by the same upsert (``statistics.async_import_hourly``): same ids, same UTC hours (DST days
-  have 23/25), a re-import writes nothing, and later sums shift by the change only.
+  by the same path (``statistics.async_import_energy``): same ids, same UTC hours (DST days
+  have 23/25), a re-import writes nothing, and later sums shift by the change only; the
+  readings of the hours written go to the features like an API refresh's (the tariff split,
+  its cost and the report's prices cover the file's hours).
 - The entry does not need to be loaded (history can be imported while a gateway is in reauth):
   statistics need only the recorder. When it is loaded, the import waits for the entry's
   statistics lock, and is refused while the API back-fill is writing.
@@ -53,7 +55,7 @@ from ..api.enedis_models import PARIS, CurvePoint
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from . import EnedisRuntime
 from .const import CONF_PRM
-from .statistics import EnergyKind, async_import_hourly, curve_to_hourly
+from .statistics import EnergyKind, async_import_energy, curve_to_hourly
 
 HOUR = timedelta(hours=1)
 # At most this many gaps are listed in a result (the count is always complete).
@@ -120,6 +122,24 @@ def complete_hours(points: Iterable[CurvePoint]) -> tuple[dict[datetime, float],
     energy = curve_to_hourly(points)
     full = {hour: energy[hour] for hour, seconds in covered.items() if seconds >= 3599.0}
     return full, len(covered) - len(full)
+
+
+def readings_of_hours(
+    points: Iterable[CurvePoint], hours: Iterable[datetime]
+) -> list[tuple[datetime, datetime, float]]:
+    """``(start, end, Wh)`` of the points whose every hour is one of ``hours`` (those written)."""
+    written = set(hours)
+    readings = []
+    for point in points:
+        start, end = point.start.astimezone(UTC), point.end.astimezone(UTC)
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        inside = True
+        while hour < end and inside:
+            inside = hour in written
+            hour += HOUR
+        if inside:
+            readings.append((point.start, point.end, point.wh))
+    return readings
 
 
 # --------------------------------------------------------------------------- checks
@@ -307,11 +327,12 @@ async def _async_import(
     for kind, files in found.items():
         points, merged_away = await hass.async_add_executor_job(_merge, files)
         hourly, incomplete = await hass.async_add_executor_job(complete_hours, points)
+        readings = await hass.async_add_executor_job(readings_of_hours, points, hourly)
         if isinstance(runtime, EnedisRuntime):
             async with runtime.coordinator.statistics_lock:
-                result = await async_import_hourly(hass, prm, kind, hourly)
+                result = await async_import_energy(hass, prm, kind, hourly, readings)
         else:
-            result = await async_import_hourly(hass, prm, kind, hourly)
+            result = await async_import_energy(hass, prm, kind, hourly, readings)
         LOGGER.info(
             "Linky history file(s), %s: %d complete hours from %s to %s, %d written",
             kind,

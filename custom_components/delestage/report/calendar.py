@@ -1,8 +1,9 @@
-"""Past Ecowatt periods and their report, for the RTE entry's alert calendar.
+"""Past Ecowatt periods and their report, for the RTE entry's alert calendar (a hub hook).
 
 The calendar's own events come from the forecast (today and the next days); a day that has gone
 is taken from the report's Ecowatt log. An event whose hours were shed gets the report's figures
 in its description (consumption, usual use, avoided energy and money, outdoor temperature).
+The report registers :class:`ReportCalendarHook` with ``hub.py``; the calendar never imports it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 
 from ..api.rte_models import EcowattRun
-from ..const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .manager import ShedReport
+from ..const import DOMAIN
+from .manager import async_get_reports
 from .model import ResultStatus
 from .signals import DATA_ECOWATT_LOG
 
@@ -23,26 +24,33 @@ _LABELS = ("consumption_kwh", "baseline_kwh", "avoided_kwh", "avoided_cost_eur")
 _PREFIX = f"component.{DOMAIN}.entity.sensor.shedding_last_avoided_energy.state_attributes."
 
 
+class ReportCalendarHook:
+    """The report's part of the alert calendar (``hub.CalendarHook``)."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Read the Ecowatt log and the meters' reports of ``hass``."""
+        self.hass = hass
+
+    def past_runs(self, start: datetime, end: datetime) -> list[EcowattRun]:
+        """Return the alert runs of the log overlapping ``[start, end[`` (none before a report)."""
+        return past_runs(self.hass, start, end)
+
+    async def async_describe(self, start: datetime, end: datetime) -> str | None:
+        """Return the report's line(s) for the shed periods within an event, or None."""
+        return await async_describe(self.hass, start, end)
+
+
 def past_runs(hass: HomeAssistant, start: datetime, end: datetime) -> list[EcowattRun]:
     """Alert runs of the Ecowatt log overlapping ``[start, end[`` (none before any report)."""
     log = hass.data.get(DATA_ECOWATT_LOG)
     return [] if log is None else log.runs(start, end)
 
 
-def _reports(hass: HomeAssistant) -> list[ShedReport]:
-    return [
-        report
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        if entry.data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS
-        and isinstance(report := getattr(entry.runtime_data, "report", None), ShedReport)
-    ]
-
-
 async def async_describe(hass: HomeAssistant, start: datetime, end: datetime) -> str | None:
     """Return the report's line(s) for the shed periods within an event, or None."""
     lines: list[str] = []
     names: dict[str, str] | None = None
-    for report in _reports(hass):
+    for report in async_get_reports(hass).values():
         for result in report.result_for(start, end):
             if result.status is not ResultStatus.OK:
                 continue

@@ -12,7 +12,7 @@ from homeassistant.helpers import config_validation as cv
 import probatio
 
 from ..const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .manager import ShedReport
+from .manager import ShedReport, async_get_reports
 
 SERVICE_SHEDDING_REPORT: Final = "shedding_report"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
@@ -45,8 +45,8 @@ def _report(hass: HomeAssistant, entry_id: str | None) -> ShedReport:
             translation_domain=DOMAIN, translation_key="shedding_report_which_meter"
         )
     entry = entries[0]
-    report = getattr(getattr(entry, "runtime_data", None), "report", None)
-    if entry.state is not ConfigEntryState.LOADED or not isinstance(report, ShedReport):
+    report = async_get_reports(hass).get(entry.entry_id)
+    if entry.state is not ConfigEntryState.LOADED or report is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="enedis_entry_not_loaded",

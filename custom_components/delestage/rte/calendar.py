@@ -15,7 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from ..api.rte_models import EcowattForecast, EcowattRun
 from ..const import DOMAIN
-from ..report.calendar import async_describe, past_runs
+from ..hub import get_hub
 from .coordinator import EcowattCoordinator
 from .entity import RteEntity, level_state
 
@@ -73,16 +73,24 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """Alert periods overlapping the requested range; past ones with the shedding report."""
+        """Alert periods overlapping the requested range; past ones with the features' texts.
+
+        The features (the shedding report) add days the forecast no longer holds and a text
+        per event through their calendar hooks (``hub.py``).
+        """
+        hooks = get_hub(hass).calendar_hooks()
         runs = {
             run.start: run
             for run in self.data.runs()
             if run.start < end_date and run.end > start_date
         }
-        # Days the forecast no longer holds: the shedding report's log of alert hours.
-        for run in past_runs(hass, start_date, end_date):
-            runs.setdefault(run.start, run)
-        return [
-            self._event(run, await async_describe(hass, run.start, run.end))
-            for _, run in sorted(runs.items())
-        ]
+        for hook in hooks:
+            for run in hook.past_runs(start_date, end_date):
+                runs.setdefault(run.start, run)
+        events = []
+        for _, run in sorted(runs.items()):
+            texts = [
+                text for hook in hooks if (text := await hook.async_describe(run.start, run.end))
+            ]
+            events.append(self._event(run, "\n".join(texts) or None))
+        return events

@@ -1,6 +1,6 @@
 """Tariff sensors of a Linky meter: period now, yesterday's and this month's cost and parts.
 
-The totals come from the tariff split's hourly results (``tariff_manager.py``), the same
+The totals come from the tariff split's hourly results (``manager.py``), the same
 numbers as the statistics. No ``state_class``: the Energy dashboard takes the hourly
 statistics (``_consumption_hp``… and ``_cost``), a second compiled series would double them.
 Which "consumption this month" sensors exist follows the tariff option (HP/HC: two; Tempo:
