@@ -21,6 +21,8 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.report.model import prices_from_cost
+from custom_components.delestage.report.recorder import async_read_inputs
 from tests.enedis.conftest import open_linky_options, paris_today
 from tests.enedis.history_files import conso_downloader_csv, readings
 from tests.enedis.test_init import hourly_sums
@@ -136,6 +138,15 @@ async def test_a_history_file_reaches_the_tempo_split_and_the_cost(
     await async_settle(hass)
 
     await assert_split(hass, tempo=True)
+    # The report's prices (cost ÷ consumption, per hour) cover the file's hours too.
+    first, days = file_days()
+    start = readings(first, 1)[0][0]
+    consumption, cost, _ = await async_read_inputs(
+        hass, CONSUMER_PRM, None, start, start + timedelta(days=days)
+    )
+    prices = prices_from_cost(consumption, cost)
+    assert len(prices) >= 9 * 24
+    assert min(prices.values()) > 0.13  # at least the cheapest Tempo price
 
 
 async def test_a_tariff_chosen_after_a_file_import_covers_the_file(
