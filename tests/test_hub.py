@@ -154,3 +154,25 @@ async def test_stations_by_title_and_calendar_hooks(hass: HomeAssistant) -> None
     unregister()
     unregister()  # twice: nothing left to remove, no error
     assert hub.calendar_hooks() == []
+
+
+async def test_a_failing_feature_leaves_nothing_attached(hass: HomeAssistant) -> None:
+    """The parts built before a failing one are shut down; the error reaches the entry."""
+    hub = get_hub(hass)
+    stopped: list[str] = []
+
+    class Part(MeterFeature):
+        async def async_shutdown(self) -> None:
+            stopped.append("tariff")
+
+    async def build(meter: object) -> MeterFeature:
+        return Part()
+
+    async def fail(meter: object) -> MeterFeature:
+        raise OSError("store unreadable")
+
+    hub.register_meter_feature(build)
+    hub.register_meter_feature(fail)
+    with pytest.raises(OSError, match="store unreadable"):
+        await hub.async_attach_meter(object())  # type: ignore[arg-type]
+    assert stopped == ["tariff"]

@@ -210,6 +210,26 @@ def test_no_upward_or_sideways_import() -> None:
     assert wrong_way(import_graph()) == []
 
 
+def test_every_write_of_consumption_goes_through_one_path() -> None:
+    """Only ``async_import_energy`` writes a meter's hours: it also tells the features.
+
+    A writer calling ``async_import_hourly`` directly would fill ``_consumption`` and leave the
+    tariff split, its cost and the report's prices without those hours (issue 19.1).
+    """
+    callers = set()
+    for name, path in _modules().items():
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Name)
+                        and node.func.id == "async_import_hourly"
+                    ):
+                        callers.add(f"{name}.{function.name}")
+    assert callers == {"enedis.statistics.async_import_energy"}
+
+
 # --------------------------------------------------------------------------- the checker itself
 
 

@@ -250,8 +250,20 @@ class Hub:
         return lambda: self._remove(self._meter_features, factory)
 
     async def async_attach_meter(self, meter: LinkyMeter) -> list[MeterFeature]:
-        """Build every feature's part of ``meter``, in registration order."""
-        return [await factory(meter) for factory in list(self._meter_features)]
+        """Build every feature's part of ``meter``, in registration order.
+
+        When one fails, the parts already built are shut down before the error goes on (the
+        entry's set-up fails with nothing left attached).
+        """
+        parts: list[MeterFeature] = []
+        try:
+            for factory in list(self._meter_features):
+                parts.append(await factory(meter))
+        except BaseException:
+            for part in parts:
+                await part.async_shutdown()
+            raise
+        return parts
 
     # ------------------------------------------------------------------ weather
 
