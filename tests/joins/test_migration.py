@@ -9,6 +9,7 @@ on the same unique ids, the same stores under the same keys with the data they h
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.delestage.api.enedis_models import PARIS
 from custom_components.delestage.const import DOMAIN
 from tests.phidget.conftest import settle
 from tests.phidget.hardware import Hardware
@@ -149,8 +152,15 @@ async def test_a_home_of_version_1_3_loads_unchanged(
     rte = next(k for k in captured if k.startswith(f"{DOMAIN}.rte_"))
     history = captured[rte]["data"]["tempo_history"]
     assert history.items() <= stored[rte]["data"]["tempo_history"].items()
+    # The report's Ecowatt log: past days are final, today and later follow the new forecast.
     signals = f"{DOMAIN}.report_signals"
-    assert captured[signals]["data"]["hours"].items() <= stored[signals]["data"]["hours"].items()
+    today = dt_util.now(PARIS).date()
+    past = {
+        hour: level
+        for hour, level in captured[signals]["data"]["hours"].items()
+        if datetime.fromisoformat(hour).astimezone(PARIS).date() < today
+    }
+    assert past.items() <= stored[signals]["data"]["hours"].items()
     shedding = f"{DOMAIN}.shedding"
     assert captured[shedding]["data"]["periods"] == stored[shedding]["data"]["periods"]
     gateway = f"{DOMAIN}.enedis_gateway.conso_api"
