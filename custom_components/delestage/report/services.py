@@ -86,10 +86,10 @@ async def _async_shedding_report(call: ServiceCall) -> ServiceResponse:
     linky = _linky_entries(call.hass)
     reports = _reports(linky, entry_id)
     several = entry_id is None and len(linky) > 1
-    periods: list[dict[str, Any]] = []
+    periods: list[dict[str, str | float | None]] = []
     for entry, report in reports:
         await report.async_update()  # from the recorder as it is now: late data included
-        rows: list[dict[str, Any]] = list(report.rows(first, last))
+        rows = report.rows(first, last)
         if several:
             rows = [
                 {**row, ATTR_METER: entry.title, ATTR_CONFIG_ENTRY_ID: entry.entry_id}
@@ -97,8 +97,11 @@ async def _async_shedding_report(call: ServiceCall) -> ServiceResponse:
             ]
         periods.extend(rows)
     if several:
-        periods.sort(key=lambda row: (datetime.fromisoformat(row["start"]), row[ATTR_METER]))
-    return {"periods": periods}
+        periods.sort(
+            key=lambda row: (datetime.fromisoformat(str(row["start"])), str(row[ATTR_METER]))
+        )
+    response: list[Any] = periods
+    return {"periods": response}
 
 
 def async_setup_report_services(hass: HomeAssistant) -> None:
