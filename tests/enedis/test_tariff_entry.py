@@ -457,6 +457,7 @@ async def test_period_sensor_is_right_from_the_first_set_up(
     offpeak = 90 <= minute < 450 or 750 <= minute < 870
     assert state.state == ("hc" if offpeak else "hp")
     assert state.attributes["offpeak_hours"] == ["01:30-07:30", "12:30-14:30"]
+    assert state.attributes["source"] == "meter"
     assert state.attributes["options"] == ["hp", "hc"]
     await flush(hass)
 

@@ -74,13 +74,14 @@ from .tariff import (
     COST_SERIES,
     HP_HC_SERIES,
     PRICE_KEYS,
-    TEMPO_OFFPEAK,
     TEMPO_SERIES,
     HourResult,
     OffPeakRange,
+    OffPeakSource,
     TariffConfig,
     TariffLedger,
     TariffOption,
+    offpeak_ranges,
     pack_halfhours,
     parse_offpeak,
     part_series,
@@ -138,11 +139,7 @@ def config_from_options(
     except ValueError:
         option = TariffOption.BASE
     # Known whatever the option: the period sensor shows the meter's schedule.
-    ranges: tuple[OffPeakRange, ...] = parse_offpeak(
-        options.get(CONF_OFFPEAK_HOURS) or meter_offpeak
-    )
-    if not ranges and option is TariffOption.TEMPO:
-        ranges = parse_offpeak(TEMPO_OFFPEAK)
+    ranges, _ = offpeak_ranges(option, options.get(CONF_OFFPEAK_HOURS), meter_offpeak)
     earlier: tuple[tuple[int, tuple[OffPeakRange, ...]], ...] = ()
     if not options.get(CONF_OFFPEAK_HOURS):
         earlier = tuple(
@@ -421,6 +418,13 @@ class TariffManager:
             self._notify()
             if process:  # set-up leaves it to the start (a failed set-up leaves no timer)
                 await self._debouncer.async_call()
+
+    @property
+    def ranges_source(self) -> OffPeakSource | None:
+        """Where the ranges in effect come from (None: there are none)."""
+        return offpeak_ranges(
+            self.config.option, self.entry.options.get(CONF_OFFPEAK_HOURS), self.meter_offpeak
+        )[1]
 
     @property
     def meter_offpeak_known(self) -> bool:
