@@ -485,3 +485,68 @@ async def test_options_flow_tempo_defaults_and_price_entities(
     assert entry.options["prices"]["blue_hp"] == PRICES["blue_hp"]
     assert entry.options["offpeak_hours"] == "22:00-06:00"
     await flush(hass)
+
+
+# Longest name the device page shows whole (its entity rows cut "Consumption this month Blu…").
+DEVICE_PAGE_NAME = 25
+MONTH_NAMES = {
+    "en": {
+        "consumption_hp": "HP this month",
+        "consumption_hc": "HC this month",
+        "blue_hp": "Blue HP this month",
+        "blue_hc": "Blue HC this month",
+        "white_hp": "White HP this month",
+        "white_hc": "White HC this month",
+        "red_hp": "Red HP this month",
+        "red_hc": "Red HC this month",
+    },
+    "fr": {
+        "consumption_hp": "HP ce mois-ci",
+        "consumption_hc": "HC ce mois-ci",
+        "blue_hp": "Bleu HP ce mois-ci",
+        "blue_hc": "Bleu HC ce mois-ci",
+        "white_hp": "Blanc HP ce mois-ci",
+        "white_hc": "Blanc HC ce mois-ci",
+        "red_hp": "Rouge HP ce mois-ci",
+        "red_hc": "Rouge HC ce mois-ci",
+    },
+}
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_names_fit_the_device_page(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo, language: str
+) -> None:
+    """Short names in both languages; an existing entry keeps its entity ids."""
+    await hass.config.async_update(language=language)
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    # Registered by a version with the long names: the entity id is the registry's.
+    old = registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{PRM}_month_blue_hp",
+        config_entry=entry,
+        suggested_object_id="linky_0123_consumption_this_month_blue_hp",
+    )
+    hass.config_entries.async_update_entry(entry, options=TEMPO_OPTIONS)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await flush(hass)
+
+    device = "Linky …0123 "
+    for series, name in MONTH_NAMES[language].items():
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{PRM}_month_{series}")
+        assert entity_id is not None, series
+        assert hass.states.get(entity_id).attributes["friendly_name"] == device + name
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{PRM}_month_blue_hp") == old.entity_id
+    long_names = {
+        entity.unique_id: name
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if not entity.unique_id.startswith(f"{PRM}_shedding")
+        and (state := hass.states.get(entity.entity_id)) is not None
+        and len(name := state.attributes["friendly_name"].removeprefix(device)) > DEVICE_PAGE_NAME
+    }
+    assert long_names == {}
