@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -19,6 +22,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.tariff_manager import TariffManager
+from tests.translations import lookup
 
 from .conftest import make_entry, open_linky_options, paris_today
 from .fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
@@ -550,3 +554,43 @@ async def test_names_fit_the_device_page(
         and len(name := state.attributes["friendly_name"].removeprefix(device)) > DEVICE_PAGE_NAME
     }
     assert long_names == {}
+
+
+STATISTIC_NAMES = {
+    "en": {
+        "consumption": "Linky …0123 consumption",
+        "consumption_hp": "Linky …0123 consumption HP",
+        "blue_hp": "Linky …0123 Blue HP",
+        "cost": "Linky …0123 cost",
+    },
+    "fr": {
+        "consumption": "Linky …0123 : consommation",
+        "consumption_hp": "Linky …0123 : consommation HP",
+        "blue_hp": "Linky …0123 : Bleu HP",
+        "cost": "Linky …0123 : coût",
+    },
+}
+SUBSCRIPTION_UNIT = {"en": "€/month", "fr": "€/mois"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_statistic_names_and_units_in_the_server_language(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo, language: str
+) -> None:
+    hass.config.language = language
+    entry = await setup_with_options(hass, api_url, TEMPO_OPTIONS)
+
+    expected = STATISTIC_NAMES[language]
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={stat(series) for series in expected})
+    )
+    assert {series: metadata[stat(series)][1]["name"] for series in expected} == expected
+
+    # The subscription's unit in the options form is a text of the server's language.
+    result = await open_linky_options(hass, entry, "enedis_tariff")
+    field = next(k for k in result["data_schema"].schema if k == "subscription")
+    config = result["data_schema"].schema[field].config
+    unit = (
+        f"selector.{config['translation_key']}.unit_of_measurement.{config['unit_of_measurement']}"
+    )
+    assert lookup(language, unit) == SUBSCRIPTION_UNIT[language]

@@ -32,7 +32,7 @@ from custom_components.delestage.enedis.statistics import (
     async_import_series,
 )
 from custom_components.delestage.enedis.tariff import COST_SERIES
-from custom_components.delestage.enedis.tariff_manager import series_metadata
+from custom_components.delestage.enedis.tariff_manager import async_series_metadata
 from custom_components.delestage.report.model import PARIS, PeriodKind, ShedPeriod
 from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
@@ -282,7 +282,7 @@ async def test_money_from_the_cost_statistic(
     price = {h: 0.75 if h in red_hours else 0.15 for h in season.consumption}
     await async_import_series(
         hass,
-        series_metadata(PRM, COST_SERIES),
+        await async_series_metadata(hass, PRM, COST_SERIES),
         {h: kwh * price[h] for h, kwh in season.consumption.items()},
     )
     periods = await _report(hass)

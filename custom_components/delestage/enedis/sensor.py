@@ -28,7 +28,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..api.enedis_models import PARIS
 from ..const import DOMAIN
-from .const import CONF_SOURCE, MANUFACTURER, MODEL, MODELS
+from ..texts import DeviceModel, device_model
+from .const import CONF_SOURCE, MANUFACTURER
 from .coordinator import LinkyCoordinator, LinkyData, consent_end
 
 if TYPE_CHECKING:
@@ -142,6 +143,14 @@ def remove_entity(hass: HomeAssistant, unique_id: str) -> None:
         registry.async_remove(entity_id)
 
 
+# The device's model says where the data come from (entry data ``source``).
+LINKY_MODELS = {
+    "dataconnect": DeviceModel.LINKY_DATACONNECT,
+    "conso_api": DeviceModel.LINKY_CONSO_API,
+    "myelectricaldata": DeviceModel.LINKY_MYELECTRICALDATA,
+}
+
+
 def linky_device_info(coordinator: LinkyCoordinator) -> DeviceInfo:
     """Return the meter's device: a cloud service, named after the entry."""
     entry = coordinator.config_entry
@@ -149,7 +158,10 @@ def linky_device_info(coordinator: LinkyCoordinator) -> DeviceInfo:
         identifiers={(DOMAIN, str(entry.unique_id))},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer=MANUFACTURER,
-        model=MODELS.get(str(entry.data.get(CONF_SOURCE)), MODEL),
+        model=device_model(
+            coordinator.hass,
+            LINKY_MODELS.get(str(entry.data.get(CONF_SOURCE)), DeviceModel.LINKY_DATACONNECT),
+        ),
         name=entry.title,
     )
 

@@ -36,14 +36,26 @@ _TARIFF_SELECTOR = SelectSelector(
         translation_key="enedis_tariff",
     )
 )
+# Units are keys of the translations (selector.<translation_key>.unit_of_measurement): "€/mois"
+# on a French server.
 _EURO_PER_MONTH = NumberSelector(
     NumberSelectorConfig(
-        min=0, max=1000, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/month"
+        min=0,
+        max=1000,
+        step="any",
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement="euro_per_month",
+        translation_key="enedis_subscription",
     )
 )
 _EURO_PER_KWH = NumberSelector(
     NumberSelectorConfig(
-        min=0, max=10, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh"
+        min=0,
+        max=10,
+        step="any",
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement="euro_per_kwh",
+        translation_key="enedis_price",
     )
 )
 _PRICE_ENTITY = EntitySelector(EntitySelectorConfig(domain=["sensor", "input_number"]))

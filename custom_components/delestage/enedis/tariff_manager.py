@@ -67,6 +67,7 @@ from .statistics import (
     CONSUMPTION_LISTENERS,
     StatisticsNotWrittenError,
     async_import_series,
+    async_series_name,
     hourly_sum_metadata,
     series_statistic_id,
 )
@@ -109,9 +110,9 @@ PRICE_SEED = timedelta(days=31)
 CURRENCY = "EUR"
 
 
-def series_metadata(prm: str, series: str) -> StatisticMetaData:
-    """Metadata of a part (kWh) or of the cost (EUR) series."""
-    name = f"Linky …{prm[-4:]} {series.replace('_', ' ')}"
+async def async_series_metadata(hass: HomeAssistant, prm: str, series: str) -> StatisticMetaData:
+    """Metadata of a part (kWh) or of the cost (EUR) series, named in the server's language."""
+    name = await async_series_name(hass, prm, series)
     if series == COST_SERIES:
         return hourly_sum_metadata(
             series_statistic_id(prm, series), name, unit=CURRENCY, unit_class=None
@@ -562,7 +563,7 @@ class TariffManager:
         for series, values in columns.items():
             result = await async_import_series(
                 self.hass,
-                series_metadata(self.prm, series),
+                await async_series_metadata(self.hass, self.prm, series),
                 values,
                 scale=1.0 if series == COST_SERIES else 1 / 1000.0,
             )
