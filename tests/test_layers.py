@@ -4,7 +4,8 @@ The layers (DESIGN.md §3), lowest first; a module may import its own layer and 
 
 - ``api``: HTTP clients and file parsers (no Home Assistant);
 - ``core``: what every part shares: constants, the runtime base, flow and repair-issue helpers,
-  and ``hub`` (the interface through which sources publish and features subscribe);
+  texts in the server's language, and ``hub`` (the interface through which sources publish and
+  features subscribe);
 - ``sources``: one package per entry type; a source imports no other source and no feature;
 - ``features``: what combines sources (tariff, report, shedding, forecast, anticipation); a
   feature may import another feature (never in a cycle);
@@ -28,7 +29,7 @@ PACKAGE = Path(__file__).parent.parent / "custom_components" / "delestage"
 
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("api", frozenset({"api"})),
-    ("core", frozenset({"const", "runtime", "flow_helpers", "issues", "hub"})),
+    ("core", frozenset({"const", "runtime", "flow_helpers", "issues", "texts", "hub"})),
     ("sources", frozenset({"rte", "enedis", "meteofrance", "phidget"})),
     ("features", frozenset({"tariff", "report", "shedding", "forecast", "anticipation"})),
     (

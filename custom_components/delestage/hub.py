@@ -19,7 +19,7 @@ What is published (by whom), how a feature reads it, and how it is told of a cha
 - **Linky meters** (each Enedis entry, a :class:`LinkyMeter`): a feature with a part per meter
   registers it with :meth:`Hub.register_meter_feature`.
 - **Weather observations** (each Météo-France entry): :meth:`Hub.observation_stations`.
-- **Calendar descriptions** (a feature, the report, for the RTE entry's alert calendar):
+- **Calendar hours and descriptions** (a feature, the report, for the RTE alert calendar):
   :meth:`Hub.register_calendar_hook`; the calendar reads :meth:`Hub.calendar_hooks`.
 
 Decisions:
@@ -60,7 +60,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .api.linky_client import LinkyClient
 from .api.meteofrance import Observation
-from .api.rte_models import EcowattForecast, EcowattRun
+from .api.rte_models import EcowattForecast
 from .const import DOMAIN, LOGGER
 
 DATA_HUB: HassKey[Hub] = HassKey(f"{DOMAIN}_hub")
@@ -98,8 +98,8 @@ class TempoSource(Protocol):
 class CalendarHook(Protocol):
     """What a feature adds to the RTE entry's alert calendar."""
 
-    def past_runs(self, start: datetime, end: datetime) -> list[EcowattRun]:
-        """Alert runs of ``[start, end[`` the forecast no longer holds (days gone)."""
+    def past_alert_hours(self, before: datetime) -> dict[datetime, int]:
+        """Alert hours seen before ``before`` (UTC hour start → level), as they were seen."""
 
     async def async_describe(self, start: datetime, end: datetime) -> str | None:
         """Text added to the description of the event ``[start, end[`` (None: nothing)."""

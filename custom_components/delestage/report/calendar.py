@@ -1,9 +1,10 @@
 """Past Ecowatt periods and their report, for the RTE entry's alert calendar (a hub hook).
 
-The calendar's own events come from the forecast (today and the next days); a day that has gone
-is taken from the report's Ecowatt log. An event whose hours were shed gets the report's figures
-in its description (consumption, usual use, avoided energy and money, outdoor temperature).
-The report registers :class:`ReportCalendarHook` with ``hub.py``; the calendar never imports it.
+The calendar's own events come from the forecast (today and the next days); the hours that have
+gone are taken from the report's Ecowatt log, as they were seen. An event whose hours were shed
+gets the report's figures in its description (consumption, usual use, avoided energy and money,
+outdoor temperature). The report registers :class:`ReportCalendarHook` with ``hub.py``; the
+calendar never imports it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import datetime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 
-from ..api.rte_models import EcowattRun
 from ..const import DOMAIN
 from .manager import async_get_reports
 from .model import ResultStatus
@@ -31,19 +31,19 @@ class ReportCalendarHook:
         """Read the Ecowatt log and the meters' reports of ``hass``."""
         self.hass = hass
 
-    def past_runs(self, start: datetime, end: datetime) -> list[EcowattRun]:
-        """Return the alert runs of the log overlapping ``[start, end[`` (none before a report)."""
-        return past_runs(self.hass, start, end)
+    def past_alert_hours(self, before: datetime) -> dict[datetime, int]:
+        """Return the alert hours of the log that started before ``before`` (UTC → level)."""
+        return past_alert_hours(self.hass, before)
 
     async def async_describe(self, start: datetime, end: datetime) -> str | None:
         """Return the report's line(s) for the shed periods within an event, or None."""
         return await async_describe(self.hass, start, end)
 
 
-def past_runs(hass: HomeAssistant, start: datetime, end: datetime) -> list[EcowattRun]:
-    """Alert runs of the Ecowatt log overlapping ``[start, end[`` (none before any report)."""
+def past_alert_hours(hass: HomeAssistant, before: datetime) -> dict[datetime, int]:
+    """Alert hours of the Ecowatt log that started before ``before`` (none before any report)."""
     log = hass.data.get(DATA_ECOWATT_LOG)
-    return [] if log is None else log.runs(start, end)
+    return {} if log is None else log.hours_before(before)
 
 
 async def async_describe(hass: HomeAssistant, start: datetime, end: datetime) -> str | None:

@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from ..api.rte_models import EcowattForecast, EcowattRun
+from ..api.rte_models import EcowattForecast, EcowattHour, EcowattRun, alert_runs
 from ..const import DOMAIN
 from ..hub import get_hub
 from .coordinator import EcowattCoordinator
@@ -75,22 +75,32 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
     ) -> list[CalendarEvent]:
         """Alert periods overlapping the requested range; past ones with the features' texts.
 
-        The features (the shedding report) add days the forecast no longer holds and a text
-        per event through their calendar hooks (``hub.py``).
+        Hours that have gone are kept as they were seen (the shedding report's log, completed
+        by the forecast's own past hours); from the current hour on, only the newest forecast
+        counts: when RTE revises an alert, its old future part is replaced, not shown beside
+        the new one. Both are merged hour by hour, so an alert running across the boundary
+        (or across midnight) stays one event. The features (the shedding report) give the past
+        hours and a text per event through their calendar hooks (``hub.py``).
         """
         hooks = get_hub(hass).calendar_hooks()
-        runs = {
-            run.start: run
-            for run in self.data.runs()
-            if run.start < end_date and run.end > start_date
-        }
+        current = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
+        levels: dict[datetime, int] = {}
         for hook in hooks:
-            for run in hook.past_runs(start_date, end_date):
-                runs.setdefault(run.start, run)
+            for start, level in hook.past_alert_hours(current).items():
+                levels.setdefault(start, level)
+        for hour in self.data.hours:
+            if hour.start >= current:
+                levels[hour.start] = hour.level
+            else:
+                levels.setdefault(hour.start, hour.level)
+        hours = [EcowattHour(start, level) for start, level in sorted(levels.items())]
         events = []
-        for _, run in sorted(runs.items()):
-            texts = [
-                text for hook in hooks if (text := await hook.async_describe(run.start, run.end))
-            ]
-            events.append(self._event(run, "\n".join(texts) or None))
+        for run in alert_runs(hours):
+            if run.start < end_date and run.end > start_date:
+                texts = [
+                    text
+                    for hook in hooks
+                    if (text := await hook.async_describe(run.start, run.end))
+                ]
+                events.append(self._event(run, "\n".join(texts) or None))
         return events
