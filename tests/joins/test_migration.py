@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.delestage.api.enedis_models import PARIS
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.hub import get_hub
 from tests.phidget.conftest import settle
 from tests.phidget.hardware import Hardware
 from tools.sandbox import SandboxState
@@ -190,3 +191,8 @@ async def test_a_new_home_gets_the_ids_of_version_1_3(
     ]
     assert ids["devices"] == CAPTURED["devices"]
     assert ids["statistic_ids"] == CAPTURED["statistic_ids"]
+    # The station is published to the features (the report) with its temperature sensor.
+    (station,) = get_hub(hass).observation_stations()
+    temperature = next(e for e in ids["entities"] if e["unique_id"] == "75114001_temperature")
+    assert station.temperature_entity() == temperature["entity_id"]
+    assert station.latest() is not None
