@@ -50,31 +50,34 @@ def snapshot(state: SandboxState) -> dict[str, Any]:
 
 
 def restore(state: SandboxState, data: dict[str, Any]) -> None:
-    """Apply a snapshot (meters the simulator does not know are ignored)."""
+    """Apply a snapshot, all or nothing (meters the simulator does not know are ignored)."""
     if data.get("version") != VERSION:
         raise ValueError(f"unknown version {data.get('version')!r}")
-    if (red := data.get("red_run")) is not None:
-        state.red_start = datetime.fromisoformat(red["start"])
-        state.red_hours = int(red["hours"])
-        state.red_set = True
-    for prm, flags in data.get("meters", {}).items():
-        if (meter := state.meters.get(prm)) is not None:
-            meter.consent = bool(flags["consent"])
-            meter.holder = bool(flags["holder"])
-    consents = [
-        Consent(
+    red = data.get("red_run")
+    red_run = None if red is None else (datetime.fromisoformat(red["start"]), int(red["hours"]))
+    flags = {
+        prm: (bool(item["consent"]), bool(item["holder"]))
+        for prm, item in data.get("meters", {}).items()
+    }
+    consents = {
+        int(item["autorisation_id"]): Consent(
             int(item["autorisation_id"]),
             str(item["prm"]),
             datetime.fromisoformat(item["start"]),
             datetime.fromisoformat(item["end"]),
         )
         for item in data.get("consents", [])
-    ]
+    }
+    next_id = int(data.get("next_autorisation_id", 0))
+    if red_run is not None:
+        state.red_start, state.red_hours = red_run
+        state.red_set = True
+    for prm, (consent, holder) in flags.items():
+        if (meter := state.meters.get(prm)) is not None:
+            meter.consent, meter.holder = consent, holder
     if consents:
-        state.consents = {consent.autorisation_id: consent for consent in consents}
-        state.next_autorisation_id = max(
-            int(data.get("next_autorisation_id", 0)), max(state.consents) + 1
-        )
+        state.consents = consents
+        state.next_autorisation_id = max(next_id, max(consents) + 1)
 
 
 class SandboxStore:
