@@ -20,8 +20,9 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from tools import develop
-from tools.demo_content import shedding_automation
+from tools.demo_content import DEMO_METER, shedding_automation
 from tools.hass_client import DemoStepFailed
+from tools.sandbox.state import CONSUMER_PRM
 
 
 def _running() -> Any:
@@ -163,3 +164,7 @@ async def test_a_failing_step_ends_the_demo_with_status_1(
     out = capsys.readouterr().out
     assert "The demo is not ready: Tempo tariff: unexpected step 'enedis_offpeak'" in out
     assert "Ready in" not in out
+
+
+def test_the_demo_meter_is_the_simulators_consumer() -> None:
+    assert DEMO_METER == CONSUMER_PRM

@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tools.sandbox.state import CONSUMER_PRM
-
+# The simulator's consumer meter (tools.sandbox.state.CONSUMER_PRM, whose package needs aiohttp:
+# this module is also read by the browser check, which runs without it).
+DEMO_METER = "09123456789012"
 LOAD_IDS = ("chauffe_eau", "radiateurs")
 AUTOMATION_ID = "delestage_demo_shedding"
 TEMPO_DASHBOARD = "linky-tempo"
@@ -89,7 +90,7 @@ TEXTS = {
 }
 
 
-def statistic_id(series: str, prm: str = CONSUMER_PRM) -> str:
+def statistic_id(series: str, prm: str = DEMO_METER) -> str:
     """A Linky statistic of the demo meter: ``consumption``, ``cost``, ``blue_hp``…"""
     return f"delestage:linky_{prm}_{series}"
 
@@ -170,4 +171,6 @@ def tempo_dashboard(language: str) -> dict[str, Any]:
             _yesterday_card(texts.consumption_yesterday, "consumption"),
         ],
     }
-    return {"views": [{"title": texts.dashboard, "cards": [yesterday, stacked, cost]}]}
+    # One column the width of the page (a panel view): yesterday, then the two graphs.
+    column = {"type": "vertical-stack", "cards": [yesterday, stacked, cost]}
+    return {"views": [{"title": texts.dashboard, "panel": True, "cards": [column]}]}

@@ -142,7 +142,8 @@ async def test_the_tempo_dashboard_follows_the_server_language(
     dashboards = await demo.ws({"type": "lovelace/dashboards/list"})
     assert [d["title"] for d in dashboards if d["url_path"] == TEMPO_DASHBOARD] == ["Tempo"]
     config: dict[str, Any] = await demo.ws({"type": "lovelace/config", "url_path": TEMPO_DASHBOARD})
-    yesterday, stacked, cost = config["views"][0]["cards"]
+    (column,) = config["views"][0]["cards"]
+    yesterday, stacked, cost = column["cards"]
     texts = TEXTS[language]
     assert yesterday["title"] == texts.yesterday
     assert [card["name"] for card in yesterday["cards"]] == [
