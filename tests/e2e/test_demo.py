@@ -156,3 +156,29 @@ async def test_the_tempo_dashboard_follows_the_server_language(
     expected = {"en": "Blue HP", "fr": "Bleu HP"}[language]
     assert names[0] == expected
     assert len(names) == 6
+
+
+async def test_the_tempo_dashboard_opens_on_yesterday_with_the_series_stacked(
+    demo: develop.Hass,
+) -> None:
+    """Linky data are one day late: yesterday first; six series stacked per day, cost a line."""
+    await develop.add_tempo_dashboard(demo)
+
+    config = await demo.ws({"type": "lovelace/config", "url_path": TEMPO_DASHBOARD})
+    yesterday, stacked, cost = config["views"][0]["cards"][0]["cards"]
+    one_day_back = {"calendar": {"period": "day", "offset": -1}}
+    assert [(card["type"], card["period"]) for card in yesterday["cards"]] == [
+        ("statistic", one_day_back),
+        ("statistic", one_day_back),
+    ]
+    assert [card["entity"] for card in yesterday["cards"]] == [
+        f"delestage:linky_{CONSUMER_PRM}_cost",
+        f"delestage:linky_{CONSUMER_PRM}_consumption",
+    ]
+    assert stacked["chart_type"] == "bar-stack"
+    assert [e["entity"].rsplit("_", 2)[-2:] for e in stacked["entities"]] == [
+        [colour, period] for colour in ("blue", "white", "red") for period in ("hp", "hc")
+    ]
+    assert (stacked["period"], stacked["stat_types"]) == ("day", ["change"])
+    assert cost["chart_type"] == "line"
+    assert [e["entity"] for e in cost["entities"]] == [f"delestage:linky_{CONSUMER_PRM}_cost"]

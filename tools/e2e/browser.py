@@ -166,9 +166,10 @@ class Check:
 
 
 def copy_to_docs(shots: Path, names: dict[str, str]) -> None:
-    """Copy screenshots to docs/screenshots under the names the README uses."""
+    """Copy screenshots to docs/screenshots under the names the README uses (those taken)."""
     for shot, name in names.items():
-        (REPO / "docs" / "screenshots" / name).write_bytes((shots / f"{shot}.png").read_bytes())
+        if (source := shots / f"{shot}.png").exists():
+            (REPO / "docs" / "screenshots" / name).write_bytes(source.read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:
