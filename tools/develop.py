@@ -655,14 +655,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         default=600,
-        help="seconds to wait for Home Assistant to answer, then to finish starting, before "
-        "giving up",
+        help="seconds to wait for Home Assistant to answer, then to finish starting, then for "
+        "the demo's costs (the back-fill), before giving up",
     )
     parser.add_argument(
         "--language",
         choices=LANGUAGES,
         default=DEFAULT_LANGUAGE,
-        help="server language: entity names follow it (and the entity ids of a fresh --config)",
+        help="server language: entity names and the demo's own names (loads, automation, "
+        "Tempo dashboard) follow it, and the entity ids of a fresh --config",
     )
     parser.add_argument("--verbose", action="store_true", help="show Home Assistant's output")
     parser.add_argument("--ready-file", help="write the start-up time (seconds) here once ready")
