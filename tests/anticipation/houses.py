@@ -299,5 +299,5 @@ def _replan(
         learned=case.fit.learned,
     )
     outcome.plan_ms.append((clock.process_time() - started) * 1000)
-    outcome.strategy = plan.strategy.value
+    outcome.strategy = outcome.strategy or plan.strategy.value  # decided the day before
     return [(step.at, step.target) for step in plan.steps if step.phase is not Phase.RESTORE]

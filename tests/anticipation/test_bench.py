@@ -83,6 +83,8 @@ def test_preheating_on_simulated_houses() -> None:
     )
     plan_ms: list[float] = []
     summary: dict[str, dict[str, Totals]] = {}
+    # (period, house) → red-hour kWh and € of no action and of the plan, over the weathers.
+    by_house: dict[tuple[str, str], list[float]] = {}
     for label in periods(WEATHERS[0].day):
         totals = {policy: Totals() for policy in POLICIES}
         strategies: dict[str, int] = {}
@@ -95,6 +97,10 @@ def test_preheating_on_simulated_houses() -> None:
                 policy: [run_policy(house, room, period, policy, plan_from) for room in learned]
                 for policy in POLICIES
             }
+            figures = by_house.setdefault((label, house.name), [0.0, 0.0, 0.0, 0.0])
+            for index, policy in enumerate(("none", "plan")):
+                figures[index] += sum(o.red_kwh for o in outcomes[policy])
+                figures[2 + index] += sum(o.cost_eur for o in outcomes[policy])
             for outcome in outcomes["plan"]:
                 plan_ms.extend(outcome.plan_ms)
                 strategies[outcome.strategy] = strategies.get(outcome.strategy, 0) + 1
@@ -113,9 +119,10 @@ def test_preheating_on_simulated_houses() -> None:
                 total.cases_held += all(o.degree_minutes == 0.0 for o in found)
         summary[label] = totals
         _print_period(label, totals, strategies)
+    _print_houses(by_house)
     print(
-        f"plan time per room: mean {fmean(plan_ms):.1f} ms, max {max(plan_ms):.1f} ms "
-        f"over {len(plan_ms)} plans"
+        f"plan time per room (processor time): mean {fmean(plan_ms):.1f} ms, "
+        f"max {max(plan_ms):.1f} ms over {len(plan_ms)} plans"
     )
     for label in ("ecowatt 2 h 08-10", "ecowatt 2 h 18-20"):
         none, plan = summary[label]["none"], summary[label]["plan"]
@@ -127,6 +134,21 @@ def test_preheating_on_simulated_houses() -> None:
     assert plan.cost_eur < none.cost_eur
     assert within >= 0.9
     assert max(plan_ms) <= 100.0
+
+
+def _print_houses(by_house: dict[tuple[str, str], list[float]]) -> None:
+    labels = list(dict.fromkeys(label for label, _ in by_house))
+    print("\nPer house, the plan against no action (red-hour kWh avoided; € saved per day):")
+    print("  house | rooms (τ h / kW) | " + " | ".join(labels))
+    for number, house in enumerate(HOUSES):
+        rooms = ", ".join(f"{tau:g}/{kw:g}" for _, tau, kw, _ in house.rooms)
+        cells = []
+        for label in labels:
+            none_kwh, plan_kwh, none_eur, plan_eur = by_house[label, house.name]
+            avoided = 1 - plan_kwh / none_kwh if none_kwh else 0.0
+            cells.append(f"{avoided:4.0%} {(none_eur - plan_eur) / len(WEATHERS):+5.2f} €")
+        setback = " (night 17 °C)" if house.night_setback else ""
+        print(f"  {number + 1} {house.name}{setback} | {rooms} | " + " | ".join(cells))
 
 
 def _print_period(label: str, totals: dict[str, Totals], strategies: dict[str, int]) -> None:

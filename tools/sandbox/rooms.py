@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 import math
 import random
 
@@ -82,6 +83,12 @@ def occupancy(at: datetime) -> float:
     return 0.6  # night: stand-by, fridge, sleeping people
 
 
+@lru_cache(maxsize=4096)
+def _occupancy_slot(slot: int) -> float:
+    """Occupancy of a 5-minute slot (cached: the simulation asks every minute)."""
+    return occupancy(datetime.fromtimestamp(slot * _CACHE_STEP, UTC))
+
+
 @dataclass(slots=True)
 class Weather:
     """The simulated outdoor temperature and sun, ``offset_k`` colder or milder."""
@@ -121,7 +128,8 @@ class Room:
 
     def gains_kw(self, at: datetime) -> float:
         """Free gains (kW): people and appliances, and the sun through the windows."""
-        return self.spec.gains_kw * occupancy(at) + self.spec.solar_m2 * self.weather.sun_kw_m2(at)
+        share = _occupancy_slot(int(at.timestamp()) // _CACHE_STEP)
+        return self.spec.gains_kw * share + self.spec.solar_m2 * self.weather.sun_kw_m2(at)
 
     def advance(self, at: datetime, duration: timedelta, heater: float) -> float:
         """Move ``duration`` on from ``at`` with the heater on ``heater`` (0..1) of the time.

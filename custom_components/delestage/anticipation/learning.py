@@ -42,6 +42,10 @@ MAX_GAP: Final = timedelta(hours=3)
 # learn τ within ±15 %, 2.5 h chunks miss fast rooms by +60 % when the set point never moves).
 CHUNK_HOURS: Final = 1.0
 MIN_CHUNK_HOURS: Final = 0.5
+# Consecutive intervals with the same heater state are merged up to this length (h): the
+# prediction at the end of a merged interval is the same; only the flicker of a reading
+# between two tenths is left out, which makes the fit several times faster.
+MERGE_HOURS: Final = 1.0 / 6.0
 # Readings outside this range are a broken sensor, not a room.
 PLAUSIBLE_INDOOR: Final = (-10.0, 45.0)
 # Heating and cooling both need to be seen for the rates to be told apart (hours).
@@ -64,8 +68,8 @@ OUTLIER_FACTOR: Final = 3.0
 OUTLIER_MIN_K: Final = 0.15
 MAX_DROPPED: Final = 0.3
 
-_GRID_POINTS: Final = 36
-_GOLDEN_STEPS: Final = 28
+_GRID_POINTS: Final = 24
+_GOLDEN_STEPS: Final = 16  # the bracket (two grid steps) shrinks to 0.05 % of τ
 _INV_PHI: Final = (math.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -177,10 +181,20 @@ def _chunks(samples: Iterable[RoomSample], outdoor: Outdoor) -> list[_Chunk]:
         assert row.temperature is not None
         if current is None:
             current = _Chunk(previous.temperature)
-        current.hours.append(hours)
-        current.duty.append(1.0 if previous.heating else 0.0)
-        current.outdoor.append(outdoor.at_seconds(middle))
-        current.measured.append(row.temperature)
+        duty = 1.0 if previous.heating else 0.0
+        outside = outdoor.at_seconds(middle)
+        if current.hours and current.duty[-1] == duty and current.hours[-1] + hours <= MERGE_HOURS:
+            merged = current.hours[-1] + hours
+            current.outdoor[-1] = (
+                current.outdoor[-1] * current.hours[-1] + outside * hours
+            ) / merged
+            current.hours[-1] = merged
+            current.measured[-1] = row.temperature
+        else:
+            current.hours.append(hours)
+            current.duty.append(duty)
+            current.outdoor.append(outside)
+            current.measured.append(row.temperature)
         if current.duration >= CHUNK_HOURS:
             close()
             current = _Chunk(row.temperature)
@@ -206,22 +220,30 @@ def _accumulate(chunk: _Chunk, tau: float, sums: _Sums) -> None:
     free = chunk.first  # A: the first reading decaying towards the outdoor temperature
     heater = 0.0  # B: the response to the heater
     gains = 0.0  # C: the response to a constant gain of 1 K/h
+    bb = bc = cc = by = cy = yy = 0.0
+    exp = math.exp
     for hours, duty, outside, measured in zip(
         chunk.hours, chunk.duty, chunk.outdoor, chunk.measured, strict=True
     ):
-        decay = math.exp(-hours / tau)
+        decay = exp(-hours / tau)
         rise = (1.0 - decay) * tau
         free = free * decay + outside * (1.0 - decay)
         heater = heater * decay + duty * rise
         gains = gains * decay + rise
         target = measured - free
-        sums.bb += heater * heater
-        sums.bc += heater * gains
-        sums.cc += gains * gains
-        sums.by += heater * target
-        sums.cy += gains * target
-        sums.yy += target * target
-        sums.count += 1
+        bb += heater * heater
+        bc += heater * gains
+        cc += gains * gains
+        by += heater * target
+        cy += gains * target
+        yy += target * target
+    sums.bb += bb
+    sums.bc += bc
+    sums.cc += cc
+    sums.by += by
+    sums.cy += cy
+    sums.yy += yy
+    sums.count += len(chunk.hours)
 
 
 def _solve(sums: _Sums) -> tuple[float, float, float] | None:
