@@ -261,3 +261,13 @@ def test_a_preset_heater_that_coasts_stays_on_eco() -> None:
     plan = _plan(Room(19.0, presets=presets), SLOW)
     assert plan.strategy is Strategy.COAST
     assert [step.preset for step in plan.steps] == ["eco", "comfort"]
+
+
+def test_a_heater_too_weak_for_the_boost_starts_as_early_as_allowed() -> None:
+    """Full power settles at 0 + (2 + 0.1) × 10 = 21 °C: 21.5 °C cannot be reached."""
+    weak = ThermalModel(tau_h=10.0, heating_rate=2.0, gain_rate=0.1)
+    plan = _plan(Room(20.0), weak)
+    assert plan.preheat_target == 21.5
+    assert plan.preheat_start == PEAK.start - timedelta(hours=6)
+    assert plan.predicted_at_start is not None
+    assert plan.predicted_at_start < 21.0

@@ -60,8 +60,10 @@ MAX_HEATING_RATE: Final = 30.0
 MIN_RISE: Final = 5.0
 # Free gains raise a room by at most this (K) above the outdoor temperature (gain_rate · τ).
 GAIN_RISE: Final = (-3.0, 15.0)
-# A model whose predictions miss by more than this (K, root mean square) is not used.
-MAX_RMSE: Final = 0.35
+# A model whose predictions miss by more than this (K, root mean square) is not used. The
+# simulated rooms fit within 0.08-0.16 K; a sensor with 0.2 K of noise reaches 0.33 K and its
+# τ is then 30 % off.
+MAX_RMSE: Final = 0.3
 # A chunk is an outlier when it misses by this many times the median chunk, and at least by
 # OUTLIER_MIN_K; more than MAX_DROPPED of the chunks dropped means the data is not a room.
 OUTLIER_FACTOR: Final = 3.0
@@ -341,13 +343,11 @@ def learn(samples: Iterable[RoomSample], outdoor: Outdoor) -> Fit:
     model, _ = first
     misses = [_chunk_rmse(chunk, model) for chunk in chunks]
     limit = max(OUTLIER_FACTOR * median(misses), OUTLIER_MIN_K)
+    # At least half the chunks are kept: the limit is above the median miss.
     kept = [chunk for chunk, miss in zip(chunks, misses, strict=True) if miss <= limit]
     dropped = len(chunks) - len(kept)
     if dropped:
-        refit = _fit(kept) if kept else None
-        if refit is None:
-            return Fit(FitStatus.POOR_FIT, model, days_used=days, chunks_dropped=dropped)
-        first = refit
+        first = _fit(kept) or first
     model, error = first
     count = sum(len(chunk.hours) for chunk in kept)
     days = sum(chunk.duration for chunk in kept) / 24.0

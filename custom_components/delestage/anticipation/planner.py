@@ -339,19 +339,21 @@ class _Simulator:
     def latest_start(
         self, holding: list[float], target: float, earliest: datetime, period_start: datetime
     ) -> datetime:
-        """Latest step from which full power reaches ``target`` by the period's start."""
+        """Latest step from which full power reaches ``target`` by the period's start.
+
+        The grid starts at the earliest allowed pre-heat; if no step is late enough to be
+        sufficient (or the heater cannot get there), the pre-heat starts at ``earliest``.
+        """
         grid = self.grid
         for index in range(grid.first_in_period - 1, -1, -1):
             moment = grid.times[index]
-            if moment < earliest:
-                break
             needed = self.model.heat_hours(holding[index], target, grid.outdoor[index])
             if math.isinf(needed):
                 continue
             lead = timedelta(hours=needed * (1.0 + PREHEAT_SAFETY)) + PREHEAT_SLACK
             if moment + lead <= period_start:
                 return moment
-        return max(earliest, grid.times[0])
+        return earliest
 
 
 # --------------------------------------------------------------------------- planning
