@@ -263,8 +263,7 @@ def _tempo_values(data: Any) -> list[Any]:
     lists = [
         [values] if isinstance(values, dict) else values
         for calendar in calendars
-        if isinstance(calendar, dict)
-        and isinstance(values := calendar.get("values"), list | dict)
+        if isinstance(calendar, dict) and isinstance(values := calendar.get("values"), list | dict)
     ]
     if calendars and not lists:
         raise ApiResponseError("Tempo answer has no 'tempo_like_calendars.values'")

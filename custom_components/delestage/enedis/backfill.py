@@ -408,9 +408,7 @@ class BackfillRunner:
             self._skip_kind(step.kind)
             return
         except EnedisWrongDirectionError:
-            _LOGGER.info(
-                "Linky %s has no %s data: skipping that series", self._meter, step.kind
-            )
+            _LOGGER.info("Linky %s has no %s data: skipping that series", self._meter, step.kind)
             self._skip_kind(step.kind)
             return
         except EnedisRequestError as err:
@@ -524,9 +522,7 @@ class BackfillRunner:
                     or err.retry_after > MAX_INLINE_WAIT
                 ):
                     raise
-                _LOGGER.debug(
-                    "Linky %s: Enedis asked to wait %.0f s", self._meter, err.retry_after
-                )
+                _LOGGER.debug("Linky %s: Enedis asked to wait %.0f s", self._meter, err.retry_after)
                 await self._sleep(err.retry_after)
             finally:
                 self.progress.data_calls += self._client.data_calls - before

@@ -37,7 +37,7 @@ MODELS: Final = {
 
 
 def masked_prm(prm: str) -> str:
-    """A meter id fit for a log line or a title: its last four digits, ``…1234``."""
+    """Return a meter id fit for a log line or a title: its last four digits, ``…1234``."""
     return f"…{prm[-4:]}"
 
 
