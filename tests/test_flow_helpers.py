@@ -138,6 +138,8 @@ async def test_names_are_judged_by_what_they_resolve_to(
     assert await async_host_is_local(hass, "NAS.local.") is True
     assert await async_host_is_local(hass, "split") is False
     assert await async_host_is_local(hass, "nowhere") is None
+    fake_dns["nothing"] = []  # an answer without any address
+    assert await async_host_is_local(hass, "nothing") is None
     assert await async_host_is_local(hass, "localhost") is True  # no lookup
     assert await async_host_is_local(hass, "8.8.8.8") is False
 

@@ -5,6 +5,11 @@ Shown with a station entry on the fake DPObs server; the same code serves RTE an
 
 from __future__ import annotations
 
+import socket
+import threading
+from typing import Any
+from unittest.mock import patch
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -12,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 
+from custom_components.delestage import repairs
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.repairs import async_check_api_base_url
 
@@ -145,3 +151,43 @@ async def test_failed_set_up_keeps_the_issue(hass: HomeAssistant) -> None:
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert _issue(hass, entry) is not None
+
+
+async def test_a_stored_address_that_is_no_url_is_an_error(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Home", data={"entry_type": "rte", "api_base_url": "http://[::1"}
+    )
+    entry.add_to_hass(hass)
+
+    await async_check_api_base_url(hass, entry)
+
+    issue = _issue(hass, entry)
+    assert issue is not None
+    assert (issue.severity, issue.translation_key) == ERROR
+    assert issue.translation_placeholders["url"] == "?"
+
+
+async def test_a_name_that_does_not_answer_in_time_is_a_warning(hass: HomeAssistant) -> None:
+    """Set-up does not wait for a resolver that hangs: the name sends nothing meanwhile."""
+    release = threading.Event()
+
+    def hanging(*_args: Any, **_kwargs: Any) -> Any:
+        release.wait()
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Home", data={"entry_type": "rte", "api_base_url": "http://nas/rte"}
+    )
+    entry.add_to_hass(hass)
+    try:
+        with (
+            patch.object(socket, "getaddrinfo", hanging),
+            patch.object(repairs, "RESOLVE_TIMEOUT", 0),
+        ):
+            await async_check_api_base_url(hass, entry)
+    finally:
+        release.set()
+
+    issue = _issue(hass, entry)
+    assert issue is not None
+    assert (issue.severity, issue.translation_key) == WARNING
