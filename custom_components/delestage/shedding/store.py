@@ -231,6 +231,7 @@ class ShedState:
         damage = StoreDamage()
         if not isinstance(data, dict):
             damage.errors.append("the data is not an object")
+            damage.unreadable_loads = list(dict.fromkeys(_entity_ids_in(data)))
             return cls(), damage
         state = cls()
         groups, periods = data.get("groups", {}), data.get("periods", [])
