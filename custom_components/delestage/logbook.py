@@ -6,8 +6,8 @@ command: the event is the origin of that context, so the load's logbook line rea
 Délestage (Shed on red)" and the event's own line says what was done and why. Commands sent
 during an automation's call run in the automation's context ("by automation Shed on red").
 
-The texts are in the translations' ``common`` section (``logbook_<action>``), in the server's
-language; the logbook's descriptions are plain strings, as for Home Assistant's own
+The texts are the translations' ``logbook_message`` options (one per action, ``texts.py``), in
+the server's language: the logbook's descriptions are plain strings, as for Home Assistant's own
 integrations.
 """
 
@@ -18,11 +18,11 @@ from typing import Any
 
 from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers.translation import async_get_cached_translations
 from homeassistant.loader import async_get_loaded_integration
 
 from .const import DOMAIN
 from .shedding import EVENT_LOAD_SHEDDING
+from .texts import LOGBOOK_MESSAGE, cached_text
 
 
 @callback
@@ -36,18 +36,10 @@ def async_describe_events(
     @callback
     def async_describe_command(event: Event) -> dict[str, Any]:
         data = event.data
-        text = _text(hass, f"component.{DOMAIN}.common.logbook_{data.get('action')}")
+        text = cached_text(hass, LOGBOOK_MESSAGE, str(data.get("action"))) or "{load}"
         return {
             LOGBOOK_ENTRY_NAME: f"{brand} ({data.get('name') or data.get('group')})",
             LOGBOOK_ENTRY_MESSAGE: text.replace("{load}", str(data.get("load"))),
         }
 
     async_describe_event(DOMAIN, EVENT_LOAD_SHEDDING, async_describe_command)
-
-
-def _text(hass: HomeAssistant, key: str) -> str:
-    """Return the text in the server's language (else English, else the load alone)."""
-    for language in (hass.config.language, "en"):
-        if text := async_get_cached_translations(hass, language, "common", DOMAIN).get(key):
-            return text
-    return "{load}"

@@ -168,6 +168,6 @@ async def test_logbook_names_the_automation_and_delestage(
 def test_every_logbook_action_has_a_text(language: str) -> None:
     """Each thing Délestage does has its line; the load ID stands alone (the frontend links it)."""
     for action in LOGBOOK_ACTIONS:
-        text = lookup(language, f"common.logbook_{action}")
+        text = lookup(language, f"selector.logbook_message.options.{action}")
         assert text, (language, action)
         assert re.search(r"(^| )\{load\}( |$)", text), (language, action)
