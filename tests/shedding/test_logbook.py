@@ -171,3 +171,18 @@ def test_every_logbook_action_has_a_text(language: str) -> None:
         text = lookup(language, f"selector.logbook_message.options.{action}")
         assert text, (language, action)
         assert re.search(r"(^| )\{load\}( |$)", text), (language, action)
+
+
+async def test_an_action_without_a_text_shows_the_load(
+    recorder_mock: Recorder, hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A line written by a newer version (an action this one has no text for) still reads."""
+    await _setup(hass, "en")
+    logbook = Logbook(hass, await hass_ws_client(hass))
+    hass.bus.async_fire(
+        "delestage_load_shedding", {"group": "nodered", "load": WATER_HEATER, "action": "later"}
+    )
+
+    entries = [e for e in await logbook.entries() if e.get("domain") == DOMAIN]
+
+    assert [(e["name"], e["message"]) for e in entries] == [("Délestage (nodered)", WATER_HEATER)]
