@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "config_flow",
                 "services",
                 "diagnostics",
+                "logbook",
                 "repairs",
                 "application_credentials",
                 "sensor",
