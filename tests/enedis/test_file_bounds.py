@@ -16,6 +16,7 @@ import zipfile
 from openpyxl import Workbook
 import pytest
 
+from custom_components.delestage.api import enedis_files
 from custom_components.delestage.api.enedis_files import HistoryFileError, parse_history_file
 
 from .fake_enedis import PRM
@@ -319,3 +320,51 @@ def test_helpers() -> None:
     assert _column(1) == "A"
     assert _column(28) == "AB"
     assert zipfile.is_zipfile(io.BytesIO(_blank_workbook()))
+
+
+# --------------------------------------------------------------------------- bounds, faults
+
+
+def test_rows_beyond_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More rows than the bound: refused, in a text file and in a workbook (bound lowered)."""
+    monkeypatch.setattr(enedis_files, "MAX_ROWS", 10)
+    for content in (conso_downloader_csv(WEEK[:12]), table_xlsx(WEEK[:12])):
+        with pytest.raises(HistoryFileError) as err:
+            parse_history_file(content)
+        assert err.value.reason == "too_many_rows"
+
+
+def test_unforeseen_faults_become_history_file_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault nobody foresaw (here a recursion error) still ends as a refused file."""
+
+    def fail(*_args: Any) -> None:
+        raise RecursionError
+
+    monkeypatch.setattr(enedis_files, "_parse_text", fail)
+    with pytest.raises(HistoryFileError) as err:
+        parse_history_file(b"debut;fin;kW\n")
+    assert err.value.reason == "unreadable"
+
+
+def test_odd_cells_and_dates() -> None:
+    """An integer of 400 digits in a numeric cell; a spreadsheet date of year 1; no workbook."""
+
+    def huge(xml: bytes) -> bytes:
+        return xml.replace(
+            b'<c r="C3" t="inlineStr"><is><t>0,445</t></is></c>',
+            b'<c r="C3"><v>' + b"9" * 400 + b"</v></c>",
+        )
+
+    parsed = parse_history_file(rewrite_part(table_xlsx(WEEK[:2]), "sheet1.xml", huge))
+    assert (len(parsed.points), parsed.bad_rows) == (1, 1)
+
+    legacy = legacy_csv(WEEK[:2]) + b"\n01/01/0001 00:30;300"
+    parsed = parse_history_file(legacy)
+    assert (len(parsed.points), parsed.bad_rows) == (2, 1)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.xml", "<notes/>")
+    with pytest.raises(HistoryFileError) as err:
+        parse_history_file(buffer.getvalue())
+    assert err.value.reason == "bad_workbook"

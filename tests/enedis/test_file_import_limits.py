@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.delestage.api.enedis import EnedisClient
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.enedis import file_import
 from custom_components.delestage.enedis.backfill import BackfillRunner, backfill_store
 from custom_components.delestage.services import async_setup_services
 
@@ -247,6 +248,22 @@ async def test_file_and_folder_bounds(hass: HomeAssistant, allowed: Path) -> Non
         with pytest.raises(ServiceValidationError) as err:
             await import_file(hass, entry.entry_id, folder)
         assert err.value.translation_key == "enedis_folder_too_large", folder
+    assert await rows_of(hass) == []
+
+
+async def test_folder_readings_bound(
+    hass: HomeAssistant, allowed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More distinct readings in a folder than the bound (lowered here): refused, none written."""
+    monkeypatch.setattr(file_import, "MAX_ROWS", 60)
+    entry = offline_entry(hass)
+    folder = allowed / "days"
+    folder.mkdir()
+    for day in (date(2024, 3, 18), date(2024, 3, 19)):
+        (folder / f"{day}.csv").write_bytes(conso_downloader_csv(readings(day, 1)))
+    with pytest.raises(ServiceValidationError) as err:
+        await import_file(hass, entry.entry_id, "linky/days")
+    assert err.value.translation_key == "enedis_folder_too_large"
     assert await rows_of(hass) == []
 
 

@@ -216,7 +216,7 @@ def test_portal_xlsx_weekly_file() -> None:
     assert parsed.direction is Direction.CONSUMPTION
     assert len(parsed.points) == 335
     assert parsed.points[0].watts == pytest.approx(rows[0][2])
-    assert parsed.last == rows[-1][1]
+    assert (parsed.first, parsed.last) == (rows[0][0], rows[-1][1])
     production = parse_history_file(portal_xlsx(rows[:4], kind="Production"))
     assert production.direction is Direction.PRODUCTION
     with pytest.raises(WrongMeterFileError):

@@ -56,6 +56,7 @@ from enum import StrEnum
 import io
 import itertools
 import math
+import os
 import re
 from typing import Any
 import unicodedata
@@ -344,7 +345,9 @@ def read_history_file(
     """Read and parse a file (blocking: run it in an executor)."""
     try:
         with open(path, "rb") as handle:
-            content = handle.read(MAX_FILE_BYTES + 1)
+            # read(n) allocates n bytes first: ask for the file's size (+1 if it grew meanwhile).
+            size = os.fstat(handle.fileno()).st_size
+            content = handle.read(min(size, MAX_FILE_BYTES) + 1)
     except OSError as err:
         raise UnreadableFileError(f"Cannot read the file: {err.strerror or err}") from err
     return parse_history_file(content, file_name=path, expected_prm=expected_prm, now=now)
@@ -796,13 +799,18 @@ def _parse_xlsx(content: bytes, now: datetime) -> HistoryFile:
 def _parse_sheet(sheet: Any, now: datetime) -> HistoryFile | None:
     """Find the table header in the sheet's top-left corner, then read its 3 columns only.
 
-    Every read names its last row and column: a read-only sheet otherwise pads each row to the
-    width its ``dimension`` declares, and yields rows up to the height it declares.
+    One pass over the rows, each cut to the corner's width (then to the table's three columns):
+    a read-only sheet otherwise pads every row to the width its ``dimension`` declares. The row
+    bound is explicit too (the guard refused any row numbered beyond it).
     """
     prm: str | None = None
     direction = _direction(sheet.title)
-    corner = sheet.iter_rows(max_row=HEADER_ROWS, max_col=HEADER_COLUMNS, values_only=True)
-    for number, row in enumerate(corner, start=1):
+    rows = sheet.iter_rows(
+        max_row=WORKBOOK_LIMITS.max_row, max_col=HEADER_COLUMNS, values_only=True
+    )
+    for number, row in enumerate(rows, start=1):
+        if number > HEADER_ROWS:
+            return None
         labels = [_norm(cell) if isinstance(cell, str) else "" for cell in row]
         for position, label in enumerate(labels):
             following = next((c for c in row[position + 1 :] if c not in (None, "")), None)
@@ -811,14 +819,8 @@ def _parse_sheet(sheet: Any, now: datetime) -> HistoryFile | None:
             elif label.startswith("type de comptage") and isinstance(following, str):
                 direction = _direction(following) or direction
         if (at := _table_header(labels)) is not None:
-            table = sheet.iter_rows(
-                min_row=number + 1,
-                max_row=WORKBOOK_LIMITS.max_row,
-                min_col=at + 1,
-                max_col=at + 3,
-                values_only=True,
-            )
+            table = ((index, cells[at : at + 3]) for index, cells in enumerate(rows, number + 1))
             builder = _Builder(now)
-            _table_rows(enumerate(table, start=number + 1), _table_scale(labels[at + 2]), builder)
+            _table_rows(table, _table_scale(labels[at + 2]), builder)
             return builder.build(FileFormat.ENEDIS_XLSX, prm, direction)
     return None

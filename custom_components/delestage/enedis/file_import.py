@@ -5,8 +5,8 @@ Decisions:
   are 104 files; every file of the folder is imported (those that are not history files of
   this meter are skipped and listed), overlapping files count each half-hour once.
 - The file (or folder) must be in a folder Home Assistant lets integrations read:
-  ``hass.config.is_allowed_path`` (``allowlist_external_dirs``, which holds the media folders
-  and ``www`` unless the user lists more). A relative path is taken from the configuration
+  ``hass.config.is_allowed_path`` (``allowlist_external_dirs``: the media folders and ``www``,
+  plus the folders the user lists). A relative path is taken from the configuration
   folder; symbolic links are followed before the check. The configuration folder itself is
   NOT readable this way: ``secrets.yaml``, ``.storage/auth`` and the database are there.
   Errors name the path the user typed, never a line of a file.
@@ -16,7 +16,7 @@ Decisions:
   ``MAX_ROWS`` distinct readings per direction. Each file is folded into the merge as soon as
   it is parsed (``MergedHistory``), so memory follows the distinct readings, not the number of
   files. A file that cannot be imported is skipped with its reason; a folder over a bound is
-  refused before anything is read.
+  refused (its size and count before any file is read), and nothing of it is written.
 - Only hours that the file covers COMPLETELY are written. An hour with a missing half-hour (an
   empty/``NaN`` value, the last 23:30 half-hour that the portal's weekly XLSX never contains,
   the repeated autumn hour written once) keeps what the API (or an earlier file) brought, instead

@@ -9,8 +9,8 @@ its Enedis calls), the ``linky_import_history`` action and the file imports (act
 
 The lock lives in ``hass.data``, keyed by PRM, not in the entry's runtime data: a file import
 needs only the recorder and runs while the entry is not loaded (set-up retry, re-authentication,
-disabled), and two entries of the same meter cannot exist but a removed and re-added one can.
-Never take it inside another hold of it (an ``asyncio.Lock`` is not re-entrant).
+disabled), or while it is being set up or unloaded. Never take it while holding it already (an
+``asyncio.Lock`` is not re-entrant): take it around the writes, not inside them.
 """
 
 from __future__ import annotations
