@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 import io
+import re
 import tracemalloc
 from typing import Any
 import zipfile
@@ -368,3 +369,19 @@ def test_odd_cells_and_dates() -> None:
     with pytest.raises(HistoryFileError) as err:
         parse_history_file(buffer.getvalue())
     assert err.value.reason == "bad_workbook"
+
+
+def test_a_table_below_the_corner_is_not_looked_for() -> None:
+    """The header is looked for in the first 64 rows: a table starting lower is no export."""
+
+    def lower(xml: bytes) -> bytes:  # every row 69 rows down
+        return re.sub(
+            rb' r="([A-Z]*)([0-9]+)"',
+            lambda match: b' r="%s%d"' % (match[1], int(match[2]) + 69),
+            xml.replace(b'ref="A1"', b'ref="A70"'),
+        )
+
+    content = rewrite_part(table_xlsx(WEEK[:2]), "sheet1.xml", lower)
+    with pytest.raises(HistoryFileError) as err:
+        parse_history_file(content)
+    assert err.value.reason == "unknown_format"

@@ -71,6 +71,12 @@ async def rows_of(hass: HomeAssistant) -> list[dict[str, Any]]:
     return list(stats.get(STAT, []))
 
 
+async def clear_series(hass: HomeAssistant) -> None:
+    """Remove the consumption series from the recorder."""
+    get_instance(hass).async_clear_statistics([STAT])
+    await async_wait_recording_done(hass)
+
+
 async def import_file(hass: HomeAssistant, entry_id: str, path: str) -> Any:
     """Call ``delestage.linky_import_file`` as a user would."""
     return await hass.services.async_call(
@@ -235,6 +241,16 @@ async def test_file_and_folder_bounds(hass: HomeAssistant, allowed: Path) -> Non
         await import_file(hass, entry.entry_id, "linky/big.csv")
     assert err.value.translation_key == "enedis_file_too_large"
     assert err.value.translation_placeholders["limit"] == "10"
+
+    # In a folder, such a file is skipped unread; the others are imported.
+    mixed = allowed / "mixed"
+    mixed.mkdir()
+    (mixed / "big.csv").write_bytes(week + b" " * (11 * MB))
+    (mixed / "week.csv").write_bytes(week)
+    done = await import_file(hass, entry.entry_id, "linky/mixed")
+    assert done["skipped_files"] == {"big.csv": "enedis_file_too_large"}
+    assert done["files"] == ["week.csv"]
+    await clear_series(hass)
 
     heavy = allowed / "heavy"
     heavy.mkdir()
