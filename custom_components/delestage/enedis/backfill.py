@@ -49,6 +49,7 @@ from ..api.enedis_models import CurvePoint, DailyValue
 from ..api.linky_client import LinkyClient
 from ..const import DOMAIN
 from .const import masked_prm
+from .meter_lock import meter_writer
 from .statistics import EnergyKind, async_import_readings, days_with_full_curve
 
 _LOGGER = logging.getLogger(__name__)
@@ -442,14 +443,16 @@ class BackfillRunner:
                 for day, wh in known.items()
                 if date.fromisoformat(day) in days and date.fromisoformat(day) not in full
             ]
-            await async_import_readings(
-                self._hass, self._prm, step.kind.energy, curve=curve, daily=values
-            )
+            async with meter_writer(self._hass, self._prm):
+                await async_import_readings(
+                    self._hass, self._prm, step.kind.energy, curve=curve, daily=values
+                )
         else:
             self._daily.setdefault(kind_key, {}).update(
                 {value.day.isoformat(): value.wh for value in daily}
             )
-            await async_import_readings(self._hass, self._prm, step.kind.energy, daily=daily)
+            async with meter_writer(self._hass, self._prm):
+                await async_import_readings(self._hass, self._prm, step.kind.energy, daily=daily)
 
     def _skip_kind(self, kind: StepKind) -> None:
         self._skipped_kinds.add(kind)
