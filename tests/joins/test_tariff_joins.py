@@ -57,8 +57,9 @@ def file_days() -> tuple[date, int]:
 
 
 def write_history_file(hass: HomeAssistant, tmp_path: Path) -> bytes:
-    """A Conso Downloader export of those days, in the configuration folder."""
+    """A Conso Downloader export of those days, in a folder the user lets integrations read."""
     hass.config.config_dir = str(tmp_path)
+    hass.config.allowlist_external_dirs = {str(tmp_path / "linky")}
     content = conso_downloader_csv(readings(*file_days()))
     (tmp_path / "linky").mkdir()
     (tmp_path / "linky" / "conso.csv").write_bytes(content)
