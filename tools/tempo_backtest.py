@@ -281,7 +281,9 @@ class Views:
         tomorrow = today + ONE_DAY
         item = data.days.get(tomorrow)
         forecasts = {}
-        if item is not None and (item.consumption_forecast is not None or item.wind_forecast is not None):
+        if item is not None and (
+            item.consumption_forecast is not None or item.wind_forecast is not None
+        ):
             forecasts[tomorrow] = model.DayInputs(
                 consumption=item.consumption_forecast,
                 wind=item.wind_forecast,
@@ -297,7 +299,9 @@ class Views:
 
     def calibration_days(self, before: date) -> list[Any]:
         """Every day before ``before``, for calibration."""
-        days = sorted(d for d in {*self.colours, *self.forecast_net, *self.realised_net} if d < before)
+        days = sorted(
+            d for d in {*self.colours, *self.forecast_net, *self.realised_net} if d < before
+        )
         return [
             calibration.CalibrationDay(
                 day=d,
@@ -332,7 +336,9 @@ def rule_2016(views: Views, inputs: Any) -> list[tuple[float, float, float]]:
             season_day = rules.day_of_season(day)
             if z > model.red_threshold(season_day, stocks.red) and stocks.red_allowed(day):
                 colour = Colour.RED
-            elif z > model.white_threshold(season_day, stocks.white, stocks.red) and stocks.white_allowed(day):
+            elif z > model.white_threshold(
+                season_day, stocks.white, stocks.red
+            ) and stocks.white_allowed(day):
                 colour = Colour.WHITE
         stocks = stocks.after(day, colour)
         result.append(tuple(float(colour is c) for c in COLOURS))
@@ -344,7 +350,9 @@ def week_of(day: date) -> int:
     return day.isocalendar()[1]
 
 
-def climatology_table(colours: Mapping[date, Any], before: date) -> dict[int, tuple[float, float, float]]:
+def climatology_table(
+    colours: Mapping[date, Any], before: date
+) -> dict[int, tuple[float, float, float]]:
     """Share of each colour by calendar week, over the days before ``before``."""
     counts: dict[int, Counter[Any]] = {}
     for day, colour in colours.items():
@@ -442,7 +450,8 @@ def calibrate(views: Views, before: date, log: Callable[[str], None]) -> Calibra
         if date.fromisoformat(params.calibrated_to) >= before:
             raise SystemExit(
                 f"Cannot calibrate on the days before {before} ({err}), and the shipped "
-                f"parameters were fitted up to {params.calibrated_to}: give files with earlier seasons"
+                f"parameters were fitted up to {params.calibrated_to}: "
+                "give files with earlier seasons"
             ) from err
         source = f"shipped parameters ({params.calibrated_from}…{params.calibrated_to}): {err}"
     if not climatology:
@@ -522,7 +531,9 @@ def backtest(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.tempo_backtest", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.tempo_backtest", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--data", type=Path, required=True, help="folder of the CSV files")
     parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day scored")
     parser.add_argument("--end", type=date.fromisoformat, required=True, help="last day scored")
@@ -534,7 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--save-parameters",
         type=Path,
-        help="write the parameters fitted on the days before --start (and tools/tempo_climatology.json)",
+        help="write the parameters fitted before --start (and tools/tempo_climatology.json)",
     )
     args = parser.parse_args(argv)
 
@@ -552,15 +563,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.save_parameters:
         views = Views.of(data)
         params = calibration.calibrate(views.calibration_days(args.start))
-        args.save_parameters.write_text(json.dumps(params.as_dict(), indent=1) + "\n", encoding="utf-8")
+        args.save_parameters.write_text(
+            json.dumps(params.as_dict(), indent=1) + "\n", encoding="utf-8"
+        )
         table = climatology_table(views.colours, args.start)
         CLIMATOLOGY_FILE.write_text(
-            json.dumps({str(week): [round(s, 4) for s in shares] for week, shares in sorted(table.items())})
+            json.dumps(
+                {str(week): [round(s, 4) for s in shares] for week, shares in sorted(table.items())}
+            )
             + "\n",
             encoding="utf-8",
         )
         log(f"parameters written to {args.save_parameters} and {CLIMATOLOGY_FILE.name}")
-    result = backtest(data, args.start, args.end, recalibrate_yearly=args.recalibrate_yearly, log=log)
+    result = backtest(
+        data, args.start, args.end, recalibrate_yearly=args.recalibrate_yearly, log=log
+    )
     print(json.dumps(result))
     return 0
 

@@ -45,8 +45,10 @@ WINTER = (10, 11, 12, 1, 2, 3, 4)
 
 @dataclass(frozen=True, slots=True)
 class CalibrationDay:
-    """One past day: RTE's colour, net consumption (mean MW, as in ``ForecastInputs.history``)
-    and wind + solar (mean MW), each None when unknown."""
+    """One past day: RTE's colour, net consumption and wind + solar, each None when unknown.
+
+    Net consumption is the mean MW of ``ForecastInputs.history``.
+    """
 
     day: date
     colour: Colour | None
@@ -76,7 +78,9 @@ def solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return [rows[i][size] for i in range(size)]
 
 
-def least_squares(xs: Sequence[Sequence[float]], ys: Sequence[float], ridge: float = 1e-6) -> list[float]:
+def least_squares(
+    xs: Sequence[Sequence[float]], ys: Sequence[float], ridge: float = 1e-6
+) -> list[float]:
     """Ordinary least squares with a tiny ridge."""
     size = len(xs[0])
     matrix = [[0.0] * size for _ in range(size)]
@@ -140,7 +144,7 @@ def logistic_fit(
 def capped_logistic_fit(
     xs: Sequence[Sequence[float]], ys: Sequence[bool]
 ) -> tuple[list[float], float]:
-    """The ceiling (1, 0.98, … 0.7) and weights of the most likely capped logistic curve.
+    """Return the weights and ceiling (1, 0.98, … 0.7) of the most likely capped curve.
 
     A ceiling below 1 is RTE declining a colour on days far above its threshold (keeping
     reds for a colder week, the March 2020 lockdown): a plain logistic would call them certain.
@@ -179,7 +183,7 @@ def _reference_year(days: Sequence[CalibrationDay]) -> list[float]:
 
 
 def _fill_from_other_years(history: Mapping[date, float]) -> dict[date, float]:
-    """The history with each hole (and the year before it) filled from the nearest year.
+    """Fill each hole of the history (and the year before it) from the nearest year.
 
     The quantiles of the first season then come from its own year, not from the reference
     year (the latest), whose consumption may differ by several GW.
@@ -278,7 +282,9 @@ def _persistence(anomaly: Mapping[date, float]) -> tuple[list[tuple[float, float
         if len(pairs) < 30:
             result.append((0.0, anomaly_sd))
             continue
-        damping = math.fsum(a * b for a, b in pairs) / max(math.fsum(a * a for a, _ in pairs), 1e-12)
+        damping = math.fsum(a * b for a, b in pairs) / max(
+            math.fsum(a * a for a, _ in pairs), 1e-12
+        )
         spread = math.sqrt(math.fsum((b - damping * a) ** 2 for a, b in pairs) / len(pairs))
         result.append((damping, spread))
     return result, anomaly_sd
@@ -287,7 +293,7 @@ def _persistence(anomaly: Mapping[date, float]) -> tuple[list[tuple[float, float
 def _decisions(
     z: Mapping[date, float], colours: Mapping[date, Colour]
 ) -> tuple[list[float], float, list[float], float, float]:
-    """Fit the red and white curves (weights, ceiling) and the share of forced days that were red."""
+    """Fit the red and white curves (weights, ceiling), and the share of forced days red."""
     red_x: list[list[float]] = []
     red_y: list[bool] = []
     white_x: list[list[float]] = []

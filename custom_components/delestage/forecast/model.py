@@ -52,6 +52,8 @@ PARAMETERS_FILE = Path(__file__).with_name("parameters.json")
 HORIZON = 7
 # Days of net consumption behind the quantiles (RTE: the last 365 days).
 WINDOW = 365
+# Quantiles of that window behind the normalisation (RTE: 40 % and 80 %).
+LOW_SHARE, HIGH_SHARE = 0.4, 0.8
 YEAR = 365.25
 # Quantile nodes over which an uncertain z is integrated (equal weights).
 NODES = 24
@@ -74,7 +76,7 @@ def white_threshold(season_day: int, white_left: int, red_left: int) -> float:
 
 
 def red_features(z: float, day: date, stocks: Stocks) -> list[float]:
-    """Inputs of the red curve: margin over the red threshold, weekday, pace of the reds left."""
+    """Return the red curve's inputs: margin over the threshold, weekday, pace of reds left."""
     weekday = day.weekday()
     days_left = red_days_left(day)
     return [
@@ -87,7 +89,7 @@ def red_features(z: float, day: date, stocks: Stocks) -> list[float]:
 
 
 def white_features(z: float, day: date, stocks: Stocks) -> list[float]:
-    """Inputs of the white curve: margin over the white threshold and the weekday."""
+    """Return the white curve's inputs: margin over the white threshold and the weekday."""
     weekday = day.weekday()
     return [
         1.0,
@@ -104,7 +106,7 @@ def red_forced(day: date, stocks: Stocks) -> bool:
 
 
 def climate_terms(day: date) -> list[float]:
-    """Inputs of the usual ``z`` of a date: yearly harmonics, weekday, holidays, Christmas."""
+    """Return the inputs of a date's usual ``z``: yearly harmonics, weekday, holidays."""
     angle = 2 * math.pi * day_of_season(day) / YEAR
     weekday = day.weekday()
     christmas = (day.month == 12 and day.day >= 21) or (day.month == 1 and day.day <= 3)
@@ -259,7 +261,7 @@ class DayForecast:
         return {Colour.BLUE: self.blue, Colour.WHITE: self.white, Colour.RED: self.red}[colour]
 
     def as_dict(self) -> dict[str, Any]:
-        """The action's form: ``{date, blue, white, red, most_likely, official}``."""
+        """Return the action's form: ``{date, blue, white, red, most_likely, official}``."""
         return {
             "date": self.day.isoformat(),
             "blue": round(self.blue, 4),
@@ -288,7 +290,9 @@ class Normalisation:
         return self.q80 - self.q40
 
 
-def normalisation(first_day: date, history: Mapping[date, float], params: Parameters) -> Normalisation:
+def normalisation(
+    first_day: date, history: Mapping[date, float], params: Parameters
+) -> Normalisation:
     """Quantiles of the 365 days before ``first_day``, holes filled from the reference year."""
     values: list[float] = []
     filled = 0
@@ -300,7 +304,7 @@ def normalisation(first_day: date, history: Mapping[date, float], params: Parame
             filled += 1
         values.append(net)
     values.sort()
-    q40, q80 = quantile(values, 0.4), quantile(values, 0.8)
+    q40, q80 = quantile(values, LOW_SHARE), quantile(values, HIGH_SHARE)
     if q80 - q40 < 1.0:  # degenerate history: keep a sane scale
         q80 = q40 + 1.0
     return Normalisation(q40, q80, filled)
@@ -321,7 +325,7 @@ class Spread:
 
 
 def usual_z(day: date, params: Parameters) -> float:
-    """The season's usual normalised net consumption for that date and weekday."""
+    """Return the season's usual normalised net consumption for that date and weekday."""
     return dot(params.climate, climate_terms(day))
 
 
@@ -364,7 +368,7 @@ class _Forecaster:
         return self.params.renewables_mean[day.month - 1], changes[-1]
 
     def _anchor(self) -> tuple[date, float] | None:
-        """The latest day with a known net consumption and its anomaly from the usual z."""
+        """Return the latest day with a known net consumption, and its anomaly."""
         persistence = len(self.params.persistence)
         for back in range(-1, persistence):
             day = self.inputs.today - timedelta(days=back)
@@ -456,7 +460,9 @@ class _Forecaster:
             if red_ok:
                 p_red = params.red_ceiling * logistic(red_base + red_slope * z)
             if white_ok:
-                white += (1.0 - p_red) * params.white_ceiling * logistic(white_base + white_slope * z)
+                white += (
+                    (1.0 - p_red) * params.white_ceiling * logistic(white_base + white_slope * z)
+                )
             red += p_red
         red /= len(nodes)
         white /= len(nodes)
@@ -490,7 +496,11 @@ class _Forecaster:
                 blue += weight * p_blue
                 white += weight * p_white
                 red += weight * p_red
-                for colour, p in ((Colour.BLUE, p_blue), (Colour.WHITE, p_white), (Colour.RED, p_red)):
+                for colour, p in (
+                    (Colour.BLUE, p_blue),
+                    (Colour.WHITE, p_white),
+                    (Colour.RED, p_red),
+                ):
                     if p > 0.0:
                         following.append((stocks.after(day, colour), weight * p))
             states = _merge(following)

@@ -77,7 +77,7 @@ def _easter(year: int) -> date:
 
 @cache
 def public_holidays(year: int) -> frozenset[date]:
-    """The eleven French public holidays of ``year`` (mainland)."""
+    """Return the eleven French public holidays of ``year`` (mainland)."""
     easter = _easter(year)
     return frozenset(
         {
@@ -118,7 +118,7 @@ def white_possible(day: date) -> bool:
 
 @cache
 def red_days_left(day: date) -> int:
-    """Days from ``day`` to 31 March (both included) that may be red: the days left to spend reds."""
+    """Count the days from ``day`` to 31 March (both included) that may be red."""
     if not in_red_period(day):
         return 0
     end = date(day.year if day.month <= 3 else day.year + 1, 3, 31)
@@ -139,7 +139,7 @@ class Stocks:
     reds_in_a_row: int = 0
 
     def after(self, day: date, colour: Colour) -> Stocks:
-        """The stocks on the day after ``day`` once ``day`` has ``colour``."""
+        """Return the stocks of the next day once ``day`` has ``colour``."""
         red, white = self.red, self.white
         run = self.reds_in_a_row + 1 if colour is Colour.RED else 0
         if colour is Colour.RED:

@@ -1,0 +1,22 @@
+"""Fixtures of the Tempo forecast tests: RTE's token endpoint and forecast endpoints, faked."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from tests.rte.fake_rte import FakeRte
+
+from .fake_rte_forecasts import FakeRteForecasts
+
+
+@pytest.fixture
+def fake_rte(aioclient_mock: AiohttpClientMocker) -> FakeRte:
+    """RTE's token endpoint (and Ecowatt/Tempo)."""
+    return FakeRte(aioclient_mock)
+
+
+@pytest.fixture
+def fake_forecasts(aioclient_mock: AiohttpClientMocker, fake_rte: FakeRte) -> FakeRteForecasts:
+    """RTE's Consumption and Generation Forecast endpoints."""
+    return FakeRteForecasts(aioclient_mock)
