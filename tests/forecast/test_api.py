@@ -73,7 +73,9 @@ async def test_short_term_asks_types_and_paris_dates(
         "end_date": "2025-01-17T00:00:00+01:00",
     }
     d1, d2 = answer.get("D-1"), answer.get("D-2")
-    assert d1 is not None and d2 is not None and answer.get("REALISED") is None
+    assert d1 is not None
+    assert d2 is not None
+    assert answer.get("REALISED") is None
     mean = d1.daily_means()[TOMORROW]
     assert mean.mean == pytest.approx(70_000.0)
     assert mean.complete
@@ -92,8 +94,10 @@ async def test_weekly_forecasts_by_day_with_peak(
     assert fake_forecasts.queries[-1] == {}  # no dates: RTE's current week
     assert list(weekly.days) == sorted(days)
     first = weekly.days[date(2025, 1, 17)]
-    assert first.mean is not None and first.mean.mean == pytest.approx(71_000.0)
-    assert first.peak is not None and first.peak.temperature == 2.5
+    assert first.mean is not None
+    assert first.mean.mean == pytest.approx(71_000.0)
+    assert first.peak is not None
+    assert first.peak.temperature == 2.5
     assert first.peak.temperature_deviation == -2.1
 
 

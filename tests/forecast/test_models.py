@@ -39,11 +39,13 @@ def test_the_samples_parse() -> None:
     generation = parse_generation(fixture("generation_forecast.json"))
 
     d1 = short_term.get("D-1")
-    assert d1 is not None and len(d1.slots) == 2
+    assert d1 is not None
+    assert len(d1.slots) == 2
     assert d1.slots[0].start == datetime(2025, 1, 14, 23, tzinfo=UTC)
     assert d1.slots[0].value == 68_350.0
     day = weekly.days[date(2025, 1, 17)]
-    assert day.peak is not None and day.peak.value == 81_200.0
+    assert day.peak is not None
+    assert day.peak.value == 81_200.0
     assert day.peak.at == datetime(2025, 1, 17, 18, tzinfo=UTC)
     assert [s.production_type for s in generation.series] == ["WIND_ONSHORE", "SOLAR"]
     assert generation.series[0].slots[0].load_factor == 17.9
@@ -137,4 +139,7 @@ def test_weekly_day_without_start_or_peak() -> None:
         }
     )
     day = weekly.days[date(2025, 1, 18)]
-    assert day.peak is None and day.slots == () and day.mean is None and day.updated is None
+    assert day.peak is None
+    assert day.slots == ()
+    assert day.mean is None
+    assert day.updated is None
