@@ -179,7 +179,7 @@ class RteForecastApi:
             published = issue_day < today or (issue_day == today and (issued or lead == 0))
             if published:
                 for start, end in _slots(day, 1):
-                    if kind == "REALISED" and start >= now:
+                    if kind == "REALISED" and end > now:  # only finished slots
                         break
                     values.append(
                         {
