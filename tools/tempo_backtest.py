@@ -350,6 +350,12 @@ def week_of(day: date) -> int:
     return day.isocalendar()[1]
 
 
+def climatology_of(table: Mapping[int, tuple[float, float, float]], day: date) -> Any:
+    """Climatology of a day's week (week 53, rare, borrows week 52's; no data: blue)."""
+    week = week_of(day)
+    return table.get(week) or table.get(week - 1) or (1.0, 0.0, 0.0)
+
+
 def climatology_table(
     colours: Mapping[date, Any], before: date
 ) -> dict[int, tuple[float, float, float]]:
@@ -510,8 +516,7 @@ def backtest(
             "always_blue": [(1.0, 0.0, 0.0)] * len(HORIZONS),
             "rule_2016": rule_2016(views, inputs),
             "climatology": [
-                current.climatology.get(week_of(today + timedelta(days=h)), (1.0, 0.0, 0.0))
-                for h in HORIZONS
+                climatology_of(current.climatology, today + timedelta(days=h)) for h in HORIZONS
             ],
         }
         for h in HORIZONS:
@@ -530,6 +535,10 @@ def backtest(
     return {name: {str(h): scores[name][h].as_dict() for h in HORIZONS} for name in names}
 
 
+def _write_json(path: Path, data: Any, indent: int | None = None) -> None:
+    path.write_text(json.dumps(data, indent=indent) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.tempo_backtest", description=__doc__.split("\n")[0]
@@ -543,9 +552,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="fit again at each 1 September on every day before it (expanding window)",
     )
     parser.add_argument(
-        "--save-parameters",
-        type=Path,
-        help="write the parameters fitted before --start (and tools/tempo_climatology.json)",
+        "--save-parameters", type=Path, help="write the parameters fitted before --start (JSON)"
+    )
+    parser.add_argument(
+        "--save-climatology", type=Path, help="write the climatology of the days before --start"
     )
     args = parser.parse_args(argv)
 
@@ -560,21 +570,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not data.files:
         parser.error(f"no rte_daily_*.csv, tempo_*.csv, … file in {args.data}")
     log("files: " + ", ".join(data.files))
-    if args.save_parameters:
+    if args.save_parameters or args.save_climatology:
         views = Views.of(data)
-        params = calibration.calibrate(views.calibration_days(args.start))
-        args.save_parameters.write_text(
-            json.dumps(params.as_dict(), indent=1) + "\n", encoding="utf-8"
-        )
-        table = climatology_table(views.colours, args.start)
-        CLIMATOLOGY_FILE.write_text(
-            json.dumps(
-                {str(week): [round(s, 4) for s in shares] for week, shares in sorted(table.items())}
+        if args.save_parameters:
+            params = calibration.calibrate(views.calibration_days(args.start))
+            _write_json(args.save_parameters, params.as_dict(), indent=1)
+        if args.save_climatology:
+            table = climatology_table(views.colours, args.start)
+            _write_json(
+                args.save_climatology,
+                {
+                    str(week): [round(s, 4) for s in shares]
+                    for week, shares in sorted(table.items())
+                },
             )
-            + "\n",
-            encoding="utf-8",
-        )
-        log(f"parameters written to {args.save_parameters} and {CLIMATOLOGY_FILE.name}")
+        log("fitted on the days before --start and written")
     result = backtest(
         data, args.start, args.end, recalibrate_yearly=args.recalibrate_yearly, log=log
     )

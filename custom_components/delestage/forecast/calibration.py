@@ -266,7 +266,11 @@ def _monthly_spread(anomaly: Mapping[date, float], anomaly_sd: float) -> list[fl
 
 
 def _persistence(anomaly: Mapping[date, float]) -> tuple[list[tuple[float, float]], float]:
-    """Damping and spread of the anomaly k days later (k = 1…10), regression through 0."""
+    """Damping and spread of the anomaly k days later (k = 1…10), regression through 0.
+
+    The spread is kept non-decreasing with k (sampling noise can make a later lag look
+    tighter), so the model's probabilities widen with the horizon.
+    """
     winter = [a for day, a in anomaly.items() if day.month in WINTER]
     if len(winter) < 30:
         raise CalibrationError("fewer than 30 winter days of net consumption")
@@ -286,7 +290,8 @@ def _persistence(anomaly: Mapping[date, float]) -> tuple[list[tuple[float, float
             math.fsum(a * a for a, _ in pairs), 1e-12
         )
         spread = math.sqrt(math.fsum((b - damping * a) ** 2 for a, b in pairs) / len(pairs))
-        result.append((damping, spread))
+        # What is known never makes a later day more certain: the spread only grows.
+        result.append((damping, max(spread, result[-1][1] if result else 0.0)))
     return result, anomaly_sd
 
 
