@@ -17,6 +17,7 @@ from custom_components.delestage.forecast.model import (
     Parameters,
     forecast,
     load_parameters,
+    make_inputs,
     normalisation,
     normalisation_filled,
     season_offset,
@@ -240,3 +241,25 @@ def test_season_offset_follows_the_outcomes() -> None:
     empty = season_offset([], 1.0)
     assert empty.mean == 0.0
     assert empty.variance == pytest.approx(1.0)
+
+
+def test_inputs_from_plain_tables() -> None:
+    today = date(2027, 1, 12)
+    tomorrow, later = today + timedelta(days=1), today + timedelta(days=4)
+    inputs = make_inputs(
+        today,
+        colours={today: "ROUGE", tomorrow: "WHITE", later: "unknown"},
+        history={today: 60_000.0},
+        consumption={tomorrow: (72_000.0, 1), later: (70_000.0, 4)},
+        wind={tomorrow: 3_000.0},
+        solar={tomorrow: 800.0},
+    )
+
+    assert inputs.colours == {today: Colour.RED, tomorrow: Colour.WHITE}
+    assert inputs.forecasts[tomorrow] == DayInputs(72_000.0, 3_000.0, 800.0, 1)
+    assert inputs.forecasts[later] == DayInputs(70_000.0, None, None, 4)
+    assert inputs.forecasts[tomorrow].renewables == 3_800.0
+    days = forecast(inputs, PARAMS)
+    assert days[0].official
+    assert days[0].most_likely is Colour.WHITE
+    assert make_inputs(today) == ForecastInputs(today)

@@ -238,6 +238,36 @@ class ForecastInputs:
     forecasts: Mapping[date, DayInputs] = field(default_factory=dict)
 
 
+def make_inputs(
+    today: date,
+    *,
+    colours: Mapping[date, object] | None = None,
+    history: Mapping[date, float] | None = None,
+    consumption: Mapping[date, tuple[float, int]] | None = None,
+    wind: Mapping[date, float] | None = None,
+    solar: Mapping[date, float] | None = None,
+) -> ForecastInputs:
+    """Build the inputs from plain tables, as a caller holding RTE's answers has them.
+
+    ``colours``: RTE's colours by day (``BLUE``, ``white``, ``ROUGE``… anything else is
+    ignored); ``history``: past net consumption (mean MW); ``consumption``: RTE's forecast
+    daily means (MW) with their lead in days (1 = made the day before); ``wind``/``solar``:
+    forecast daily means (MW, onshore + offshore for the wind).
+    """
+    parsed = {day: c for day, value in (colours or {}).items() if (c := Colour.parse(value))}
+    consumption, wind, solar = consumption or {}, wind or {}, solar or {}
+    forecasts = {
+        day: DayInputs(
+            consumption=consumption[day][0] if day in consumption else None,
+            wind=wind.get(day),
+            solar=solar.get(day),
+            lead=consumption[day][1] if day in consumption else 1,
+        )
+        for day in {*consumption, *wind}
+    }
+    return ForecastInputs(today, parsed, dict(history or {}), forecasts)
+
+
 @dataclass(frozen=True, slots=True)
 class DayForecast:
     """Probabilities of one day's colour; ``official`` when RTE has published it."""
