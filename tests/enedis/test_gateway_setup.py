@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestServer
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
@@ -37,6 +38,7 @@ from custom_components.delestage.enedis.client import (
     GatewayState,
     async_gateway_state,
 )
+from tests.enedis.conftest import open_linky_options
 from tools.sandbox import SandboxState, create_app
 from tools.sandbox.conso_api import make_token
 from tools.sandbox.linky import daily_wh
@@ -80,7 +82,11 @@ def entry_for(source: str, root: str, secret: str | None = None) -> MockConfigEn
             "source": source,
             "prm": CONSUMER_PRM,
             "api_token": secret,
-            "consent_end": (paris_today() + timedelta(days=900)).isoformat(),
+            # As the flow stores it: Conso API's token says when it ends, MyElectricalData's
+            # secret does not.
+            "consent_end": (
+                (paris_today() + timedelta(days=900)).isoformat() if source == "conso_api" else None
+            ),
             "production": False,
             "api_base_url": url,
         },
@@ -129,6 +135,12 @@ async def test_same_sensors_and_statistics_whatever_the_gateway(
         assert hass.states.get(power).state == "9.0"
     else:  # Conso API offers no contract: no sensor that would never be known
         assert power is None
+    consent = registry.async_get_entity_id("sensor", DOMAIN, f"{CONSUMER_PRM}_consent_end")
+    if source == "conso_api":
+        end = dt_util.parse_datetime(hass.states.get(consent).state)
+        assert end.astimezone(PARIS).date() == date.fromisoformat(entry.data["consent_end"])
+    else:  # MyElectricalData does not tell when the consent ends: no sensor for ever unknown
+        assert consent is None
     (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert device.model == {"conso_api": "Linky (Conso API)"}.get(
         source, "Linky (MyElectricalData)"
@@ -321,3 +333,64 @@ async def test_transient_failure_waits_for_the_next_slot(
     now = dt_util.utcnow()
     slot = hass.data[DATA_GATEWAYS][Source.CONSO_API].next_refresh(now, complete=False)
     assert coordinator._retry() == pytest.approx(max((slot - now).total_seconds(), 3600), abs=2)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_tariff_period_of_a_gateway_meter_comes_from_the_tariff(
+    hass: HomeAssistant, simulator: tuple[SandboxState, str]
+) -> None:
+    """No meter off-peak hours behind a gateway: the tariff's, or Tempo's, with their source."""
+    _, root = simulator
+    entry = entry_for("myelectricaldata", root)
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    # What an older version left: two sensors that could never have a value here.
+    for key in ("consent_end", "tariff_period_now"):
+        registry.async_get_or_create("sensor", DOMAIN, f"{CONSUMER_PRM}_{key}", config_entry=entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    def period() -> State | None:
+        entity_id = registry.async_get_entity_id(
+            "sensor", DOMAIN, f"{CONSUMER_PRM}_tariff_period_now"
+        )
+        return None if entity_id is None else hass.states.get(entity_id)
+
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{CONSUMER_PRM}_consent_end") is None
+    assert period() is None  # base tariff: no off-peak hours at all
+
+    async def choose(*steps: dict[str, Any]) -> None:
+        result = await open_linky_options(hass, entry, "enedis_tariff")
+        for answer in steps:
+            result = await hass.config_entries.options.async_configure(result["flow_id"], answer)
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    def offpeak_now(ranges: list[tuple[int, int]]) -> str:
+        now = dt_util.now(PARIS)
+        minute = now.hour * 60 + now.minute
+        inside = any(a <= minute < b if a < b else minute >= a or minute < b for a, b in ranges)
+        return "hc" if inside else "hp"
+
+    # Tempo: the form proposes Tempo's hours (the meter's are unknown); they are Tempo's.
+    prices = {c: {"price_hp": 0.2, "price_hc": 0.1} for c in ("blue", "white", "red")}
+    await choose({"tariff": "tempo"}, {"offpeak_hours": "22:00-06:00"}, prices)
+    state = period()
+    assert state is not None
+    assert state.state == offpeak_now([(22 * 60, 6 * 60)])
+    assert state.attributes["source"] == "tempo"
+    assert state.attributes["offpeak_hours"] == ["22:00-06:00"]
+
+    # HP/HC with the contract's hours typed in the options.
+    await choose(
+        {"tariff": "hp_hc"}, {"offpeak_hours": "1h30-7h30"}, {"price_hp": 0.2, "price_hc": 0.1}
+    )
+    state = period()
+    assert state is not None
+    assert state.state == offpeak_now([(90, 450)])
+    assert state.attributes["source"] == "tariff"
+    assert state.attributes["offpeak_hours"] == ["01:30-07:30"]
+
+    # Back to base: no period any more (rather than a sensor unavailable for ever).
+    await choose({"tariff": "base"}, {"price_base": 0.2})
+    assert period() is None

@@ -16,13 +16,13 @@ from custom_components.delestage.enedis.statistics import (
     EnergyKind,
     async_import_hourly,
     async_import_readings,
+    async_statistic_metadata,
     build_hourly,
     curve_to_hourly,
     daily_to_hourly,
     days_with_full_curve,
     local_day,
     local_day_bounds,
-    statistic_metadata,
 )
 
 from .fake_enedis import PRM, quiet_sql
@@ -154,8 +154,8 @@ async def test_keys_must_be_aware_hour_starts(hass: HomeAssistant, hour: datetim
         await async_import_hourly(hass, PRM, "consumption", {hour: 1.0})
 
 
-def test_metadata_names_the_meter_by_its_last_four_digits() -> None:
-    meta = statistic_metadata(PRM, EnergyKind.PRODUCTION)
+async def test_metadata_names_the_meter_by_its_last_four_digits(hass: HomeAssistant) -> None:
+    meta = await async_statistic_metadata(hass, PRM, EnergyKind.PRODUCTION)
     assert meta["name"] == f"Linky …{PRM[-4:]} production"
     assert meta["statistic_id"] == f"delestage:linky_{PRM}_production"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -19,6 +22,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.tariff_manager import TariffManager
+from tests.translations import lookup
 
 from .conftest import make_entry, open_linky_options, paris_today
 from .fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
@@ -457,6 +461,7 @@ async def test_period_sensor_is_right_from_the_first_set_up(
     offpeak = 90 <= minute < 450 or 750 <= minute < 870
     assert state.state == ("hc" if offpeak else "hp")
     assert state.attributes["offpeak_hours"] == ["01:30-07:30", "12:30-14:30"]
+    assert state.attributes["source"] == "meter"
     assert state.attributes["options"] == ["hp", "hc"]
     await flush(hass)
 
@@ -484,3 +489,108 @@ async def test_options_flow_tempo_defaults_and_price_entities(
     assert entry.options["prices"]["blue_hp"] == PRICES["blue_hp"]
     assert entry.options["offpeak_hours"] == "22:00-06:00"
     await flush(hass)
+
+
+# Longest name the device page shows whole (its entity rows cut "Consumption this month Blu…").
+DEVICE_PAGE_NAME = 25
+MONTH_NAMES = {
+    "en": {
+        "consumption_hp": "HP this month",
+        "consumption_hc": "HC this month",
+        "blue_hp": "Blue HP this month",
+        "blue_hc": "Blue HC this month",
+        "white_hp": "White HP this month",
+        "white_hc": "White HC this month",
+        "red_hp": "Red HP this month",
+        "red_hc": "Red HC this month",
+    },
+    "fr": {
+        "consumption_hp": "HP ce mois-ci",
+        "consumption_hc": "HC ce mois-ci",
+        "blue_hp": "Bleu HP ce mois-ci",
+        "blue_hc": "Bleu HC ce mois-ci",
+        "white_hp": "Blanc HP ce mois-ci",
+        "white_hc": "Blanc HC ce mois-ci",
+        "red_hp": "Rouge HP ce mois-ci",
+        "red_hc": "Rouge HC ce mois-ci",
+    },
+}
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_names_fit_the_device_page(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo, language: str
+) -> None:
+    """Short names in both languages; an existing entry keeps its entity ids."""
+    await hass.config.async_update(language=language)
+    entry = make_entry(api_url)
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    # Registered by a version with the long names: the entity id is the registry's.
+    old = registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{PRM}_month_blue_hp",
+        config_entry=entry,
+        suggested_object_id="linky_0123_consumption_this_month_blue_hp",
+    )
+    hass.config_entries.async_update_entry(entry, options=TEMPO_OPTIONS)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await flush(hass)
+
+    device = "Linky …0123 "
+    for series, name in MONTH_NAMES[language].items():
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{PRM}_month_{series}")
+        assert entity_id is not None, series
+        assert hass.states.get(entity_id).attributes["friendly_name"] == device + name
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{PRM}_month_blue_hp") == old.entity_id
+    long_names = {
+        entity.unique_id: name
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if not entity.unique_id.startswith(f"{PRM}_shedding")
+        and (state := hass.states.get(entity.entity_id)) is not None
+        and len(name := state.attributes["friendly_name"].removeprefix(device)) > DEVICE_PAGE_NAME
+    }
+    assert long_names == {}
+
+
+STATISTIC_NAMES = {
+    "en": {
+        "consumption": "Linky …0123 consumption",
+        "consumption_hp": "Linky …0123 consumption HP",
+        "blue_hp": "Linky …0123 Blue HP",
+        "cost": "Linky …0123 cost",
+    },
+    "fr": {
+        "consumption": "Linky …0123 : consommation",
+        "consumption_hp": "Linky …0123 : consommation HP",
+        "blue_hp": "Linky …0123 : Bleu HP",
+        "cost": "Linky …0123 : coût",
+    },
+}
+SUBSCRIPTION_UNIT = {"en": "€/month", "fr": "€/mois"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_statistic_names_and_units_in_the_server_language(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo, language: str
+) -> None:
+    hass.config.language = language
+    entry = await setup_with_options(hass, api_url, TEMPO_OPTIONS)
+
+    expected = STATISTIC_NAMES[language]
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={stat(series) for series in expected})
+    )
+    assert {series: metadata[stat(series)][1]["name"] for series in expected} == expected
+
+    # The subscription's unit in the options form is a text of the server's language.
+    result = await open_linky_options(hass, entry, "enedis_tariff")
+    field = next(k for k in result["data_schema"].schema if k == "subscription")
+    config = result["data_schema"].schema[field].config
+    unit = (
+        f"selector.{config['translation_key']}.unit_of_measurement.{config['unit_of_measurement']}"
+    )
+    assert lookup(language, unit) == SUBSCRIPTION_UNIT[language]

@@ -10,7 +10,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -81,6 +85,20 @@ async def test_sensors_show_the_observation_in_home_assistant_units(
         assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
         assert hass.states.get(entity_id) is None
     assert len(fake_dpobs.data_requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "model"), [("en", "Observation station"), ("fr", "Station d'observation")]
+)
+async def test_device_model_in_the_server_language(
+    hass: HomeAssistant, dpobs_url: str, fake_dpobs: FakeDpobs, language: str, model: str
+) -> None:
+    hass.config.language = language
+    entry = station_entry(dpobs_url)
+    await setup_entry(hass, entry)
+
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.model == model
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

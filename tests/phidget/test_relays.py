@@ -254,9 +254,13 @@ def test_removing_a_server_the_library_refuses_is_only_logged() -> None:
         relays.remove_server("delestage-x")
 
 
+@pytest.mark.parametrize(
+    ("language", "model"), [("en", "Relay channel"), ("fr", "Canal de relais")]
+)
 async def test_entity_of_an_unreadable_channel_keeps_its_default_model(
-    hass: HomeAssistant, hardware: Hardware
+    hass: HomeAssistant, hardware: Hardware, language: str, model: str
 ) -> None:
+    hass.config.language = language
     from homeassistant.helpers import device_registry as dr
 
     from custom_components.delestage.const import DOMAIN
@@ -275,7 +279,7 @@ async def test_entity_of_an_unreadable_channel_keeps_its_default_model(
         (DOMAIN, f"local_{HEATER.key}"), entry.entry_id
     )
     assert device is not None
-    assert device.model == "Relay channel"
+    assert device.model == model  # in the server's language
 
 
 async def test_library_calls_on_the_event_loop_would_be_caught(

@@ -16,6 +16,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import TemperatureConverter
 import pytest
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.statistics import (
@@ -30,17 +32,21 @@ from custom_components.delestage.enedis.statistics import (
     async_import_series,
 )
 from custom_components.delestage.enedis.tariff import COST_SERIES
-from custom_components.delestage.enedis.tariff_manager import series_metadata
+from custom_components.delestage.enedis.tariff_manager import async_series_metadata
 from custom_components.delestage.report.model import PARIS, PeriodKind, ShedPeriod
 from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
 from tests.enedis.conftest import make_entry
 from tests.enedis.fake_enedis import PRM, FakeEnedis
+from tests.enedis.test_gateway_setup import entry_for, simulator
 from tests.enedis.test_init import hourly_sums
+from tools.sandbox import SandboxState
+from tools.sandbox.state import CONSUMER_PRM
 
 from .household import ROW_FIELDS, Season, simulate
 
 pytestmark = pytest.mark.usefixtures("credentials", "recorder_mock", "quiet_sql")
+__all__ = ["simulator"]
 
 AVOIDED = f"delestage:shedding_{PRM}_avoided_energy"
 BASELINE = f"delestage:shedding_{PRM}_baseline"
@@ -276,7 +282,7 @@ async def test_money_from_the_cost_statistic(
     price = {h: 0.75 if h in red_hours else 0.15 for h in season.consumption}
     await async_import_series(
         hass,
-        series_metadata(PRM, COST_SERIES),
+        await async_series_metadata(hass, PRM, COST_SERIES),
         {h: kwh * price[h] for h, kwh in season.consumption.items()},
     )
     periods = await _report(hass)
@@ -301,7 +307,7 @@ async def test_no_shedding_no_period(hass: HomeAssistant, api_url: str, season: 
     assert _state(hass, "shedding_season_avoided_energy").state == "unknown"
 
 
-async def test_action_needs_one_loaded_meter(hass: HomeAssistant, api_url: str) -> None:
+async def test_action_names_a_loaded_meter(hass: HomeAssistant, api_url: str) -> None:
     entry = await _setup(hass, api_url)
     with pytest.raises(ServiceValidationError) as err:
         await _report(hass, config_entry_id="nope")
@@ -309,12 +315,73 @@ async def test_action_needs_one_loaded_meter(hass: HomeAssistant, api_url: str) 
     other = make_entry(api_url, prm="12345678901299")
     other.add_to_hass(hass)
     with pytest.raises(ServiceValidationError) as err:
-        await _report(hass)
-    assert err.value.translation_key == "shedding_report_which_meter"
-    with pytest.raises(ServiceValidationError) as err:
         await _report(hass, config_entry_id=other.entry_id)
     assert err.value.translation_key == "enedis_entry_not_loaded"
+    # Without a meter: the loaded one answers, the other (not loaded) is left out.
+    assert await _report(hass) == []
     assert await _report(hass, config_entry_id=entry.entry_id) == []
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await _report(hass)
+    assert err.value.translation_key == "enedis_entry_not_loaded"
+
+
+@pytest.mark.usefixtures("shed_history")
+async def test_without_a_meter_every_meter_answers(
+    hass: HomeAssistant,
+    api_url: str,
+    season: Season,
+    simulator: tuple[SandboxState, str],
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Two meters (Data Connect and MyElectricalData): each row says whose it is."""
+    first = await _setup(hass, api_url)
+    _, root = simulator
+    second = entry_for("myelectricaldata", root)
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await _seed(hass, season)
+    # The second home uses a third less (same weather, same shed periods).
+    await async_import_hourly(
+        hass,
+        CONSUMER_PRM,
+        "consumption",
+        {h: v * 1000 * 2 / 3 for h, v in season.consumption.items()},
+    )
+    await async_wait_recording_done(hass)
+
+    periods = await _report(hass)
+
+    assert all(set(row) == ROW_FIELDS | {"meter", "config_entry_id"} for row in periods)
+    assert [(row["meter"], row["config_entry_id"]) for row in periods] == [
+        ("Linky …0123", first.entry_id),
+        ("Linky …9012", second.entry_id),
+    ] * 2
+    assert [row["start"] for row in periods] == sorted(
+        (row["start"] for row in periods), key=datetime.fromisoformat
+    )
+    # Each meter's rows are its own report, the same as when it is named.
+    for entry in (first, second):
+        own = await _report(hass, config_entry_id=entry.entry_id)
+        assert all(set(row) == ROW_FIELDS for row in own)
+        assert [
+            {k: v for k, v in row.items() if k in ROW_FIELDS}
+            for row in periods
+            if row["config_entry_id"] == entry.entry_id
+        ] == own
+    mine, theirs = (
+        [row["consumption_kwh"] for row in periods if row["config_entry_id"] == e.entry_id]
+        for e in (first, second)
+    )
+    assert theirs == pytest.approx([kwh * 2 / 3 for kwh in mine], abs=0.002)
+
+    # The README's REST form: the same answer.
+    assert await async_setup_component(hass, "api", {})
+    client = await hass_client()
+    answer = await client.post("/api/services/delestage/shedding_report?return_response", json={})
+    assert answer.status == 200, await answer.text()
+    assert (await answer.json())["service_response"] == {"periods": periods}
 
 
 @pytest.mark.usefixtures("shed_history")

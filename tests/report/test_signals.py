@@ -29,7 +29,7 @@ from custom_components.delestage.report.signals import (
     async_ecowatt_log,
     async_tempo_red_periods,
 )
-from tests.rte.fake_rte import FakeRte, tempo_payload
+from tests.rte.fake_rte import FakeRte, day_payload, tempo_payload
 
 from .household import simulate
 
@@ -189,6 +189,42 @@ async def test_past_periods_in_the_calendar_with_the_report(
     # Today's events still come from the forecast.
     events = await _events(hass, paris(2022, 6, 3, 0), paris(2022, 6, 4, 0))
     assert events[0]["start"] == "2022-06-03T07:00:00+02:00"
+
+
+async def test_a_revised_alert_replaces_its_future_part_and_keeps_the_past(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+) -> None:
+    """RTE revises today's alerts after the log wrote them down: one event per alert."""
+    freezer.move_to(paris(2022, 6, 3, 8, 20))
+    await _setup(hass, rte_entry)
+    log = await async_ecowatt_log(hass)
+    assert log.ingest() is True  # 07-09 red, 14-21 red then orange, tomorrow from 05:00
+    # The revision: 07:00 (gone) now green, 08:00 still red, the afternoon from 16:00,
+    # tomorrow green.
+    today = [1] * 8 + [3] + [1] * 7 + [3] * 5 + [2] * 3
+    fake_rte.signals = {
+        "signals": [
+            day_payload(date(2022, 6, 3) + timedelta(days=n), today if n == 0 else [1] * 24)
+            for n in range(4)
+        ]
+    }
+    freezer.move_to(paris(2022, 6, 3, 9, 30))  # the next hourly call
+    async_fire_time_changed(hass, paris(2022, 6, 3, 9, 30))
+    await hass.async_block_till_done()
+    assert fake_rte.calls["signals"] == 2
+
+    events = await _events(hass, paris(2022, 6, 3, 0), paris(2022, 6, 5, 0))
+
+    assert [(e["start"], e["end"], e["summary"]) for e in events] == [
+        # 07:00 as it was seen, 08:00 from both: one event.
+        ("2022-06-03T07:00:00+02:00", "2022-06-03T09:00:00+02:00", "Ecowatt: Red"),
+        # The afternoon as revised; tomorrow's alert is gone.
+        ("2022-06-03T16:00:00+02:00", "2022-06-04T00:00:00+02:00", "Ecowatt: Red"),
+    ]
+    assert events[1]["description"] == "Ecowatt Red: 16:00–21:00 Red, 21:00–00:00 Orange"
 
 
 def test_season_starts_on_1_september() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -57,6 +57,9 @@ def _names(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
     return names
 
 
+MODEL = {"en": "Ecowatt v5 and Tempo", "fr": "Ecowatt v5 et Tempo"}
+
+
 @pytest.mark.parametrize(("language", "expected"), [("en", ENGLISH), ("fr", FRENCH)])
 async def test_names_do_not_repeat_the_device_name(
     hass: HomeAssistant,
@@ -76,3 +79,6 @@ async def test_names_do_not_repeat_the_device_name(
     for name in names.values():
         assert name.startswith("RTE Ecowatt ")
         assert "ecowatt" not in name.removeprefix("RTE Ecowatt ").lower(), name
+    # The device's model follows the server's language too.
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), rte_entry.entry_id)
+    assert device.model == MODEL[language]

@@ -9,7 +9,7 @@ case: on a 23-hour day a ``pas`` 23 would start at the next midnight and the nex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final, TypeGuard
@@ -135,24 +135,7 @@ class EcowattForecast:
 
     def runs(self, min_level: int = ALERT_LEVEL) -> list[EcowattRun]:
         """Periods of consecutive hours at ``min_level`` or above, in time order."""
-        runs: list[EcowattRun] = []
-        parts: list[tuple[datetime, datetime, int]] = []
-        for hour in self.hours:
-            if hour.level < min_level:
-                continue
-            if parts and parts[-1][1] == hour.start:
-                start, _end, level = parts[-1]
-                if level == hour.level:
-                    parts[-1] = (start, hour.end, level)
-                else:
-                    parts.append((hour.start, hour.end, hour.level))
-                continue
-            if parts:
-                runs.append(_make_run(parts))
-            parts = [(hour.start, hour.end, hour.level)]
-        if parts:
-            runs.append(_make_run(parts))
-        return runs
+        return alert_runs(self.hours, min_level)
 
     def rebased(self, first_day: date) -> EcowattForecast:
         """Return the same forecast moved so that its first day is ``first_day``."""
@@ -164,6 +147,28 @@ class EcowattForecast:
             for old in self.days.values()
         }
         return EcowattForecast(days, self.raw)
+
+
+def alert_runs(hours: Iterable[EcowattHour], min_level: int = ALERT_LEVEL) -> list[EcowattRun]:
+    """Merge hours (in time order) at ``min_level`` or above into runs of consecutive hours."""
+    runs: list[EcowattRun] = []
+    parts: list[tuple[datetime, datetime, int]] = []
+    for hour in hours:
+        if hour.level < min_level:
+            continue
+        if parts and parts[-1][1] == hour.start:
+            start, _end, level = parts[-1]
+            if level == hour.level:
+                parts[-1] = (start, hour.end, level)
+            else:
+                parts.append((hour.start, hour.end, hour.level))
+            continue
+        if parts:
+            runs.append(_make_run(parts))
+        parts = [(hour.start, hour.end, hour.level)]
+    if parts:
+        runs.append(_make_run(parts))
+    return runs
 
 
 def _make_run(parts: list[tuple[datetime, datetime, int]]) -> EcowattRun:

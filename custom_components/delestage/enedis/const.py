@@ -27,12 +27,6 @@ ENVIRONMENTS: Final = (PRODUCTION, SANDBOX)
 CONSENT_WARNING: Final = timedelta(days=30)
 
 MANUFACTURER: Final = "Enedis"
-MODEL: Final = "Linky (Data Connect)"
-MODELS: Final = {
-    "dataconnect": MODEL,
-    "conso_api": "Linky (Conso API)",
-    "myelectricaldata": "Linky (MyElectricalData)",
-}
 
 
 def entry_title(prm: str) -> str:

@@ -13,20 +13,24 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfApparentPower, UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..api.enedis_models import PARIS
 from ..const import DOMAIN
-from .const import CONF_SOURCE, MANUFACTURER, MODEL, MODELS
-from .coordinator import LinkyCoordinator, LinkyData
+from ..texts import DeviceModel, device_model
+from .const import CONF_SOURCE, MANUFACTURER
+from .coordinator import LinkyCoordinator, LinkyData, consent_end
 
 if TYPE_CHECKING:
     from . import EnedisRuntime
@@ -41,6 +45,7 @@ class LinkySensorEntityDescription(SensorEntityDescription):
     available_fn: Callable[[LinkyData], bool] = lambda _: True
     production_only: bool = False
     contract_only: bool = False  # not for a source without the contract (Conso API)
+    consent_end_only: bool = False  # not when the source cannot tell it (MyElectricalData)
 
 
 def _kwh(wh: float | None) -> float | None:
@@ -102,6 +107,7 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         translation_key="linky_consent_end",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        consent_end_only=True,
         value_fn=lambda data: (
             datetime.combine(data.consent_end, time(), PARIS) if data.consent_end else None
         ),
@@ -112,15 +118,37 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
 def linky_sensors(coordinator: LinkyCoordinator) -> list[LinkySensor]:
     """Return the sensors of a meter (production ones only for a producing meter).
 
-    Conso API serves no contract: its meters have no subscribed-power sensor (rather than one
-    that is never known).
+    No sensor that could never have a value: Conso API serves no contract (no subscribed
+    power), MyElectricalData does not tell when the consent ends (no consent end). Such a
+    sensor left by an older version is removed from the entity registry.
     """
-    return [
-        LinkySensor(coordinator, description)
-        for description in SENSORS
-        if (coordinator.producing or not description.production_only)
-        and (coordinator.client.has_contract or not description.contract_only)
-    ]
+    entry = coordinator.config_entry
+    sensors: list[LinkySensor] = []
+    for description in SENSORS:
+        if (
+            (coordinator.producing or not description.production_only)
+            and (coordinator.client.has_contract or not description.contract_only)
+            and (consent_end(entry) is not None or not description.consent_end_only)
+        ):
+            sensors.append(LinkySensor(coordinator, description))
+        else:
+            remove_entity(coordinator.hass, f"{entry.unique_id}_{description.key}")
+    return sensors
+
+
+def remove_entity(hass: HomeAssistant, unique_id: str) -> None:
+    """Remove the meter's sensor of that unique id from the entity registry, if there."""
+    registry = er.async_get(hass)
+    if (entity_id := registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id)) is not None:
+        registry.async_remove(entity_id)
+
+
+# The device's model says where the data come from (entry data ``source``).
+LINKY_MODELS = {
+    "dataconnect": DeviceModel.LINKY_DATACONNECT,
+    "conso_api": DeviceModel.LINKY_CONSO_API,
+    "myelectricaldata": DeviceModel.LINKY_MYELECTRICALDATA,
+}
 
 
 def linky_device_info(coordinator: LinkyCoordinator) -> DeviceInfo:
@@ -130,7 +158,10 @@ def linky_device_info(coordinator: LinkyCoordinator) -> DeviceInfo:
         identifiers={(DOMAIN, str(entry.unique_id))},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer=MANUFACTURER,
-        model=MODELS.get(str(entry.data.get(CONF_SOURCE)), MODEL),
+        model=device_model(
+            coordinator.hass,
+            LINKY_MODELS.get(str(entry.data.get(CONF_SOURCE)), DeviceModel.LINKY_DATACONNECT),
+        ),
         name=entry.title,
     )
 

@@ -46,6 +46,8 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
 from ..const import DOMAIN, LOGGER
+from ..texts import async_statistic_name
+from .const import entry_title
 from .recorder_bulk import async_upsert
 
 HOUR = timedelta(hours=1)
@@ -112,10 +114,19 @@ def hourly_sum_metadata(
     )
 
 
-def statistic_metadata(prm: str, kind: EnergyKind | str) -> StatisticMetaData:
-    """Metadata of a meter's hourly kWh series (sum only)."""
+async def async_series_name(hass: HomeAssistant, prm: str, series: str) -> str:
+    """Name of a meter's series in the server's language: "Linky …9012 consumption"."""
+    return await async_statistic_name(hass, series, entry_title(prm))
+
+
+async def async_statistic_metadata(
+    hass: HomeAssistant, prm: str, kind: EnergyKind | str
+) -> StatisticMetaData:
+    """Metadata of a meter's hourly kWh series (sum only), named in the server's language."""
     kind = EnergyKind(kind)
-    return hourly_sum_metadata(statistic_id(prm, kind), f"Linky …{prm[-4:]} {kind.value}")
+    return hourly_sum_metadata(
+        statistic_id(prm, kind), await async_series_name(hass, prm, kind.value)
+    )
 
 
 # --------------------------------------------------------------------------- readings → hours
@@ -252,7 +263,8 @@ async def async_import_hourly(
     Every later row is shifted by the change of the window's total. The row work runs in the
     executor too, so a 2-year import does not hold the event loop.
     """
-    return await async_import_series(hass, statistic_metadata(prm, kind), hourly, scale=1 / 1000.0)
+    meta = await async_statistic_metadata(hass, prm, kind)
+    return await async_import_series(hass, meta, hourly, scale=1 / 1000.0)
 
 
 async def async_import_series(

@@ -137,6 +137,35 @@ def parse_offpeak(text: str | None) -> tuple[OffPeakRange, ...]:
     return tuple(sorted(ranges))
 
 
+class OffPeakSource(StrEnum):
+    """Where the off-peak ranges in effect come from (the period sensor's ``source``)."""
+
+    METER = "meter"  # the meter's own schedule (Data Connect ``comptage_auto``)
+    TARIFF = "tariff"  # typed in the tariff options
+    TEMPO = "tempo"  # Tempo's 22:00 → 06:00, the same for every Tempo customer
+
+
+def offpeak_ranges(
+    option: TariffOption, typed: str | None, meter: str | None
+) -> tuple[tuple[OffPeakRange, ...], OffPeakSource | None]:
+    """Return the ranges in effect and their source: typed, else the meter's, else Tempo's.
+
+    Typed ranges belong to an HP/HC or Tempo tariff (a base tariff has none: ranges typed for
+    an earlier option are not shown). Typed ranges that are exactly Tempo's, with the Tempo
+    option, are Tempo's (the options form proposes them when the meter's are unknown, e.g.
+    behind a gateway).
+    """
+    tempo = parse_offpeak(TEMPO_OFFPEAK)
+    if option is not TariffOption.BASE and (ranges := parse_offpeak(typed)):
+        tempo_hours = option is TariffOption.TEMPO and ranges == tempo
+        return ranges, OffPeakSource.TEMPO if tempo_hours else OffPeakSource.TARIFF
+    if ranges := parse_offpeak(meter):
+        return ranges, OffPeakSource.METER
+    if option is TariffOption.TEMPO:
+        return tempo, OffPeakSource.TEMPO
+    return (), None
+
+
 def format_offpeak(ranges: Iterable[OffPeakRange]) -> str:
     """``22:00-06:00; 12:30-14:30`` (parses back to the same ranges)."""
     return "; ".join(str(r) for r in ranges)

@@ -36,16 +36,28 @@ _TARIFF_SELECTOR = SelectSelector(
         translation_key="enedis_tariff",
     )
 )
-_EURO_PER_MONTH = NumberSelector(
-    NumberSelectorConfig(
-        min=0, max=1000, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/month"
+
+
+def _euros(maximum: float, unit: str, translation_key: str) -> NumberSelector:
+    """Return a box for an amount in euros, its unit a text of the translations.
+
+    ``unit`` is a key of ``selector.<translation_key>.unit_of_measurement``: "€/mois" on a
+    French server.
+    """
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=0,
+            max=maximum,
+            step="any",
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement=unit,
+            translation_key=translation_key,
+        )
     )
-)
-_EURO_PER_KWH = NumberSelector(
-    NumberSelectorConfig(
-        min=0, max=10, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh"
-    )
-)
+
+
+_EURO_PER_MONTH = _euros(1000, "euro_per_month", "enedis_subscription")
+_EURO_PER_KWH = _euros(10, "euro_per_kwh", "enedis_price")
 _PRICE_ENTITY = EntitySelector(EntitySelectorConfig(domain=["sensor", "input_number"]))
 
 

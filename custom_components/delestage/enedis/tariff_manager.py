@@ -67,6 +67,7 @@ from .statistics import (
     CONSUMPTION_LISTENERS,
     StatisticsNotWrittenError,
     async_import_series,
+    async_series_name,
     hourly_sum_metadata,
     series_statistic_id,
 )
@@ -74,13 +75,14 @@ from .tariff import (
     COST_SERIES,
     HP_HC_SERIES,
     PRICE_KEYS,
-    TEMPO_OFFPEAK,
     TEMPO_SERIES,
     HourResult,
     OffPeakRange,
+    OffPeakSource,
     TariffConfig,
     TariffLedger,
     TariffOption,
+    offpeak_ranges,
     pack_halfhours,
     parse_offpeak,
     part_series,
@@ -108,9 +110,9 @@ PRICE_SEED = timedelta(days=31)
 CURRENCY = "EUR"
 
 
-def series_metadata(prm: str, series: str) -> StatisticMetaData:
-    """Metadata of a part (kWh) or of the cost (EUR) series."""
-    name = f"Linky …{prm[-4:]} {series.replace('_', ' ')}"
+async def async_series_metadata(hass: HomeAssistant, prm: str, series: str) -> StatisticMetaData:
+    """Metadata of a part (kWh) or of the cost (EUR) series, named in the server's language."""
+    name = await async_series_name(hass, prm, series)
     if series == COST_SERIES:
         return hourly_sum_metadata(
             series_statistic_id(prm, series), name, unit=CURRENCY, unit_class=None
@@ -138,11 +140,7 @@ def config_from_options(
     except ValueError:
         option = TariffOption.BASE
     # Known whatever the option: the period sensor shows the meter's schedule.
-    ranges: tuple[OffPeakRange, ...] = parse_offpeak(
-        options.get(CONF_OFFPEAK_HOURS) or meter_offpeak
-    )
-    if not ranges and option is TariffOption.TEMPO:
-        ranges = parse_offpeak(TEMPO_OFFPEAK)
+    ranges, _ = offpeak_ranges(option, options.get(CONF_OFFPEAK_HOURS), meter_offpeak)
     earlier: tuple[tuple[int, tuple[OffPeakRange, ...]], ...] = ()
     if not options.get(CONF_OFFPEAK_HOURS):
         earlier = tuple(
@@ -423,6 +421,13 @@ class TariffManager:
                 await self._debouncer.async_call()
 
     @property
+    def ranges_source(self) -> OffPeakSource | None:
+        """Where the ranges in effect come from (None: there are none)."""
+        return offpeak_ranges(
+            self.config.option, self.entry.options.get(CONF_OFFPEAK_HOURS), self.meter_offpeak
+        )[1]
+
+    @property
     def meter_offpeak_known(self) -> bool:
         """Whether the meter was asked (successfully, or found not subscribed)."""
         return self._meter_fetched_at is not None
@@ -558,7 +563,7 @@ class TariffManager:
         for series, values in columns.items():
             result = await async_import_series(
                 self.hass,
-                series_metadata(self.prm, series),
+                await async_series_metadata(self.hass, self.prm, series),
                 values,
                 scale=1.0 if series == COST_SERIES else 1 / 1000.0,
             )

@@ -23,6 +23,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..api.enedis_models import PARIS
+from .sensor import remove_entity
 from .tariff import (
     HP_HC_SERIES,
     Period,
@@ -106,11 +107,13 @@ class TariffPeriodSensor(TariffEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """The ranges, and when the period changes next."""
+        """The ranges, where they come from, and when the period changes next."""
         ranges = self._manager.config.ranges
         change = next_period_change(ranges, dt_util.utcnow())
+        source = self._manager.ranges_source
         return {
             "offpeak_hours": [str(r) for r in ranges],
+            "source": source.value if source else None,
             "next_change": change.isoformat() if change else None,
         }
 
@@ -222,6 +225,7 @@ class TariffEntities:
         self._device = device
         self._add: AddConfigEntryEntitiesCallback | None = None
         self._periods: dict[str, ConsumptionMonthSensor] = {}
+        self._period_now: TariffPeriodSensor | None = None
 
     @callback
     def async_add(self, async_add_entities: AddConfigEntryEntitiesCallback) -> None:
@@ -230,7 +234,6 @@ class TariffEntities:
         manager, device = self._manager, self._device
         async_add_entities(
             [
-                TariffPeriodSensor(manager, device),
                 CostYesterdaySensor(manager, device, "cost_yesterday"),
                 CostMonthSensor(manager, device, "cost_month"),
             ]
@@ -242,6 +245,7 @@ class TariffEntities:
     def _async_sync(self) -> None:
         if self._add is None:  # pragma: no cover - the listener exists only after async_add
             return
+        self._async_sync_period_now(self._add)
         wanted = part_series(self._manager.config.option)
         registry = er.async_get(self._manager.hass)
         for series in [s for s in self._periods if s not in wanted]:
@@ -256,3 +260,18 @@ class TariffEntities:
         self._periods.update((entity.series, entity) for entity in new)
         if new:
             self._add(new)
+
+    @callback
+    def _async_sync_period_now(self, add: AddConfigEntryEntitiesCallback) -> None:
+        """Keep the period sensor while there are off-peak ranges (meter's, typed or Tempo's).
+
+        A gateway meter gives none: with a base tariff there is no period to show, rather
+        than a sensor that is unavailable for ever (an older version's one is removed).
+        """
+        if self._manager.config.ranges:
+            if self._period_now is None:
+                self._period_now = TariffPeriodSensor(self._manager, self._device)
+                add([self._period_now])
+            return
+        self._period_now = None
+        remove_entity(self._manager.hass, f"{self._manager.entry.unique_id}_tariff_period_now")

@@ -23,12 +23,14 @@ from homeassistant.const import (
     UnitOfSpeed,
     UnitOfTemperature,
 )
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..api.meteofrance import Observation
 from ..const import DOMAIN
 from ..runtime import DelestageConfigEntry
+from ..texts import DeviceModel, device_model
 from .const import MANUFACTURER
 from .coordinator import MeteoFranceCoordinator
 
@@ -174,14 +176,14 @@ SENSORS: tuple[MeteoFranceSensorDescription, ...] = (
 )
 
 
-def station_device_info(entry: DelestageConfigEntry) -> DeviceInfo:
+def station_device_info(hass: HomeAssistant, entry: DelestageConfigEntry) -> DeviceInfo:
     """Describe the device of a station entry."""
     assert entry.unique_id is not None
     return DeviceInfo(
         identifiers={(DOMAIN, entry.unique_id)},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer=MANUFACTURER,
-        model="Observation station",
+        model=device_model(hass, DeviceModel.METEOFRANCE_STATION),
         serial_number=entry.unique_id,
         name=entry.title,
     )
@@ -203,7 +205,7 @@ class MeteoFranceSensor(CoordinatorEntity[MeteoFranceCoordinator], SensorEntity)
         entry = coordinator.config_entry
         self.entity_description = description
         self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = station_device_info(entry)
+        self._attr_device_info = station_device_info(coordinator.hass, entry)
 
     @property
     def available(self) -> bool:

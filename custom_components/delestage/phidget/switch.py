@@ -13,6 +13,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
 from ..const import DOMAIN, LOGGER
+from ..texts import DeviceModel, device_model
 from .const import ISSUE_FAILSAFE_TRIPPED, Startup
 from .relays import (
     FAILSAFE_EVENT,
@@ -59,7 +60,7 @@ class PhidgetRelaySwitch(SwitchEntity, RestoreEntity):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, self._attr_unique_id)},
             manufacturer=MANUFACTURER,
-            model="Relay channel",
+            model=device_model(channel.hass, DeviceModel.PHIDGET_RELAY),
             name=config.name,
             serial_number=str(config.address.serial_number),
         )

@@ -1,8 +1,9 @@
 """Past Ecowatt periods and their report, for the RTE entry's alert calendar.
 
-The calendar's own events come from the forecast (today and the next days); a day that has gone
-is taken from the report's Ecowatt log. An event whose hours were shed gets the report's figures
-in its description (consumption, usual use, avoided energy and money, outdoor temperature).
+The calendar's own events come from the forecast (today and the next days); the hours that have
+gone are taken from the report's Ecowatt log, as they were seen. An event whose hours were shed
+gets the report's figures in its description (consumption, usual use, avoided energy and money,
+outdoor temperature).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import datetime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 
-from ..api.rte_models import EcowattRun
 from ..const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .manager import ShedReport
 from .model import ResultStatus
@@ -23,10 +23,10 @@ _LABELS = ("consumption_kwh", "baseline_kwh", "avoided_kwh", "avoided_cost_eur")
 _PREFIX = f"component.{DOMAIN}.entity.sensor.shedding_last_avoided_energy.state_attributes."
 
 
-def past_runs(hass: HomeAssistant, start: datetime, end: datetime) -> list[EcowattRun]:
-    """Alert runs of the Ecowatt log overlapping ``[start, end[`` (none before any report)."""
+def past_alert_hours(hass: HomeAssistant, before: datetime) -> dict[datetime, int]:
+    """Alert hours of the Ecowatt log that started before ``before`` (none before any report)."""
     log = hass.data.get(DATA_ECOWATT_LOG)
-    return [] if log is None else log.runs(start, end)
+    return {} if log is None else log.hours_before(before)
 
 
 def _reports(hass: HomeAssistant) -> list[ShedReport]:

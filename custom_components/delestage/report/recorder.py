@@ -23,6 +23,7 @@ from ..const import DOMAIN
 from ..enedis.statistics import (
     EnergyKind,
     async_import_series,
+    async_series_name,
     hourly_sum_metadata,
     series_statistic_id,
     statistic_id,
@@ -31,10 +32,6 @@ from ..enedis.tariff import COST_SERIES
 
 type ReportSeries = Literal["avoided_energy", "baseline"]
 SERIES: tuple[ReportSeries, ...] = ("avoided_energy", "baseline")
-SERIES_NAMES: dict[ReportSeries, str] = {
-    "avoided_energy": "energy avoided by shedding",
-    "baseline": "shedding baseline",
-}
 
 
 def report_statistic_id(prm: str, series: ReportSeries) -> str:
@@ -42,10 +39,12 @@ def report_statistic_id(prm: str, series: ReportSeries) -> str:
     return f"{DOMAIN}:shedding_{prm}_{series}"
 
 
-def report_metadata(prm: str, series: ReportSeries) -> StatisticMetaData:
-    """Hourly kWh sums, like the Linky series."""
+async def async_report_metadata(
+    hass: HomeAssistant, prm: str, series: ReportSeries
+) -> StatisticMetaData:
+    """Hourly kWh sums, like the Linky series, named in the server's language."""
     return hourly_sum_metadata(
-        report_statistic_id(prm, series), f"Linky …{prm[-4:]} {SERIES_NAMES[series]}"
+        report_statistic_id(prm, series), await async_series_name(hass, prm, series)
     )
 
 
@@ -100,5 +99,6 @@ async def async_write_series(
     hass: HomeAssistant, prm: str, series: ReportSeries, hourly: Mapping[datetime, float]
 ) -> int:
     """Upsert the hours of a series (kWh); returns the rows written."""
-    result = await async_import_series(hass, report_metadata(prm, series), hourly)
+    meta = await async_report_metadata(hass, prm, series)
+    result = await async_import_series(hass, meta, hourly)
     return result.rows

@@ -1,11 +1,19 @@
-"""The ``delestage.shedding_report`` action: the table of shed periods of a meter."""
+"""The ``delestage.shedding_report`` action: the table of shed periods of one meter, or of all.
+
+Without ``config_entry_id`` every loaded Linky entry answers. With several meters each row then
+also says whose it is (``meter``: the entry's title, ``config_entry_id``), and the rows of all
+meters come in time order. With one meter, or when the call names the entry, a row has exactly
+the fields of DESIGN.md §2 (automations written for one meter keep working). An entry that is
+not loaded (waiting for a new consent…) is left out of an all-meters answer; named, it is an
+error.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
@@ -18,6 +26,7 @@ SERVICE_SHEDDING_REPORT: Final = "shedding_report"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_START: Final = "start"
 ATTR_END: Final = "end"
+ATTR_METER: Final = "meter"
 
 SHEDDING_REPORT_SCHEMA = probatio.Schema(
     {
@@ -28,35 +37,44 @@ SHEDDING_REPORT_SCHEMA = probatio.Schema(
 )
 
 
-def _report(hass: HomeAssistant, entry_id: str | None) -> ShedReport:
-    """Return the report of the given Linky entry, or of the only one when none is given."""
-    entries = [
+def _loaded_report(entry: ConfigEntry) -> ShedReport | None:
+    report = getattr(getattr(entry, "runtime_data", None), "report", None)
+    if entry.state is not ConfigEntryState.LOADED or not isinstance(report, ShedReport):
+        return None
+    return report
+
+
+def _linky_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    return [
         entry
         for entry in hass.config_entries.async_entries(DOMAIN)
         if entry.data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS
-        and (entry_id is None or entry.entry_id == entry_id)
     ]
+
+
+def _reports(
+    entries: list[ConfigEntry], entry_id: str | None
+) -> list[tuple[ConfigEntry, ShedReport]]:
+    """Return the named Linky entry's report, or every loaded one's when none is named."""
+    entries = [entry for entry in entries if entry_id is None or entry.entry_id == entry_id]
     if not entries:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="enedis_entry_not_found"
         )
-    if len(entries) > 1:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="shedding_report_which_meter"
-        )
-    entry = entries[0]
-    report = getattr(getattr(entry, "runtime_data", None), "report", None)
-    if entry.state is not ConfigEntryState.LOADED or not isinstance(report, ShedReport):
+    reports = [
+        (entry, report) for entry in entries if (report := _loaded_report(entry)) is not None
+    ]
+    if not reports:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="enedis_entry_not_loaded",
-            translation_placeholders={"title": entry.title},
+            translation_placeholders={"title": entries[0].title},
         )
-    return report
+    return reports
 
 
 async def _async_shedding_report(call: ServiceCall) -> ServiceResponse:
-    report = _report(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
     first: date | None = call.data.get(ATTR_START)
     last: date | None = call.data.get(ATTR_END)
     if first is not None and last is not None and last < first:
@@ -65,9 +83,25 @@ async def _async_shedding_report(call: ServiceCall) -> ServiceResponse:
             translation_key="shedding_report_range_reversed",
             translation_placeholders={"start": first.isoformat(), "end": last.isoformat()},
         )
-    await report.async_update()  # from the recorder as it is now: late data included
-    periods: list[Any] = report.rows(first, last)
-    return {"periods": periods}
+    linky = _linky_entries(call.hass)
+    reports = _reports(linky, entry_id)
+    several = entry_id is None and len(linky) > 1
+    periods: list[dict[str, str | float | None]] = []
+    for entry, report in reports:
+        await report.async_update()  # from the recorder as it is now: late data included
+        rows = report.rows(first, last)
+        if several:
+            rows = [
+                {**row, ATTR_METER: entry.title, ATTR_CONFIG_ENTRY_ID: entry.entry_id}
+                for row in rows
+            ]
+        periods.extend(rows)
+    if several:
+        periods.sort(
+            key=lambda row: (datetime.fromisoformat(str(row["start"])), str(row[ATTR_METER]))
+        )
+    response: list[Any] = periods
+    return {"periods": response}
 
 
 def async_setup_report_services(hass: HomeAssistant) -> None:

@@ -18,9 +18,9 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from ..api.rte_models import ALERT_LEVEL, LEVEL_RED, EcowattRun
+from ..api.rte_models import ALERT_LEVEL, LEVEL_RED, EcowattHour, EcowattRun, alert_runs
 from ..const import DOMAIN, LOGGER, EntryType
-from .model import HOUR, PARIS, PeriodKind, ShedPeriod, tempo_red_period
+from .model import PARIS, PeriodKind, ShedPeriod, tempo_red_period
 
 STORAGE_KEY: Final = f"{DOMAIN}.report_signals"
 STORAGE_VERSION: Final = 1
@@ -89,27 +89,16 @@ class EcowattLog:
 
     def runs(self, start: datetime | None = None, end: datetime | None = None) -> list[EcowattRun]:
         """Consecutive alert hours merged, like the calendar's events, overlapping the range."""
-        runs: list[EcowattRun] = []
-        parts: list[tuple[datetime, datetime, int]] = []
-        for hour in sorted(self.hours):
-            level = self.hours[hour]
-            if parts and parts[-1][1] == hour:
-                first, _, last_level = parts[-1]
-                if last_level == level:
-                    parts[-1] = (first, hour + HOUR, level)
-                else:
-                    parts.append((hour, hour + HOUR, level))
-                continue
-            if parts:
-                runs.append(_run(parts))
-            parts = [(hour, hour + HOUR, level)]
-        if parts:
-            runs.append(_run(parts))
+        hours = (EcowattHour(hour, level) for hour, level in sorted(self.hours.items()))
         return [
             run
-            for run in runs
+            for run in alert_runs(hours)
             if (start is None or run.end > start) and (end is None or run.start < end)
         ]
+
+    def hours_before(self, moment: datetime) -> dict[datetime, int]:
+        """Return the alert hours that started before ``moment`` (UTC hour start → level)."""
+        return {hour: level for hour, level in self.hours.items() if hour < moment}
 
     def periods(self, start: datetime | None = None) -> list[ShedPeriod]:
         """Each run as a report period, of its highest level."""
@@ -121,10 +110,6 @@ class EcowattLog:
             )
             for run in self.runs(start)
         ]
-
-
-def _run(parts: list[tuple[datetime, datetime, int]]) -> EcowattRun:
-    return EcowattRun(parts[0][0], parts[-1][1], max(p[2] for p in parts), tuple(parts))
 
 
 async def async_ecowatt_log(hass: HomeAssistant) -> EcowattLog:

@@ -13,9 +13,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from ..api.rte_models import EcowattForecast, EcowattRun
+from ..api.rte_models import EcowattForecast, EcowattHour, EcowattRun, alert_runs
 from ..const import DOMAIN
-from ..report.calendar import async_describe, past_runs
+from ..report.calendar import async_describe, past_alert_hours
 from .coordinator import EcowattCoordinator
 from .entity import RteEntity, level_state
 
@@ -73,16 +73,24 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """Alert periods overlapping the requested range; past ones with the shedding report."""
-        runs = {
-            run.start: run
-            for run in self.data.runs()
-            if run.start < end_date and run.end > start_date
-        }
-        # Days the forecast no longer holds: the shedding report's log of alert hours.
-        for run in past_runs(hass, start_date, end_date):
-            runs.setdefault(run.start, run)
+        """Alert periods overlapping the requested range; past ones with the shedding report.
+
+        Hours that have gone are kept as they were seen (the shedding report's log, completed
+        by the forecast's own past hours); from the current hour on, only the newest forecast
+        counts: when RTE revises an alert, its old future part is replaced, not shown beside
+        the new one. Both are merged hour by hour, so an alert running across the boundary
+        (or across midnight) stays one event.
+        """
+        current = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
+        levels = past_alert_hours(hass, current)
+        for hour in self.data.hours:
+            if hour.start >= current:
+                levels[hour.start] = hour.level
+            else:
+                levels.setdefault(hour.start, hour.level)
+        hours = [EcowattHour(start, level) for start, level in sorted(levels.items())]
         return [
             self._event(run, await async_describe(hass, run.start, run.end))
-            for _, run in sorted(runs.items())
+            for run in alert_runs(hours)
+            if run.start < end_date and run.end > start_date
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -9,6 +10,7 @@ from homeassistant.util import dt as dt_util
 
 from ..api.rte_models import EcowattForecast, TempoCalendar
 from ..const import DOMAIN
+from ..texts import DeviceModel, device_model
 from .coordinator import RteCoordinator
 
 LEVEL_STATES = {0: "low_carbon", 1: "green", 2: "orange", 3: "red"}
@@ -25,13 +27,13 @@ def day_state(level: int | None) -> str | None:
     return None if level is None else DAY_STATES[min(max(level, 1), 3) - 1]
 
 
-def device_info(unique_id: str) -> DeviceInfo:
+def device_info(hass: HomeAssistant, unique_id: str) -> DeviceInfo:
     """Return the service device of an RTE entry."""
     return DeviceInfo(
         identifiers={(DOMAIN, unique_id)},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="RTE",
-        model="Ecowatt v5 and Tempo",
+        model=device_model(hass, DeviceModel.RTE),
         name="RTE Ecowatt",
         configuration_url="https://data.rte-france.com/",
     )
@@ -49,7 +51,7 @@ class RteEntity[DataT: EcowattForecast | TempoCalendar](CoordinatorEntity[RteCoo
         unique_id = coordinator.config_entry.unique_id
         assert unique_id is not None
         self._attr_unique_id = f"{unique_id}_{description.key}"
-        self._attr_device_info = device_info(unique_id)
+        self._attr_device_info = device_info(coordinator.hass, unique_id)
 
     @property
     def available(self) -> bool:
