@@ -3,16 +3,17 @@
     python -m tools.tempo_backtest --data DIR --start YYYY-MM-DD --end YYYY-MM-DD
 
 Reads every ``rte_daily_*.csv``, ``tempo_*.csv``, ``france_mean_temperature_*.csv`` and
-``rte_wind_solar_forecast_d1_*.csv`` of DIR (columns of ``reference/data/tempo/``), fits the
-model on the days before ``--start`` (``--recalibrate-yearly``: again at each 1 September, on
-every day before it), then for each day T from ``start - 7`` forecasts T+1…T+7 with only what
-was known on T: the colours up to T (so the stocks), RTE's day-before forecasts of the days up
-to T+1 (consumption, wind, solar), the realised values up to T-1. The files hold no forecast
-further than the next day: days 2-7 rest on persistence and the calendar, where Home Assistant
-also has RTE's 2-9 day forecasts. Prints one JSON object on stdout (per horizon 1…7: accuracy,
-precision and recall of red and white, Brier score, reliability) for the model and three
-baselines (always blue, RTE's rule with its 2016 fixed normalisation, climatology per calendar
-week); missing inputs and the calibration used go to stderr.
+``rte_wind_solar_forecast_d1_*.csv`` of DIR (columns of ``reference/data/tempo/``), then for
+each day T from ``start - 7`` forecasts T+1…T+7 with only what was known on the morning of T:
+the colours up to T (so the stocks), RTE's day-before forecasts of the days up to T+1
+(consumption, wind, solar), the realised values up to T-1. The model is fitted once on the days
+before the first T (``start - 7``, so before ``--start`` too); ``--recalibrate-yearly`` fits it
+again each 1 September on every day before it (expanding-window cross-validation). The files
+hold no forecast further than the next day: days 2-7 rest on persistence and the calendar,
+where Home Assistant also has RTE's 2-9 day forecasts. Prints one JSON object on stdout (per
+horizon 1…7: accuracy, precision and recall of red and white, Brier score, reliability) for the
+model and three baselines (always blue, RTE's rule with its 2016 fixed normalisation,
+climatology per calendar week); missing inputs and the calibration used go to stderr.
 
 Runs with any Python ≥ 3.11, standard library only: the model modules are loaded from their
 files, without importing the integration package (whose ``__init__`` imports Home Assistant).
@@ -41,16 +42,21 @@ CLIMATOLOGY_FILE = Path(__file__).with_name("tempo_climatology.json")
 
 
 def load_forecast_modules() -> tuple[types.ModuleType, types.ModuleType, types.ModuleType]:
-    """The ``rules``, ``model`` and ``calibration`` modules, without the integration package."""
+    """The ``rules``, ``model`` and ``calibration`` modules, without the integration package.
+
+    When the package's own modules are already imported (inside Home Assistant or the test
+    suite), they are reused: one copy of each class, and coverage sees the package's names.
+    """
+    names = ("rules", "model", "calibration")
+    real = [sys.modules.get(f"custom_components.delestage.forecast.{name}") for name in names]
+    if all(module is not None for module in real):
+        return real[0], real[1], real[2]  # type: ignore[return-value]
     if _PACKAGE not in sys.modules:
         package = types.ModuleType(_PACKAGE)
         package.__path__ = [str(FORECAST_DIR)]
         sys.modules[_PACKAGE] = package
-    return (
-        importlib.import_module(f"{_PACKAGE}.rules"),
-        importlib.import_module(f"{_PACKAGE}.model"),
-        importlib.import_module(f"{_PACKAGE}.calibration"),
-    )
+    rules_, model_, calibration_ = (importlib.import_module(f"{_PACKAGE}.{name}") for name in names)
+    return rules_, model_, calibration_
 
 
 rules, model, calibration = load_forecast_modules()
@@ -490,6 +496,11 @@ def missing_inputs(data: Dataset, start: date, end: date) -> dict[str, int]:
     return dict(counts)
 
 
+def calibration_cutoff(start: date) -> date:
+    """The first forecast is made 7 days before ``start``: the fit uses only days before it."""
+    return start - timedelta(days=len(HORIZONS))
+
+
 def backtest(
     data: Dataset,
     start: date,
@@ -502,15 +513,15 @@ def backtest(
     views = Views.of(data)
     names = ("model", "always_blue", "rule_2016", "climatology")
     scores = {name: {h: Score() for h in HORIZONS} for name in names}
-    current = calibrate(views, start, log)
-    filled = 0
-    today = start - timedelta(days=7)
+    first_run = calibration_cutoff(start)
+    current = calibrate(views, first_run, log)
+    most_filled = 0
+    today = first_run
     while today < end:
-        first = today + ONE_DAY
-        if recalibrate_yearly and first.month == 9 and first.day == 1 and first > start:
-            current = calibrate(views, first, log)
+        if recalibrate_yearly and today.month == 9 and today.day == 1 and today > first_run:
+            current = calibrate(views, today, log)  # what is known on the morning of 1 September
         inputs = views.inputs(data, today)
-        filled += model.normalisation_filled(inputs, current.params)
+        most_filled = max(most_filled, model.normalisation_filled(inputs, current.params))
         predictions = {
             "model": [(d.blue, d.white, d.red) for d in model.forecast(inputs, current.params)],
             "always_blue": [(1.0, 0.0, 0.0)] * len(HORIZONS),
@@ -528,7 +539,8 @@ def backtest(
                 scores[name][h].add(predictions[name][h - 1], actual)
         today += ONE_DAY
     missing = missing_inputs(data, start, end)
-    missing["net_consumption_days_filled_in_quantile_windows"] = filled
+    # Days of a 365-day normalisation window taken from the reference year (the worst forecast).
+    missing["normalisation_window_days_filled"] = most_filled
     log("missing inputs: " + json.dumps(missing, sort_keys=True))
     if data.rejected:
         log("rejected rows: " + json.dumps(dict(data.rejected), sort_keys=True))
@@ -573,10 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.save_parameters or args.save_climatology:
         views = Views.of(data)
         if args.save_parameters:
-            params = calibration.calibrate(views.calibration_days(args.start))
+            params = calibration.calibrate(views.calibration_days(calibration_cutoff(args.start)))
             _write_json(args.save_parameters, params.as_dict(), indent=1)
         if args.save_climatology:
-            table = climatology_table(views.colours, args.start)
+            table = climatology_table(views.colours, calibration_cutoff(args.start))
             _write_json(
                 args.save_climatology,
                 {
@@ -584,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for week, shares in sorted(table.items())
                 },
             )
-        log("fitted on the days before --start and written")
+        log(f"fitted on the days before {calibration_cutoff(args.start)} and written")
     result = backtest(
         data, args.start, args.end, recalibrate_yearly=args.recalibrate_yearly, log=log
     )

@@ -118,7 +118,7 @@ def test_reports_missing_inputs_on_stderr(run: tuple[dict[str, Any], str]) -> No
     assert missing["temperature"] > 0
     assert missing["consumption_forecast_d1"] > 0
     assert missing["colour"] > 0  # the missing row
-    assert "calibration before 2018-12-01: fitted on 2016-09-01…2018-11-30" in report
+    assert "calibration before 2018-11-24: fitted on 2016-09-01…2018-11-23" in report
 
 
 def _data_known_on(data: tool.Dataset, today: date) -> tool.Dataset:
@@ -186,9 +186,11 @@ def test_yearly_recalibration_and_saved_parameters(
     assert json.loads(captured.out)["model"]["1"]["days"] == 10
     assert "calibration before 2018-09-01: fitted on 2017-09-01…2018-08-31" in captured.err
     saved = Parameters.from_dict(json.loads(params.read_text()))
-    assert saved.calibrated_to == "2018-08-24"
-    weeks = set(json.loads(climatology.read_text()))
-    assert {str(w) for w in range(1, 53)} <= weeks <= {str(w) for w in range(1, 54)}
+    assert saved.calibrated_to == "2018-08-17"  # before the first forecast, 7 days ahead
+    table = {int(w): tuple(v) for w, v in json.loads(climatology.read_text()).items()}
+    assert set(table) == set(range(1, 53)) - {34}  # 20-26 August: after the cutoff
+    # A week without data borrows the week before's shares.
+    assert tool.climatology_of(table, date(2018, 8, 22)) == table[33]
 
 
 def test_without_earlier_seasons_the_shipped_fit_is_used(
@@ -199,7 +201,7 @@ def test_without_earlier_seasons_the_shipped_fit_is_used(
     assert tool.main(["--data", str(tmp_path), "--start", "2021-12-01", "--end", "2021-12-20"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["climatology"]["1"]["days"] == 20
-    assert "shipped parameters (2014-09-01…2021-08-31)" in captured.err
+    assert "shipped parameters (2014-09-01…2021-08-24)" in captured.err
 
     with pytest.raises(SystemExit, match="give files with earlier seasons"):
         tool.main(["--data", str(tmp_path), "--start", "2021-05-01", "--end", "2021-12-20"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 import math
 import random
 
@@ -88,18 +88,23 @@ def test_calibration_on_synthetic_seasons() -> None:
     assert all(math.isfinite(v) for v in params.climate)
 
 
-def test_too_few_days_is_a_calibration_error() -> None:
-    with pytest.raises(CalibrationError):
-        calibrate([])
-    days = seasons(date(2016, 9, 1), date(2016, 10, 15), seed=5)
-    few = [CalibrationDay(d, i.colour, i.consumption, None) for d, i in days.items()]
-    with pytest.raises(CalibrationError):
-        calibrate(few)
-    summer = seasons(date(2016, 4, 1), date(2016, 9, 30), seed=5)
-    no_winter = [
-        CalibrationDay(d, i.colour, i.consumption, None)
-        for d, i in summer.items()
-        if d.month in (5, 6, 7, 8, 9)
-    ] + [CalibrationDay(date(2016, 10, 1) + timedelta(days=n), None, 50_000.0) for n in range(10)]
-    with pytest.raises(CalibrationError):
-        calibrate(no_winter)
+def _days(first: date, last: date, *, colours: bool = True) -> list[CalibrationDay]:
+    return [
+        CalibrationDay(day, item.colour if colours else None, item.consumption, None)
+        for day, item in seasons(first, last, seed=5).items()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ([], "no day"),
+        (_days(date(2016, 9, 1), date(2016, 10, 15)), "only 45 days of net consumption"),
+        (_days(date(2016, 9, 1), date(2017, 3, 31), colours=False), "no Tempo colour"),
+        # Spring to autumn: too few winter days for every lag (persistence falls back), no red.
+        (_days(date(2016, 4, 25), date(2016, 10, 25)), "fewer than 5 red or white days"),
+    ],
+)
+def test_too_few_days_is_a_calibration_error(days: list[CalibrationDay], message: str) -> None:
+    with pytest.raises(CalibrationError, match=message):
+        calibrate(days)

@@ -15,12 +15,15 @@ from custom_components.delestage.forecast.model import (
     DayInputs,
     ForecastInputs,
     Parameters,
+    Spread,
+    _Forecaster,
     forecast,
     load_parameters,
     make_inputs,
     normalisation,
     normalisation_filled,
     season_offset,
+    usual_z,
 )
 from custom_components.delestage.forecast.rules import Colour, day_of_season
 
@@ -231,6 +234,7 @@ def test_day_forecast_dict_and_most_likely() -> None:
         "official": False,
     }
     assert DayForecast(date(2027, 1, 5), 0.1, 0.2, 0.7).most_likely is Colour.RED
+    assert DayForecast(date(2027, 1, 5), 0.5, 0.3, 0.2).most_likely is Colour.BLUE
 
 
 def test_season_offset_follows_the_outcomes() -> None:
@@ -263,3 +267,21 @@ def test_inputs_from_plain_tables() -> None:
     assert days[0].official
     assert days[0].most_likely is Colour.WHITE
     assert make_inputs(today) == ForecastInputs(today)
+
+
+def test_flat_or_stale_history_still_forecasts() -> None:
+    today = date(2027, 1, 12)
+    flat = {today - timedelta(days=n): 55_000.0 for n in range(365)}
+    norm = normalisation(today + timedelta(days=1), flat, PARAMS)
+    assert norm.scale == 1.0  # a sane scale instead of a division by zero
+    stale = {today - timedelta(days=n): 60_000.0 for n in range(9, 365)}
+    for history in (flat, stale):
+        days = forecast(ForecastInputs(today, history=history), PARAMS)
+        assert all(math.fsum((d.blue, d.white, d.red)) == pytest.approx(1.0) for d in days)
+    # Beyond the fitted lags the last news is forgotten: the season's usual level and spread.
+    run = _Forecaster(ForecastInputs(today, history=stale), PARAMS)
+    far = today + timedelta(days=7)
+    assert run.spread(far) == Spread(
+        usual_z(far, PARAMS), PARAMS.anomaly_sd * PARAMS.monthly_spread[far.month - 1]
+    )
+    assert run.spread(today + timedelta(days=1)).sd < run.spread(far).sd

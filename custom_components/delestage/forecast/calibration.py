@@ -272,9 +272,8 @@ def _persistence(anomaly: Mapping[date, float]) -> tuple[list[tuple[float, float
     tighter), so the model's probabilities widen with the horizon.
     """
     winter = [a for day, a in anomaly.items() if day.month in WINTER]
-    if len(winter) < 30:
-        raise CalibrationError("fewer than 30 winter days of net consumption")
-    anomaly_sd = math.sqrt(math.fsum(a * a for a in winter) / len(winter))
+    values = winter if len(winter) >= 30 else list(anomaly.values())
+    anomaly_sd = math.sqrt(math.fsum(a * a for a in values) / len(values))
     result: list[tuple[float, float]] = []
     for gap in range(1, PERSISTENCE_DAYS + 1):
         pairs = [
