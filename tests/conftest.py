@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+import ipaddress
+import socket
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -57,3 +59,43 @@ def check_flow_translations() -> Generator[None]:
     with patch.object(FlowManager, "_async_handle_step", _checked):
         yield
     assert not missing, f"Flow texts missing from translations: {sorted(set(missing))}"
+
+
+class FakeDns(dict[str, list[str]]):
+    """The resolver of the home's network: name → addresses; other names do not resolve."""
+
+
+@pytest.fixture
+def fake_dns() -> Generator[FakeDns]:
+    """Answer name lookups from a table (tests never reach a real DNS), like the system would.
+
+    Address literals and ``localhost`` go to the system as before; a name not in the table
+    fails with ``EAI_NONAME``, as an unknown name does.
+    """
+    names = FakeDns()
+    system = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name in names:
+            answers = []
+            for address in names[name]:
+                if ipaddress.ip_address(address).version == 6:
+                    answers.append(
+                        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port or 0, 0, 0))
+                    )
+                else:
+                    answers.append(
+                        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))
+                    )
+            return answers
+        if name == "localhost":
+            return system(host, port, *args, **kwargs)
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return system(host, port, *args, **kwargs)
+
+    with patch.object(socket, "getaddrinfo", getaddrinfo):
+        yield names

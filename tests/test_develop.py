@@ -1,4 +1,6 @@
-"""script/develop (tools/develop.py): readiness probe, command line, server language."""
+"""script/develop (tools/develop.py): readiness probe, command line, server language, the
+simulator's state across restarts, a failing step. Its steps against Home Assistant and the
+simulator: tests/e2e/test_demo.py."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, Mock, patch
 
+import aiohttp
+from aiohttp import web
 from homeassistant.components.http import ban
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import CORE_CONFIG_SCHEMA
@@ -16,6 +20,9 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from tools import develop
+from tools.demo_content import DEMO_METER, shedding_automation
+from tools.hass_client import DemoStepFailed
+from tools.sandbox.state import CONSUMER_PRM
 
 
 def _running() -> Any:
@@ -87,3 +94,77 @@ def test_server_language_is_written_to_the_configuration(tmp_path: Path) -> None
 
     develop.write_config(config, 8213, "en")  # the demo configuration follows each run
     assert load_yaml_dict(config / "configuration.yaml")["homeassistant"]["language"] == "en"
+
+
+def test_the_demo_names_follow_the_language(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+
+    develop.write_config(config, 8213, "en")
+    english = load_yaml_dict(config / "configuration.yaml")
+    develop.write_config(config, 8213, "fr")
+    french = load_yaml_dict(config / "configuration.yaml")
+
+    assert english["homeassistant"]["name"] == "Délestage (demo)"
+    assert english["input_boolean"]["chauffe_eau"]["name"] == "Water heater"
+    assert french["input_boolean"]["chauffe_eau"]["name"] == "Chauffe-eau"
+    assert set(english["input_boolean"]) == set(french["input_boolean"])  # same entity ids
+    level = "sensor.rte_ecowatt_level_now"
+    assert shedding_automation("en", level)["alias"].startswith("Délestage: switch the loads off")
+    assert shedding_automation("fr", level)["alias"].startswith("Délestage : couper les charges")
+
+
+def _url(runner: web.AppRunner) -> str:
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}"
+
+
+async def test_a_red_period_set_in_the_demo_survives_a_restart(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """Restarting script/develop restarts the simulator: the red period set by hand stays."""
+    runner, state = await develop.start_sandbox("127.0.0.1", 0, "http://localhost:8123", tmp_path)
+    assert state.red_start == state.default_red_start(1)  # the demo's red run: in an hour
+    try:
+        async with aiohttp.ClientSession() as session:
+            answer = await session.post(
+                f"{_url(runner)}/_control/rte/red", json={"in_hours": 0, "hours": 2}
+            )
+            red_run = await answer.json()
+    finally:
+        await runner.cleanup()
+
+    runner, state = await develop.start_sandbox("127.0.0.1", 0, "http://localhost:8123", tmp_path)
+    try:
+        async with aiohttp.ClientSession() as session:
+            described = await (await session.get(f"{_url(runner)}/_control")).json()
+    finally:
+        await runner.cleanup()
+    assert described["red_run"] == red_run
+    assert (tmp_path / develop.SANDBOX_STATE).is_file()
+
+
+async def test_a_failing_step_ends_the_demo_with_status_1(
+    tmp_path: Path, socket_enabled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No "Ready" banner after a step that failed: its message, and exit status 1."""
+    args = develop.build_parser().parse_args(
+        ["--config", str(tmp_path), "--sandbox-port", "0", "--exit-when-ready"]
+    )
+    stopped = Mock(poll=Mock(return_value=0))
+    failure = DemoStepFailed("Tempo tariff: unexpected step 'enedis_offpeak'")
+    with (
+        patch.object(develop.Hass, "wait_until_up", AsyncMock()),
+        patch.object(develop.Hass, "log_in", AsyncMock()),
+        patch.object(develop.Hass, "wait_until_running", AsyncMock()),
+        patch.object(develop, "provision", AsyncMock(side_effect=failure)),
+    ):
+        status = await develop.run(args, tmp_path, stopped, 0.0)
+
+    assert status == 1
+    out = capsys.readouterr().out
+    assert "The demo is not ready: Tempo tariff: unexpected step 'enedis_offpeak'" in out
+    assert "Ready in" not in out
+
+
+def test_the_demo_meter_is_the_simulators_consumer() -> None:
+    assert DEMO_METER == CONSUMER_PRM

@@ -2,8 +2,12 @@
 
 Starts the simulator (tools/sandbox) and ``hass -c config``, finishes onboarding with a demo
 user, adds the RTE, Enedis and Météo-France entries through the real config flows (REST API)
-pointed at the simulator, sets the Energy dashboard on the Linky statistics, creates two demo
-loads and the Ecowatt load-shedding automation from the shipped blueprint, and prints the URL.
+pointed at the simulator, sets the Linky meter's Tempo tariff, the Energy dashboard and a
+"Tempo" dashboard on the Linky statistics, creates two demo loads and the Ecowatt
+load-shedding automation from the shipped blueprint, checks that the costs are there, and
+prints the URL. A step that does not do its job stops the demo with a message saying which
+(exit status 1): it never reports a success it did not check. The simulator's state (a red
+period set through /_control, consents) is kept in the configuration folder across restarts.
 Runs inside the project's environment (no Home Assistant import: it drives HA over HTTP).
 """
 
@@ -29,7 +33,18 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from aiohttp import web
 
+from tools import demo_check
+from tools.demo_content import (
+    LOAD_IDS,
+    TEMPO_DASHBOARD,
+    TEXTS,
+    shedding_automation,
+    statistic_id,
+    tempo_dashboard as tempo_dashboard_config,
+)
+from tools.hass_client import DemoStepFailed, Hass
 from tools.sandbox import SandboxConfig, SandboxState, create_app
+from tools.sandbox.persist import SandboxStore
 from tools.sandbox.state import CONSUMER_PRM, PRODUCER_PRM, Meter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,20 +52,17 @@ MARKER = "# Written by script/develop (delete this line to keep your own changes
 USERNAME, PASSWORD = "demo", "delestage"
 STATION_ID = "75114001"
 BLUEPRINT = Path("blueprints/automation/delestage/ecowatt_load_shedding.yaml")
-LOADS = {"chauffe_eau": "Chauffe-eau", "radiateurs": "Radiateurs"}
 # Server languages offered by --language: those Délestage has texts for. The server language
 # names the entities ("RTE Ecowatt Red now" / "RTE Ecowatt Rouge en cours") and, when an entity
 # is first created, its entity id; each user's interface language is set in their profile.
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
-# The readiness probe: Home Assistant's login page asks this URL without a token
-# (``requires_auth = False``). Any unauthenticated request to a protected view (``/api/``)
-# would answer 401 and raise a "Login attempt failed" notification for the new user.
-READINESS_PATH = "/auth/providers"
+# The simulator's state, in the configuration folder (see tools/sandbox/persist.py).
+SANDBOX_STATE = "sandbox_state.json"
 
 CONFIGURATION = """{marker}
 homeassistant:
-  name: Délestage (démo)
+  name: {home}
   language: {language}
   latitude: 48.8217
   longitude: 2.3378
@@ -104,10 +116,13 @@ def write_config(config: Path, port: int, language: str = DEFAULT_LANGUAGE) -> N
     if not yaml.exists() or MARKER in yaml.read_text(encoding="utf-8"):
         loads = "".join(
             f"  {key}:\n    name: {name}\n    icon: mdi:flash\n    initial: true\n"
-            for key, name in LOADS.items()
+            for key, name in TEXTS[language].loads.items()
         )
         yaml.write_text(
-            CONFIGURATION.format(marker=MARKER, loads=loads, language=language), encoding="utf-8"
+            CONFIGURATION.format(
+                marker=MARKER, loads=loads, language=language, home=TEXTS[language].home
+            ),
+            encoding="utf-8",
         )
     (config / "automations.yaml").touch()
     storage = config / ".storage"
@@ -256,154 +271,6 @@ def ensure_requirements() -> None:
     subprocess.run(pip, check=True)
 
 
-class Hass:
-    """A tiny Home Assistant REST + websocket client."""
-
-    def __init__(
-        self, session: aiohttp.ClientSession, url: str, language: str = DEFAULT_LANGUAGE
-    ) -> None:
-        """Talk to Home Assistant at ``url``."""
-        self.session = session
-        self.url = url
-        self.language = language
-        self.client_id = f"{url}/"
-        self.token = ""
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._ws_id = 0
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Authorization header."""
-        return {"Authorization": f"Bearer {self.token}"}
-
-    async def wait_until_up(self, process: subprocess.Popen[bytes], within: float) -> None:
-        """Wait for the HTTP server and its auth views, without failing an authentication.
-
-        ``/auth/providers`` needs no token: 200 once a user exists, 400 "onboarding_required"
-        before; 404 while the auth views are not registered yet.
-        """
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"Home Assistant exited with code {process.returncode}")
-            with suppress(aiohttp.ClientError, TimeoutError):
-                async with self.session.get(
-                    f"{self.url}{READINESS_PATH}", timeout=aiohttp.ClientTimeout(total=2)
-                ) as response:
-                    if response.status in (200, 400):
-                        return
-            await asyncio.sleep(0.5)
-        raise RuntimeError("Home Assistant did not start in time")
-
-    async def log_in(self) -> None:
-        """Create the demo user on first run (onboarding), else log in with its password."""
-        steps: dict[str, bool] = {}
-        async with self.session.get(f"{self.url}/api/onboarding") as response:
-            if response.status == 200:  # the onboarding views exist until it is done
-                steps = {step["step"]: step["done"] for step in await response.json()}
-        if steps and not steps.get("user"):
-            async with self.session.post(
-                f"{self.url}/api/onboarding/users",
-                json={
-                    "client_id": self.client_id,
-                    "name": "Démo",
-                    "username": USERNAME,
-                    "password": PASSWORD,
-                    "language": self.language,
-                },
-            ) as response:
-                response.raise_for_status()
-                code = (await response.json())["auth_code"]
-        else:
-            code = await self._login_flow()
-        async with self.session.post(
-            f"{self.url}/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": self.client_id},
-        ) as response:
-            response.raise_for_status()
-            self.token = (await response.json())["access_token"]
-
-    async def wait_until_running(self, within: float) -> None:
-        """Wait for the end of Home Assistant's start-up (it handles SIGTERM only from then)."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            async with self.session.get(f"{self.url}/api/config", headers=self.headers) as response:
-                if response.status == 200 and (await response.json()).get("state") == "RUNNING":
-                    return
-            await asyncio.sleep(0.5)
-        raise RuntimeError("Home Assistant did not finish starting in time")
-
-    async def _login_flow(self) -> str:
-        async with self.session.post(
-            f"{self.url}/auth/login_flow",
-            json={
-                "client_id": self.client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": self.client_id,
-            },
-        ) as response:
-            flow_id = (await response.json())["flow_id"]
-        async with self.session.post(
-            f"{self.url}/auth/login_flow/{flow_id}",
-            json={"client_id": self.client_id, "username": USERNAME, "password": PASSWORD},
-        ) as response:
-            result = await response.json()
-        if result.get("type") != "create_entry":
-            raise RuntimeError(f"Cannot log in as {USERNAME!r}: {result.get('errors')}")
-        return str(result["result"])
-
-    async def flow(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST to the config-flow REST API."""
-        async with self.session.post(
-            f"{self.url}/api/config/config_entries/flow{path}", json=body, headers=self.headers
-        ) as response:
-            data: dict[str, Any] = await response.json()
-            if response.status >= 400:
-                raise RuntimeError(f"Config flow {path or 'start'}: HTTP {response.status} {data}")
-            return data
-
-    async def options_flow(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST to the options-flow REST API."""
-        async with self.session.post(
-            f"{self.url}/api/config/config_entries/options/flow{path}",
-            json=body,
-            headers=self.headers,
-        ) as response:
-            data: dict[str, Any] = await response.json()
-            if response.status >= 400:
-                raise RuntimeError(f"Options flow {path or 'start'}: HTTP {response.status} {data}")
-            return data
-
-    async def ws(self, message: dict[str, Any]) -> Any:
-        """Send one websocket command and return its result."""
-        if self._ws is None:
-            self._ws = await self.session.ws_connect(f"{self.url}/api/websocket")
-            await self._ws.receive_json()
-            await self._ws.send_json({"type": "auth", "access_token": self.token})
-            if (await self._ws.receive_json())["type"] != "auth_ok":
-                raise RuntimeError("Websocket authentication failed")
-        self._ws_id += 1
-        await self._ws.send_json({"id": self._ws_id, **message})
-        while True:
-            answer = await self._ws.receive_json()
-            if answer.get("id") == self._ws_id and answer.get("type") == "result":
-                if not answer["success"]:
-                    raise RuntimeError(f"{message['type']}: {answer['error']}")
-                return answer["result"]
-
-    async def call_service(self, domain: str, service: str) -> None:
-        """Call a service over REST."""
-        async with self.session.post(
-            f"{self.url}/api/services/{domain}/{service}", json={}, headers=self.headers
-        ) as response:
-            response.raise_for_status()
-
-    async def close(self) -> None:
-        """Close the websocket."""
-        if self._ws is not None:
-            await self._ws.close()
-
-
 async def add_entry(hass: Hass, entry_type: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
     """Run the Délestage config flow: menu choice, then one form answer per step."""
     result = await hass.flow("", {"handler": "delestage", "show_advanced_options": True})
@@ -416,14 +283,39 @@ async def add_entry(hass: Hass, entry_type: str, steps: list[dict[str, Any]]) ->
 
 
 def report(name: str, result: dict[str, Any]) -> None:
-    """Say what a flow ended with."""
+    """Say what a flow ended with; anything but a new or existing entry stops the demo."""
     if result["type"] == "create_entry":
         log(f"{name}: entry created ({result['title']})")
     elif result["type"] == "abort" and result.get("reason") == "already_configured":
         log(f"{name}: entry already there")
     else:
-        details = result.get("reason") or result.get("errors")
-        log(f"{name}: flow ended with {result['type']} {details}")
+        details = result.get("reason") or result.get("errors") or result.get("step_id")
+        raise DemoStepFailed(f"{name}: the config flow ended with {result['type']} {details}")
+
+
+async def add_rte(hass: Hass, sandbox: str) -> None:
+    """The RTE entry, in the sandbox environment (polled every minute, no quota)."""
+    answer = {
+        "client_id": "sandbox-rte-client",
+        "client_secret": "sandbox-rte-secret",
+        # Polled every minute (no quota): POST /_control/rte/red shows within a minute.
+        "environment": "sandbox",
+        "advanced": {"api_base_url": f"{sandbox}/rte"},
+    }
+    report("RTE", await add_entry(hass, "rte", [answer]))
+
+
+async def add_meteofrance(hass: Hass, sandbox: str) -> None:
+    """The Paris-Montsouris station."""
+    answers = [
+        {
+            "auth_method": "api_key",
+            "credential": "sandbox-meteofrance-key",
+            "advanced": {"api_base_url": f"{sandbox}/meteofrance/public/DPObs/v1"},
+        },
+        {"station_id": STATION_ID},
+    ]
+    report("Météo-France", await add_entry(hass, "meteofrance", answers))
 
 
 async def add_enedis(hass: Hass, sandbox: str) -> None:
@@ -490,47 +382,17 @@ async def add_gateways(hass: Hass, sandbox: str) -> None:
     )
 
 
-async def find_entity(hass: Hass, unique_suffix: str) -> str | None:
-    """Entity id of the Délestage entity whose unique id ends with ``unique_suffix``."""
-    for _ in range(40):
-        entities = await hass.ws({"type": "config/entity_registry/list"})
-        for entity in entities:
-            if entity["platform"] == "delestage" and str(entity.get("unique_id", "")).endswith(
-                unique_suffix
-            ):
-                return str(entity["entity_id"])
-        await asyncio.sleep(0.25)
-    return None
-
-
 async def add_shedding(hass: Hass, config: Path) -> None:
-    """The blueprint's automation on the two demo loads (skipped when there is no blueprint)."""
+    """The blueprint's automation on the two demo loads, named in the server's language."""
     if not (REPO / BLUEPRINT).exists():
-        log("No load-shedding blueprint yet: skipped")
-        return
-    level = await find_entity(hass, "_ecowatt_level_now")
-    if level is None:
-        log("No Ecowatt level sensor: load shedding skipped")
-        return
-    automation = [
-        {
-            "id": "delestage_demo_shedding",
-            "alias": "Délestage : couper les charges pendant les heures rouges",
-            "use_blueprint": {
-                "path": "delestage/ecowatt_load_shedding.yaml",
-                "input": {
-                    "ecowatt_level": level,
-                    "levels": "red",
-                    "loads": [f"input_boolean.{key}" for key in LOADS],
-                    "lead_time": 0,
-                    "restore": True,
-                },
-            },
-        }
-    ]
+        raise DemoStepFailed(f"Load shedding: no blueprint at {BLUEPRINT}")
+    level = await demo_check.entity_of(hass, "ecowatt_level_now")
+    automation = [shedding_automation(hass.language, level)]
     (config / "automations.yaml").write_text(json.dumps(automation, indent=2), encoding="utf-8")
     await hass.call_service("automation", "reload")
-    log(f"Load shedding: automation on {', '.join(LOADS.values())} driven by {level}")
+    entity_id = await demo_check.wait_for_automation(hass)
+    names = ", ".join(TEXTS[hass.language].loads[key] for key in LOAD_IDS)
+    log(f"Load shedding: {entity_id} on {names}, driven by {level}")
 
 
 # The demo meter is a Tempo customer (prices in €/kWh incl. taxes, subscription in €/month:
@@ -544,80 +406,70 @@ TEMPO_PRICES = {
     "red_hc": 0.1460,
 }
 TEMPO_SUBSCRIPTION = 15.59
+# The Linky options open with a menu (tariff, or a history-file import); each form is
+# answered by its step id, whatever their order.
+TARIFF_MENU_CHOICE = "enedis_tariff"
+TARIFF_ANSWERS: dict[str, dict[str, Any]] = {
+    "enedis_tariff": {"tariff": "tempo", "subscription": TEMPO_SUBSCRIPTION},
+    "enedis_offpeak": {"offpeak_hours": "22:00-06:00"},
+    "enedis_prices": {  # one section per colour
+        color: {f"price_{p}": TEMPO_PRICES[f"{color}_{p}"] for p in ("hp", "hc")}
+        for color in ("blue", "white", "red")
+    },
+}
 
 
 async def set_tariff(hass: Hass) -> None:
-    """Tempo options on the Linky entry, through its options flow (idempotent)."""
-    entries = await hass.ws({"type": "config_entries/get", "domain": "delestage"})
-    linky = [e for e in entries if str(e.get("title", "")).startswith("Linky")]
-    if not linky:
-        return
-    result = await hass.options_flow("", {"handler": linky[0]["entry_id"]})
-    for answer in (
-        {"tariff": "tempo", "subscription": TEMPO_SUBSCRIPTION},
-        {"offpeak_hours": "22:00-06:00"},
-        {  # one section per colour
-            color: {f"price_{p}": TEMPO_PRICES[f"{color}_{p}"] for p in ("hp", "hc")}
-            for color in ("blue", "white", "red")
-        },
-    ):
-        if result["type"] != "form":
-            break
-        result = await hass.options_flow(f"/{result['flow_id']}", answer)
-    log(f"Enedis: Tempo tariff ({result['type']}); six Tempo series and the cost statistic")
+    """Tempo options on the Data Connect meter, through its options flow (idempotent)."""
+    entry_id = await demo_check.meter_entry(hass, CONSUMER_PRM)
+    result = await hass.options_flow("", {"handler": entry_id})
+    if result["type"] == "menu":
+        if TARIFF_MENU_CHOICE not in result["menu_options"]:
+            raise DemoStepFailed(
+                f"Tempo tariff: no {TARIFF_MENU_CHOICE!r} in the Linky options menu "
+                f"{result['menu_options']}"
+            )
+        result = await hass.options_flow(
+            f"/{result['flow_id']}", {"next_step_id": TARIFF_MENU_CHOICE}
+        )
+    answered: list[str] = []
+    while result["type"] == "form":
+        step = result["step_id"]
+        if result.get("errors") or step not in TARIFF_ANSWERS or step in answered:
+            raise DemoStepFailed(
+                f"Tempo tariff: unexpected step {step!r} (errors: {result.get('errors')})"
+            )
+        answered.append(step)
+        result = await hass.options_flow(f"/{result['flow_id']}", TARIFF_ANSWERS[step])
+    if result["type"] != "create_entry":
+        raise DemoStepFailed(f"Tempo tariff: the options flow ended with {result['type']}")
+    # Saved; its effect (costs, the six series) is checked once the history is in.
+    log(f"Enedis: Tempo tariff saved for Linky …{CONSUMER_PRM[-4:]} ({', '.join(answered)})")
 
 
 async def add_tempo_dashboard(hass: Hass) -> None:
-    """A "Tempo" dashboard: the six Tempo series stacked per day, and the daily cost."""
+    """The "Tempo" dashboard (tools/demo_content.py), in the server's language."""
     dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
-    if not any(d.get("url_path") == "linky-tempo" for d in dashboards):
+    if not any(d.get("url_path") == TEMPO_DASHBOARD for d in dashboards):
         await hass.ws(
             {
                 "type": "lovelace/dashboards/create",
-                "url_path": "linky-tempo",
-                "title": "Tempo",
+                "url_path": TEMPO_DASHBOARD,
+                "title": TEXTS[hass.language].dashboard,
                 "icon": "mdi:palette",
                 "mode": "storage",
                 "require_admin": False,
                 "show_in_sidebar": True,
             }
         )
-    series = [
-        {
-            "entity": f"delestage:linky_{CONSUMER_PRM}_{color}_{period}",
-            "name": f"{name} {period.upper()}",
-        }
-        for color, name in (("blue", "Bleu"), ("white", "Blanc"), ("red", "Rouge"))
-        for period in ("hp", "hc")
-    ]
-    cards = [
-        {
-            "type": "statistics-graph",
-            "title": "Consommation par période Tempo (kWh / jour)",
-            "entities": series,
-            "stat_types": ["change"],
-            "period": "day",
-            "days_to_show": 30,
-            "chart_type": "bar",
-        },
-        {
-            "type": "statistics-graph",
-            "title": "Coût (€ / jour)",
-            "entities": [{"entity": f"delestage:linky_{CONSUMER_PRM}_cost", "name": "Coût"}],
-            "stat_types": ["change"],
-            "period": "day",
-            "days_to_show": 30,
-            "chart_type": "bar",
-        },
-    ]
     await hass.ws(
         {
             "type": "lovelace/config/save",
-            "url_path": "linky-tempo",
-            "config": {"views": [{"title": "Tempo", "cards": cards}]},
+            "url_path": TEMPO_DASHBOARD,
+            "config": tempo_dashboard_config(hass.language),
         }
     )
-    log("Tempo dashboard: the six series and the daily cost (/linky-tempo)")
+    log(f"Tempo dashboard: yesterday, the six series stacked and the cost (/{TEMPO_DASHBOARD})")
 
 
 async def set_energy(hass: Hass) -> None:
@@ -628,58 +480,31 @@ async def set_energy(hass: Hass) -> None:
             "energy_sources": [
                 {
                     "type": "grid",
-                    "stat_energy_from": f"delestage:linky_{CONSUMER_PRM}_consumption",
-                    "stat_cost": f"delestage:linky_{CONSUMER_PRM}_cost",
+                    "stat_energy_from": statistic_id("consumption"),
+                    "stat_cost": statistic_id("cost"),
                     "cost_adjustment_day": 0,
                 }
             ],
         }
     )
+    log("Energy dashboard: Linky consumption with its Tempo cost")
 
 
-async def provision(hass: Hass, sandbox: str, config: Path) -> None:
-    """Every demo entry and setting; each step is idempotent."""
-    report(
-        "RTE",
-        await add_entry(
-            hass,
-            "rte",
-            [
-                {
-                    "client_id": "sandbox-rte-client",
-                    "client_secret": "sandbox-rte-secret",
-                    # Polled every minute (no quota): POST /_control/rte/red shows within a minute.
-                    "environment": "sandbox",
-                    "advanced": {"api_base_url": f"{sandbox}/rte"},
-                }
-            ],
-        ),
-    )
-    report(
-        "Météo-France",
-        await add_entry(
-            hass,
-            "meteofrance",
-            [
-                {
-                    "auth_method": "api_key",
-                    "credential": "sandbox-meteofrance-key",
-                    "advanced": {"api_base_url": f"{sandbox}/meteofrance/public/DPObs/v1"},
-                },
-                {"station_id": STATION_ID},
-            ],
-        ),
-    )
+async def provision(hass: Hass, sandbox: str, config: Path, within: float = 600) -> None:
+    """Every demo entry and setting (each step idempotent), then the check of the costs."""
+    await add_rte(hass, sandbox)
+    await add_meteofrance(hass, sandbox)
     await add_enedis(hass, sandbox)
     await set_tariff(hass)
     await add_gateways(hass, sandbox)
     await set_energy(hass)
     await add_tempo_dashboard(hass)
     await add_shedding(hass, config)
+    log(await demo_check.check_costs(hass, within))
 
 
-async def start_sandbox(host: str, port: int, hass_url: str) -> web.AppRunner:
-    """The simulator, in this process; consent redirects go to Home Assistant's callback."""
+def demo_state(hass_url: str) -> SandboxState:
+    """The simulator's demo: a live red run an hour from now, a third meter for the gateway."""
     state = SandboxState(
         SandboxConfig(
             enedis_redirect_url=f"{hass_url}/api/delestage/enedis/callback",
@@ -688,10 +513,24 @@ async def start_sandbox(host: str, port: int, hass_url: str) -> web.AppRunner:
     )
     state.red_start = state.default_red_start(1)
     state.meters[MED_PRM] = Meter(MED_PRM, state.now().date() - timedelta(days=700))
-    runner = web.AppRunner(create_app(state), access_log=None)
+    return state
+
+
+async def start_sandbox(
+    host: str, port: int, hass_url: str, config: Path
+) -> tuple[web.AppRunner, SandboxState]:
+    """The simulator, in this process; its state is kept in the configuration folder."""
+    state = demo_state(hass_url)
+    app = create_app(state)
+    store = SandboxStore(config / SANDBOX_STATE)
+    if store.load(state) and state.red_set:
+        start, end = state.red_start, state.red_start + timedelta(hours=state.red_hours)
+        log(f"Simulator: red run kept from the last run ({start:%d/%m %H:%M}–{end:%H:%M} UTC)")
+    store.attach(state)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    return runner
+    return runner, state
 
 
 def start_hass(config: Path, *, verbose: bool) -> subprocess.Popen[bytes]:
@@ -709,33 +548,42 @@ def start_hass(config: Path, *, verbose: bool) -> subprocess.Popen[bytes]:
 async def run(
     args: argparse.Namespace, config: Path, process: subprocess.Popen[bytes], started: float
 ) -> int:
-    """Start the simulator, provision Home Assistant, then wait until it stops."""
+    """Start the simulator, provision Home Assistant, then wait until it stops.
+
+    Exit status 1, with the step's message, when Home Assistant does not start or a demo step
+    fails (Home Assistant is stopped then: its log says more).
+    """
     hass_url = f"http://127.0.0.1:{args.port}"
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
-    runner = await start_sandbox("127.0.0.1", args.sandbox_port, f"http://localhost:{args.port}")
+    runner, _ = await start_sandbox(
+        "127.0.0.1", args.sandbox_port, f"http://localhost:{args.port}", config
+    )
     log(f"Simulator on {sandbox_url} (control: {sandbox_url}/_control)")
     loop = asyncio.get_running_loop()
     main_task = asyncio.current_task()
     assert main_task is not None
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, main_task.cancel)
+    status = 0
     try:
         async with aiohttp.ClientSession() as session:
             hass = Hass(session, hass_url, args.language)
             await hass.wait_until_up(process, args.timeout)
             log(f"Home Assistant answers ({time.monotonic() - started:.1f} s)")
-            await hass.log_in()
+            await hass.log_in(USERNAME, PASSWORD, TEXTS[args.language].user)
             await hass.wait_until_running(args.timeout)
             log(f"Home Assistant started ({time.monotonic() - started:.1f} s)")
             if not args.bare:
-                await provision(hass, sandbox_url, config)
+                await provision(hass, sandbox_url, config, within=args.timeout)
             await hass.close()
         elapsed = time.monotonic() - started
         print(
             f"\n  Home Assistant:  http://localhost:{args.port}\n"
             f"  User / password: {USERNAME} / {PASSWORD}\n"
-            f"  Simulator:       {sandbox_url}  (GET /_control, POST /_control/faults)\n"
+            f"  Simulator:       {sandbox_url}  (GET /_control, POST /_control/faults;\n"
+            f"                   its state: {config / SANDBOX_STATE})\n"
             f"  Logs:            {config}/home-assistant.log\n"
+            f"  Linky data are one day late: pick Yesterday in the Energy dashboard.\n"
             f"  Ready in {elapsed:.1f} s. Ctrl+C stops both.\n",
             flush=True,
         )
@@ -745,12 +593,16 @@ async def run(
             await asyncio.to_thread(process.wait)
     except asyncio.CancelledError:
         log("Stopping Home Assistant and the simulator")
+    except (DemoStepFailed, RuntimeError, aiohttp.ClientError) as err:
+        log(f"The demo is not ready: {err}")
+        log(f"Home Assistant's log: {config}/home-assistant.log. Stopping.")
+        status = 1
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await _stop(process)
         await runner.cleanup()
-    return 0
+    return status
 
 
 async def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -803,14 +655,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         default=600,
-        help="seconds to wait for Home Assistant to answer, then to finish starting, before "
-        "giving up",
+        help="seconds to wait for Home Assistant to answer, then to finish starting, then for "
+        "the demo's costs (the back-fill), before giving up",
     )
     parser.add_argument(
         "--language",
         choices=LANGUAGES,
         default=DEFAULT_LANGUAGE,
-        help="server language: entity names follow it (and the entity ids of a fresh --config)",
+        help="server language: entity names and the demo's own names (loads, automation, "
+        "Tempo dashboard) follow it, and the entity ids of a fresh --config",
     )
     parser.add_argument("--verbose", action="store_true", help="show Home Assistant's output")
     parser.add_argument("--ready-file", help="write the start-up time (seconds) here once ready")

@@ -80,7 +80,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
             translation_placeholders={"entry_type": str(entry.data.get(CONF_ENTRY_TYPE))},
         ) from None
     # Before the set-up, which may fail: an entry retrying still talks to that server.
-    async_check_api_base_url(hass, entry)
+    await async_check_api_base_url(hass, entry)
     runtime = await setup(hass, entry)
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_shutdown)

@@ -6,6 +6,8 @@ they are taken from the integration's translations when they are written, the wa
 Assistant's onboarding names its default areas (``helpers.translation``). They live in the
 ``selector`` section of ``translations/*.json`` (hassfest's place for texts that belong to no
 entity): options of ``statistic_name`` (with a ``{meter}`` placeholder) and ``device_model``.
+The logbook's descriptions of load shedding (``logbook.py``, options of ``logbook_message``)
+are read the same way, when the logbook shows them.
 
 After a change of the server's language, a statistic takes the new name at its next write (the
 next Linky import), a device its new model at the entry's next set-up.
@@ -25,6 +27,7 @@ from .const import DOMAIN
 
 STATISTIC_NAME = "statistic_name"
 DEVICE_MODEL = "device_model"
+LOGBOOK_MESSAGE = "logbook_message"
 _CATEGORY = "selector"
 
 
@@ -57,14 +60,22 @@ async def async_statistic_name(hass: HomeAssistant, series: str, meter: str) -> 
 
 
 @callback
-def device_model(hass: HomeAssistant, model: DeviceModel) -> str:
-    """Return a device model in the server's language.
+def cached_text(hass: HomeAssistant, group: str, key: str) -> str | None:
+    """Return the text ``key`` of ``group`` in the server's language (else English), or None.
 
     The integration's translations are loaded (current language, English underneath) before
-    any of its entries is set up, so the cache is enough; English, then the key, otherwise.
+    any of its entries is set up, so the cache is enough.
     """
-    key = _key(DEVICE_MODEL, model.value)
+    name = _key(group, key)
     for language in (hass.config.language, "en"):
-        if text := async_get_cached_translations(hass, language, _CATEGORY, DOMAIN).get(key):
+        if text := async_get_cached_translations(hass, language, _CATEGORY, DOMAIN).get(name):
             return text
+    return None
+
+
+@callback
+def device_model(hass: HomeAssistant, model: DeviceModel) -> str:
+    """Return a device model in the server's language (the key if it has no text)."""
+    if (text := cached_text(hass, DEVICE_MODEL, model.value)) is not None:
+        return text
     return model.value  # pragma: no cover - translations are loaded before any set-up

@@ -14,10 +14,12 @@ missing value) and writes the bytes the real producer writes:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 import io
+import re
 from typing import Any
+import zipfile
 
 from openpyxl import Workbook
 
@@ -145,3 +147,48 @@ def portal_xlsx(rows: Iterable[Reading], prm: str = PRM, kind: str = "Consommati
 def utc(*args: int) -> datetime:
     """An aware UTC datetime."""
     return datetime(*args, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- hostile workbooks
+
+
+def rewrite_part(content: bytes, suffix: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook ``content`` with its part named ``…suffix`` changed (the zip rebuilt)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, change(data) if info.filename.endswith(suffix) else data)
+    return buffer.getvalue()
+
+
+def table_xlsx(rows: Iterable[Reading]) -> bytes:
+    """A workbook of one sheet: ``Début``/``Fin``/``Valeur (en kW)`` in row 1, then the rows."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Début", "Fin", "Valeur (en kW)"])
+    for start, end, watts in rows:
+        sheet.append(
+            [f"{_local(start):%d/%m/%Y %H:%M:%S}", f"{_local(end):%d/%m/%Y %H:%M:%S}", _kw(watts)]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def huge_dimension(content: bytes, *, far_cell: bool = True, sheet: str = "sheet1.xml") -> bytes:
+    """The sheet declares ``A1:XFD1048576``; with ``far_cell``, it holds a cell in XFD1048576.
+
+    About 5 kB: what issue 19 found to take 3 GiB (then a MemoryError), or a thread for ever.
+    """
+
+    def change(xml: bytes) -> bytes:
+        xml = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', xml)
+        if far_cell:
+            far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+            xml = xml.replace(b"</sheetData>", far + b"</sheetData>")
+        return xml
+
+    return rewrite_part(content, sheet, change)

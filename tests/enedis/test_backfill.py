@@ -141,7 +141,7 @@ async def test_backfill_stops_at_activation(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A meter activated 40 days ago: every day since is imported, nothing before; few calls."""
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="custom_components.delestage.enedis.backfill")
     activation = TODAY - timedelta(days=40)
     fake.activation = activation
     seen: list[int] = []
@@ -168,9 +168,18 @@ async def test_backfill_stops_at_activation(
     saved = hass_storage["delestage.enedis_backfill.entry1"]["data"]
     assert saved["done"] == 109
     assert PRM not in str(saved)
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith("custom_components")]
-    assert any("step 1/109" in m for m in ours)
-    assert all(PRM not in m for m in ours)
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    assert all(PRM not in r.getMessage() for r in ours)
+    # Progress at debug level, naming the meter (masked); one info line at start and end.
+    meter = f"Linky …{PRM[-4:]}"
+    info = [r.getMessage() for r in ours if r.levelno >= logging.INFO]
+    assert len(info) == 2
+    assert all(m.startswith(meter) for m in info)
+    steps = [r.getMessage() for r in ours if r.levelno == logging.DEBUG and "step" in r.msg]
+    assert len(steps) == 1 + 6  # the daily year with the activation, the 6 curve weeks
+    assert steps[0].startswith(f"{meter} history back-fill: step 1/109")
+    assert "starting" in info[0]
+    assert "finished" in info[1]
     # Finished: running again costs nothing.
     calls = fake.data_calls
     assert (await runner(hass, client).async_run()).finished

@@ -22,6 +22,19 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.delestage.api.enedis import EnedisClient
+from custom_components.delestage.api.enedis_files import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    EmptyHistoryFileError,
+    FileTooLargeError,
+    HistoryFileError,
+    ImplausibleFileError,
+    Reason,
+    UnknownFileFormatError,
+    UnreadableFileError,
+    UnsupportedDataError,
+    WrongMeterFileError,
+)
 from custom_components.delestage.api.enedis_models import CurvePoint
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.backfill import BackfillRunner
@@ -29,11 +42,13 @@ from custom_components.delestage.enedis.file_import import (
     FileImport,
     async_import_path,
     complete_hours,
+    file_error,
 )
 from custom_components.delestage.enedis.history import async_import_history
 from custom_components.delestage.enedis.statistics import EnergyKind
 from custom_components.delestage.services import async_setup_services
 
+from ..translations import LANGUAGES, lookup
 from .conftest import make_entry, open_linky_options, paris_today, yesterday
 from .fake_enedis import (
     CLIENT_ID,
@@ -66,8 +81,18 @@ PRODUCTION_STAT = f"delestage:linky_{PRM}_production"
 
 @pytest.fixture
 def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A configuration folder of the test's own, with a ``linky`` folder for the files."""
+    """A configuration folder of the test's own, with a ``linky`` folder for the files.
+
+    Home Assistant's default readable folders (``www``, the media folder), plus ``linky``: as
+    a user who listed ``/config/linky`` in ``allowlist_external_dirs``.
+    """
     hass.config.config_dir = str(tmp_path)
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    hass.config.allowlist_external_dirs = {
+        str(tmp_path / "www"),
+        str(tmp_path / "media"),
+        str(tmp_path / "linky"),
+    }
     (tmp_path / "linky").mkdir()
     return tmp_path
 
@@ -290,7 +315,7 @@ async def test_action(
         ("linky/other.csv", "enedis_file_wrong_meter"),
         ("linky/unknown.csv", "enedis_file_unknown_format"),
         ("linky/empty.csv", "enedis_file_empty"),
-        ("linky/bad.csv", "enedis_file_unreadable"),
+        ("linky/bad.csv", "enedis_file_bad_date"),
         ("linky/pmax.csv", "enedis_file_not_load_curve"),
     ):
         with pytest.raises(ServiceValidationError) as err:
@@ -312,7 +337,7 @@ async def test_action(
     folder = await call("linky")
     assert folder["files"] == ["conso.csv", "prod.xlsx"]
     assert folder["skipped_files"] == {
-        "bad.csv": "enedis_file_unreadable",
+        "bad.csv": "enedis_file_bad_date",
         "empty.csv": "enedis_file_empty",
         "other.csv": "enedis_file_wrong_meter",
         "pmax.csv": "enedis_file_not_load_curve",
@@ -329,11 +354,14 @@ async def test_action(
         await call("linky/link.csv")
     assert err.value.translation_key == "enedis_file_outside_config"
     assert (await call("linky"))["skipped_files"]["link.csv"] == "enedis_file_outside_config"
-    # A folder the user allowed (allowlist_external_dirs) is fine.
+    # A folder the user allowed (allowlist_external_dirs) is fine; the others are not.
     shared = config_dir.parent / f"{config_dir.name}_share"
     shared.mkdir()
     (shared / "conso.csv").write_bytes((config_dir / "linky" / "conso.csv").read_bytes())
-    hass.config.allowlist_external_dirs = {str(shared)}
+    with pytest.raises(ServiceValidationError) as err:
+        await call(str(shared / "conso.csv"))
+    assert err.value.translation_key == "enedis_file_outside_config"
+    hass.config.allowlist_external_dirs.add(str(shared))
     assert (await call(str(shared / "conso.csv")))["files"] == ["conso.csv"]
     (config_dir / "linky" / "nothing").mkdir()
     (config_dir / "linky" / "nothing" / ".hidden.csv").write_bytes(REFERENCE_C)
@@ -395,7 +423,10 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     result = await open_linky_options(hass, entry, "enedis_import_file")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "enedis_import_file"
-    assert result["description_placeholders"]["config_dir"] == str(config_dir)
+    # The folders Home Assistant lets integrations read are named in the form.
+    assert result["description_placeholders"]["folders"] == ", ".join(
+        f"`{config_dir / name}`" for name in ("linky", "media", "www")
+    )
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"path": "linky/nothing.xlsx", "direction": "auto"}
@@ -491,3 +522,42 @@ async def test_options_step_upload(
         result["flow_id"], {"upload": file_id, "direction": "auto"}
     )
     assert result["errors"] == {"base": "enedis_upload_missing"}
+
+
+# --------------------------------------------------------------------------- texts
+
+
+# One error of each reason, as the parser raises them.
+REASON_EXAMPLES: list[HistoryFileError] = [
+    UnknownFileFormatError("x"),
+    UnsupportedDataError("Index"),
+    WrongMeterFileError("12345678901234"),
+    EmptyHistoryFileError("x"),
+    ImplausibleFileError(3),
+    FileTooLargeError(Reason.TOO_LARGE, MAX_FILE_BYTES),
+    FileTooLargeError(Reason.TOO_MANY_ROWS, MAX_ROWS),
+    FileTooLargeError(Reason.TOO_MANY_CELLS, 1_000_000),
+    UnreadableFileError("x", reason=Reason.BAD_WORKBOOK),
+    UnreadableFileError("x", 7, reason=Reason.BAD_VALUE),
+    UnreadableFileError("x", 7, reason=Reason.BAD_DATE),
+    UnreadableFileError("x", 7, reason=Reason.BAD_LAYOUT),
+    UnreadableFileError("x"),
+]
+
+
+def test_every_reason_has_an_example() -> None:
+    assert {error.reason for error in REASON_EXAMPLES} == set(Reason)
+
+
+@pytest.mark.parametrize("error", REASON_EXAMPLES, ids=lambda error: str(error.reason))
+def test_every_reason_has_its_texts(error: HistoryFileError) -> None:
+    """Each reason: a text in both languages, for the action and the form, all filled in."""
+    validation = file_error("export.csv", error)
+    key = validation.translation_key
+    assert key == f"enedis_file_{error.reason}"
+    placeholders = validation.translation_placeholders or {}
+    for language in LANGUAGES:
+        for path in (f"exceptions.{key}.message", f"options.error.{key}"):
+            text = lookup(language, path)
+            assert text, (language, path)
+            assert "export.csv" in text.format(**placeholders), (language, path)

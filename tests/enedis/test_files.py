@@ -14,6 +14,8 @@ from custom_components.delestage.api.enedis_files import (
     Direction,
     EmptyHistoryFileError,
     FileFormat,
+    FileTooLargeError,
+    Reason,
     UnknownFileFormatError,
     UnreadableFileError,
     UnsupportedDataError,
@@ -214,7 +216,7 @@ def test_portal_xlsx_weekly_file() -> None:
     assert parsed.direction is Direction.CONSUMPTION
     assert len(parsed.points) == 335
     assert parsed.points[0].watts == pytest.approx(rows[0][2])
-    assert parsed.last == rows[-1][1]
+    assert (parsed.first, parsed.last) == (rows[0][0], rows[-1][1])
     production = parse_history_file(portal_xlsx(rows[:4], kind="Production"))
     assert production.direction is Direction.PRODUCTION
     with pytest.raises(WrongMeterFileError):
@@ -335,8 +337,10 @@ def test_read_history_file(tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
     with big.open("wb") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)
-    with pytest.raises(UnreadableFileError):
+    with pytest.raises(FileTooLargeError) as err:
         read_history_file(str(big))
+    assert err.value.reason is Reason.TOO_LARGE
+    assert err.value.limit == MAX_FILE_BYTES == 10 * 2**20
 
 
 def test_collapsed_fall_back_hour() -> None:
@@ -376,11 +380,12 @@ def test_tolerated_oddities() -> None:
         b'debut;fin;kW\n\n2024-03-18T00:00+01:00;2024-03-18T00:30+01:00;"0,5"\n'
     )
     assert parsed.points[0].start == utc(2024, 3, 17, 23, 0)
-    # R63 without ``Pas`` values: the difference to the row before; a blank line skipped.
+    # R63 without ``Pas`` values: the difference to the row before; a blank line skipped; a
+    # stated ``Pas`` that is no load-curve step (``P1D``) makes a bad row.
     header = "Identifiant PRM;Grandeur métier;Unité;Horodate;Valeur;Pas"
     body = (
-        f"{PRM};CONS;kW;2024-03-18 00:30:00;1;\n\n{PRM};CONS;kW;2024-03-18 01:00:00;2;P1D\n"
-        f"{PRM};CONS;kW;2024-03-18 03:00:00;3;\n"
+        f"{PRM};CONS;kW;2024-03-18 00:30:00;1;\n\n{PRM};CONS;kW;2024-03-18 01:00:00;2;\n"
+        f"{PRM};CONS;kW;2024-03-18 01:30:00;2;P1D\n{PRM};CONS;kW;2024-03-18 03:00:00;3;\n"
     )
     parsed = parse_history_file((header + "\n" + body).encode())
     assert [(p.start, p.end, p.watts) for p in parsed.points] == [
@@ -388,6 +393,7 @@ def test_tolerated_oddities() -> None:
         (utc(2024, 3, 17, 23, 30), utc(2024, 3, 18, 0, 0), 2000.0),
         (utc(2024, 3, 18, 1, 30), utc(2024, 3, 18, 2, 0), 3000.0),
     ]
+    assert parsed.bad_rows == 1
     with pytest.raises(UnreadableFileError):
         parse_history_file((header + f"\n{PRM};CONS\n").encode())
 

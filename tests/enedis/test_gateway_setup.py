@@ -7,9 +7,11 @@ or ban answer, the daily schedule at the persisted minute, and the migration of 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp.test_utils import TestServer
 from homeassistant.components.recorder import get_instance
@@ -22,6 +24,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -252,6 +255,70 @@ async def test_conso_api_ban_raises_its_own_issue(
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=minutes))
         await hass.async_block_till_done(wait_background_tasks=True)
     assert state.stats["conso_api"].calls == before
+
+
+def _saved_gateway(hass_storage: dict[str, Any], source: Source, budget: dict[str, Any]) -> None:
+    hass_storage[f"{DOMAIN}.enedis_gateway.{source}"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.enedis_gateway.{source}",
+        "data": {"budget": budget, "minute": 42},
+    }
+
+
+async def test_saved_budget_from_a_clock_years_ahead(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """A Pi without a real-time clock saved times 5 years ahead: blocked a day at most."""
+    ahead = dt_util.utcnow().timestamp() + 5 * 365 * 86400
+    _saved_gateway(
+        hass_storage,
+        Source.CONSO_API,
+        {
+            "requests": [[ahead, "refresh"]] * 59 + [[float("nan"), "refresh"]],
+            "blocked_until": ahead,
+            "block_reason": "banned",
+        },
+    )
+
+    gateway = await async_gateway_state(hass, Source.CONSO_API)
+
+    assert gateway.minute == 42
+    assert gateway.budget.used() == 59
+    assert 0 < gateway.budget.wait(Purpose.REFRESH) <= 86400
+
+
+async def test_entries_set_up_together_share_one_load_of_the_budget(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """A second entry or flow starting during the load waits for it: it sees the saved ban."""
+    until = dt_util.utcnow().timestamp() + 3600
+    _saved_gateway(
+        hass_storage,
+        Source.CONSO_API,
+        {"requests": [[until - 7200, "refresh"]], "blocked_until": until, "block_reason": "banned"},
+    )
+
+    async def first_request() -> float | None:
+        gateway = await async_gateway_state(hass, Source.CONSO_API)
+        blocked = gateway.budget.blocked_until
+        if blocked is None:  # the ban was not read yet: this request would be sent
+            gateway.budget.acquire()
+        return blocked
+
+    # Reading the file yields to the event loop on a real disk; the test storage does not.
+    mocked_load = Store._async_load
+
+    async def disk_load(store: Store[Any]) -> Any:
+        await asyncio.sleep(0)
+        return await mocked_load(store)
+
+    with patch.object(Store, "_async_load", disk_load):
+        first, second = await asyncio.gather(first_request(), first_request())
+
+    assert first == second == until
+    gateway = hass.data[DATA_GATEWAYS][Source.CONSO_API]
+    assert gateway.budget.used() == 1  # the saved request, none lost, none sent
 
 
 def test_daily_slot_at_the_persisted_minute(hass: HomeAssistant) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -536,6 +537,36 @@ def test_budget_survives_a_restart_and_a_block() -> None:
     broken = RequestBudget(budget.policy, clock=clock)
     broken.restore({"requests": [[1, "nope"], "x", [clock.now, "refresh"]], "peak": "x"})
     assert broken.used() == 1
+
+
+def test_budget_restored_from_a_clock_that_ran_ahead() -> None:
+    """Times saved by a clock 5 years ahead, or nan, never block the gateway for years."""
+    clock = FakeClock()
+    policy = BudgetPolicy(window=3600, backfill=2, total=3, block=600)
+    ahead = clock.now + 5 * 365 * 86400
+    budget = RequestBudget(policy, clock=clock)
+    budget.restore(
+        {
+            "requests": [[ahead, "refresh"], [ahead + 1, "backfill"], ["nan", "refresh"]],
+            "blocked_until": ahead,
+            "block_reason": "banned",
+        }
+    )
+    # The block ends within the longest a real block can last (a day), not in 5 years.
+    assert budget.wait(Purpose.REFRESH) == 86400
+    # Requests "in the future" count as made now and leave the window with it; nan is dropped.
+    assert budget.used() == 2
+    clock.now += 3600
+    assert budget.used() == 0
+    clock.now += 86400 - 3600
+    budget.acquire(Purpose.BACKFILL)
+
+    for broken in (math.nan, math.inf):
+        budget.restore({"requests": [], "blocked_until": broken})
+        assert budget.blocked_until is None
+        assert budget.wait(Purpose.REFRESH) == 0
+    assert budget.block("HTTP 429", math.nan) == 600
+    assert budget.block("HTTP 429", 10 * 86400) == 86400
 
 
 def test_request_purpose_defaults_to_refresh() -> None:

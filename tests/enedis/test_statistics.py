@@ -396,3 +396,27 @@ async def test_a_write_that_keeps_failing_shifts_nothing(hass: HomeAssistant) ->
     check_continuous(rows)
     assert [row["state"] for row in rows[:24]] == [2.0] * 24
     assert rows[-1]["sum"] == pytest.approx(48.5)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_database_errors_are_logged_without_the_prm(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The retry (info) and the give-up (error) lines name the series with a masked meter."""
+    get_instance(hass).db_retry_wait = 0
+    day = {utc(2026, 1, 1, h): 1000.0 for h in range(24)}
+    with _flaky_writes(ATTEMPTS), pytest.raises(StatisticsNotWrittenError):
+        await async_import_hourly(hass, PRM, "consumption", day)
+
+    lines = [r.getMessage() for r in caplog.records if "recorder_bulk" in r.name]
+    assert len(lines) == ATTEMPTS
+    assert all(f"delestage:linky_…{PRM[-4:]}_consumption" in line for line in lines)
+    # Ours, and the recorder's own debug line naming each task it runs (Home Assistant's
+    # statistics code logs the public statistic id itself: not ours to mask).
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("custom_components.delestage") or "Processing task" in str(r.msg)
+    ]
+    assert ours
+    assert not [line for line in ours if PRM in line]

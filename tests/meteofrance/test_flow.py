@@ -14,6 +14,7 @@ import pytest
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.meteofrance.flow import station_display_name
 
+from ..conftest import FakeDns
 from .conftest import FIXTURE_NOW, station_entry
 from .fake_dpobs import API_KEY, APPLICATION_ID, FakeDpobs, throttled
 
@@ -226,14 +227,18 @@ async def test_credential_errors_then_success(
 
 
 @pytest.mark.parametrize(
-    "base_url",
+    ("base_url", "error"),
     [
-        "ftp://example.com",
+        ("ftp://example.com", "meteofrance_invalid_url"),
         # Plain http to the Internet would send the API key in clear.
-        "http://public-api.meteofrance.fr/public/DPObs/v1",
+        ("http://public-api.meteofrance.fr/public/DPObs/v1", "meteofrance_insecure_url"),
+        ("http://203.0.113.9.nip.example/public/DPObs/v1", "meteofrance_insecure_url"),
     ],
 )
-async def test_invalid_base_url(hass: HomeAssistant, fake_dpobs: FakeDpobs, base_url: str) -> None:
+async def test_invalid_base_url(
+    hass: HomeAssistant, fake_dpobs: FakeDpobs, fake_dns: FakeDns, base_url: str, error: str
+) -> None:
+    fake_dns["public-api.meteofrance.fr"] = ["185.86.168.137"]
     result = await start(hass)
 
     result = await hass.config_entries.flow.async_configure(
@@ -241,7 +246,7 @@ async def test_invalid_base_url(hass: HomeAssistant, fake_dpobs: FakeDpobs, base
     )
 
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"api_base_url": "meteofrance_invalid_url"}
+    assert result["errors"] == {"api_base_url": error}
     assert fake_dpobs.requests == []
 
 

@@ -33,6 +33,7 @@ from custom_components.delestage.enedis.statistics import (
 )
 from custom_components.delestage.enedis.tariff import COST_SERIES
 from custom_components.delestage.enedis.tariff_manager import async_series_metadata
+from custom_components.delestage.report import manager, model
 from custom_components.delestage.report.model import PARIS, PeriodKind, ShedPeriod
 from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
@@ -40,6 +41,7 @@ from tests.enedis.conftest import make_entry
 from tests.enedis.fake_enedis import PRM, FakeEnedis
 from tests.enedis.test_gateway_setup import entry_for, simulator
 from tests.enedis.test_init import hourly_sums
+from tests.enedis.test_statistics import check_continuous
 from tools.sandbox import SandboxState
 from tools.sandbox.state import CONSUMER_PRM
 
@@ -139,7 +141,8 @@ async def _seed(hass: HomeAssistant, season: Season, *, weather: bool = True) ->
             ],
         )
     log = await async_ecowatt_log(hass)
-    for period, level in zip(season.periods, (3, 2), strict=True):
+    for period in season.periods:
+        level = 2 if period.kind is PeriodKind.ECOWATT_ORANGE else 3
         hour = period.start
         while hour < period.end:
             log.hours[hour] = level
@@ -242,7 +245,7 @@ async def test_report_statistics_sensors_and_action(
 @pytest.mark.usefixtures("shed_history")
 async def test_late_data_is_recomputed(hass: HomeAssistant, api_url: str, season: Season) -> None:
     """A missing hour: the period is incomplete; the late hour arrives, the figures follow."""
-    await _setup(hass, api_url)
+    entry = await _setup(hass, api_url)
     period = season.periods[0]
     held = {h: v for h, v in season.consumption.items() if h != period.start}
     await _seed(hass, Season(held, season.temperature, season.periods, season.truths))
@@ -255,10 +258,30 @@ async def test_late_data_is_recomputed(hass: HomeAssistant, api_url: str, season
     await async_import_hourly(
         hass, PRM, "consumption", {period.start: season.consumption[period.start] * 1000}
     )
-    periods = await _report(hass)
+    with (
+        patch.object(model, "compute_period", wraps=model.compute_period) as computed,
+        patch.object(manager, "async_write_series", wraps=manager.async_write_series) as written,
+    ):
+        periods = await _report(hass)
+        # The period the late hour belongs to is computed again; the other one is kept.
+        assert [call.args[0] for call in computed.call_args_list] == [period]
+        # Its hours alone are written, in both series.
+        assert [set(call.args[3]) for call in written.call_args_list] == [set(period.hours())] * 2
+        computed.reset_mock()
+        written.reset_mock()
+        # Nothing new: nothing computed, nothing written.
+        assert await _report(hass) == periods
+        # The morning Linky refresh (which reruns the report): the same, nothing to do.
+        report = entry.runtime_data.report
+        before = report.computed_at
+        await entry.runtime_data.coordinator.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert report.computed_at > before  # the report ran
+        assert computed.call_count == written.call_count == 0
     assert periods[0]["avoided_kwh"] == pytest.approx(season.truths[0].avoided_wh / 1000, rel=0.15)
     hours = [datetime.fromtimestamp(r["start"], UTC) for r in await hourly_sums(hass, AVOIDED)]
     assert period.start in hours
+    check_continuous(await hourly_sums(hass, AVOIDED))
 
 
 @pytest.mark.usefixtures("shed_history")

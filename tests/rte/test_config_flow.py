@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.delestage.const import DOMAIN
 
+from ..conftest import FakeDns
 from .conftest import CLIENT_ID, CLIENT_SECRET, ENTRY_DATA
 from .fake_rte import FakeRte
 
@@ -137,6 +138,37 @@ async def test_add_errors_then_recover(
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_plain_http_to_a_name_that_leads_off_the_local_network(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, fake_dns: FakeDns
+) -> None:
+    """``http://ai`` is refused when the name resolves to a public address, or to none."""
+    fake_dns["ai"] = ["93.184.215.14"]  # a DNS search domain answered for the single label
+    fake_dns["sandbox"] = ["172.18.0.2"]  # a Docker service on the local network
+    fake = FakeRte(aioclient_mock, base_url="http://sandbox:8099")
+    result = await _start(hass)
+    for url in ("http://ai:8099", "http://nowhere:8099"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            _form(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, advanced={"api_base_url": url}),
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "insecure_url"}
+    assert aioclient_mock.call_count == 0  # the secret was sent nowhere
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _form(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            advanced={"api_base_url": "http://sandbox:8099"},
+        ),
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["api_base_url"] == "http://sandbox:8099"
+    assert fake.calls["token"] == 1
 
 
 async def test_add_unexpected_error(hass: HomeAssistant, fake_rte: FakeRte) -> None:

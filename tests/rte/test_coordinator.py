@@ -338,6 +338,24 @@ async def test_tempo_waits_for_publication(
     assert fake_rte.calls["tempo"] == 3
 
 
+async def test_tempo_answer_with_one_day_object(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    rte_entry: MockConfigEntry,
+) -> None:
+    """A one-day answer shaped as in RTE's guide (``values`` an object) gives today's colour."""
+    fake_rte.signals = _today_signals(date(2026, 1, 10))
+    one_day = tempo_payload({date(2026, 1, 10): "RED"})
+    one_day["tempo_like_calendars"]["values"] = one_day["tempo_like_calendars"]["values"][0]
+    fake_rte.tempo = one_day
+    freezer.move_to(paris(2026, 1, 10, 9, 0))
+
+    await _setup(hass, rte_entry)
+
+    assert hass.states.get(TEMPO_TODAY).state == "red"  # type: ignore[union-attr]
+
+
 async def test_unreadable_cache_is_ignored(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -221,6 +221,17 @@ def test_tempo_calendars_as_an_array() -> None:
     assert parse_tempo({"tempo_like_calendars": []}).last_day is None
 
 
+def test_tempo_values_as_a_single_day() -> None:
+    """RTE's user guide shows ``values`` as one day object, not a list, for a one-day answer."""
+    one_day = tempo_payload({date(2026, 1, 11): "RED"})["tempo_like_calendars"]["values"][0]
+
+    calendar = parse_tempo({"tempo_like_calendars": {"values": one_day}})
+
+    assert dict(calendar.colors) == {date(2026, 1, 11): "RED"}
+    array = parse_tempo({"tempo_like_calendars": [{"values": one_day}]})
+    assert dict(array.colors) == {date(2026, 1, 11): "RED"}
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -51,6 +51,20 @@ async def async_setup_loads(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
+async def setup_integration(hass: HomeAssistant) -> None:
+    """Délestage set up (the shedding actions exist from ``async_setup``)."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of an entity that must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+@pytest.fixture
 async def loads(hass: HomeAssistant) -> tuple[str, ...]:
     """Set up the loads, all off; returns their switch entity ids."""
     await async_setup_loads(hass)

@@ -37,12 +37,6 @@ async def _relay(hass: HomeAssistant, state: str) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.fixture
-async def setup_integration(hass: HomeAssistant) -> None:
-    assert await async_setup_component(hass, DOMAIN, {})
-    await hass.async_block_till_done()
-
-
 @pytest.mark.usefixtures("setup_integration")
 async def test_sheds_loads_that_are_on_and_restores_exactly_those(
     hass: HomeAssistant, loads: tuple[str, ...]

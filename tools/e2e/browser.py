@@ -31,6 +31,12 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 30_000
 LINKY_PRM = "09123456789012"  # the simulator's consumer meter
+# Screenshots the README shows (docs/screenshots): the French interface of the UI flows.
+DOCS = {
+    "03-rte-flow": "rte-config-flow.png",
+    "05-rte-device": "rte-device.png",
+    "06-linky-sources": "linky-sources.png",
+}
 
 
 ENTITIES = (
@@ -70,9 +76,9 @@ class Check:
         """Progress line with the elapsed time."""
         print(f"[{time.monotonic() - self.started:6.1f} s] {message}", flush=True)
 
-    def shot(self, name: str) -> None:
-        """Save a screenshot."""
-        self.page.screenshot(path=str(self.shots / f"{name}.png"))
+    def shot(self, name: str, *, full_page: bool = False) -> None:
+        """Save a screenshot (of the whole page: what is below the fold too)."""
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
 
     def log_in(self, username: str, password: str) -> None:
         """The login page, then the overview."""
@@ -159,6 +165,13 @@ class Check:
         self.step("Linky entry created through the UI (source menu → Conso API)")
 
 
+def copy_to_docs(shots: Path, names: dict[str, str]) -> None:
+    """Copy screenshots to docs/screenshots under the names the README uses (those taken)."""
+    for shot, name in names.items():
+        if (source := shots / f"{shot}.png").exists():
+            (REPO / "docs" / "screenshots" / name).write_bytes(source.read_bytes())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the check; exit status 0 when it passes."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -168,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default="delestage")
     parser.add_argument("--shots", default=str(REPO / "artifacts" / "e2e"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--docs", action="store_true", help="copy the README's screenshots")
     args = parser.parse_args(argv)
     shots = Path(args.shots)
     shots.mkdir(parents=True, exist_ok=True)
@@ -189,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         finally:
             browser.close()
+    if args.docs:
+        copy_to_docs(shots, DOCS)
     print(f"Browser check passed; screenshots in {shots}")
     return 0
 

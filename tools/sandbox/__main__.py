@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
 from aiohttp import web
 
 from . import create_app
 from .control import describe
+from .persist import SandboxStore
 from .state import SandboxConfig, SandboxState
 
 
@@ -25,13 +27,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--red-in-hours", type=int, default=2, help="start of the red Ecowatt run, from now"
     )
+    parser.add_argument(
+        "--state",
+        help="JSON file that keeps the red run set through /_control and the consents across "
+        "restarts (none: forgotten at exit)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox %(message)s")
     state = SandboxState(SandboxConfig(enedis_redirect_url=args.enedis_redirect_url))
     state.red_start = state.default_red_start(args.red_in_hours)
+    app = create_app(state)
+    if args.state:
+        store = SandboxStore(Path(args.state))
+        store.load(state)
+        store.attach(state)
     origin = f"http://{args.host}:{args.port}"
     print(json.dumps(describe(state, origin)["base_urls"], indent=2), flush=True)
-    web.run_app(create_app(state), host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

@@ -161,7 +161,9 @@ async def set_red_run(request: web.Request) -> web.Response:
         return json_response(400, {"error": "in_hours and hours are integers"})
     state.red_start = state.default_red_start(in_hours)
     state.red_hours = max(0, hours)
+    state.red_set = True
     state.rte_last_production_call.clear()
+    state.changed()
     return json_response(200, describe(state, "")["red_run"])
 
 
@@ -176,6 +178,7 @@ async def set_meter(request: web.Request) -> web.Response:
         meter.consent = bool(body["consent"])
     if "holder" in body:
         meter.holder = bool(body["holder"])
+    state.changed()
     return json_response(200, {"prm": meter.prm, "consent": meter.consent, "holder": meter.holder})
 
 

@@ -194,6 +194,7 @@ courbe de charge, puissance maximale, contrat.</p>
             days = duration_days(query["duration"]) or 0
             consent = self._new_consent(prm, now, now + timedelta(days=days))
             self.state.meters[prm].consent = True
+            self.state.changed()
             params = {"autorisation_id": str(consent.autorisation_id)} | params
         raise web.HTTPFound(str(URL(target).update_query(params)))
 

@@ -183,6 +183,9 @@ class SandboxState:
         self.next_autorisation_id = 41_000_001
         self.red_start = self.default_red_start()
         self.red_hours = 3
+        self.red_set = False  # True once moved through /_control (then kept across restarts)
+        # Called after each change a restart should keep (tools/sandbox/persist.py).
+        self.listeners: list[Callable[[], None]] = []
         self.gateway_bans: list[str] = []  # IPs Conso API banned (ban threshold reached)
         # When each gateway request arrived (benchmarks: peak requests in any 12 h).
         self.gateway_log: list[tuple[datetime, str, str]] = []
@@ -190,6 +193,11 @@ class SandboxState:
     def now(self) -> datetime:
         """The simulator's current time (UTC)."""
         return self.clock().astimezone(UTC)
+
+    def changed(self) -> None:
+        """Tell the listeners that a scenario switch or a consent changed."""
+        for listener in self.listeners:
+            listener()
 
     def default_red_start(self, in_hours: int = 2) -> datetime:
         """Top of the hour ``in_hours`` hours from now (UTC)."""

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
+import math
 import time
 from typing import Any
 
 from .enedis_errors import EnedisRateLimitedError
+from .http import MAX_RETRY_AFTER
 
 
 class Purpose(StrEnum):
@@ -125,24 +127,43 @@ class RequestBudget:
             "peak": self.peak,
         }
 
+    @property
+    def longest_block(self) -> float:
+        """The longest a block can last: the policy's block or window, or a gateway's wait."""
+        return max(self.policy.block, self.policy.window, MAX_RETRY_AFTER)
+
     def restore(self, data: dict[str, Any] | None) -> None:
-        """Put back a state saved by :meth:`as_dict` (unreadable parts are dropped)."""
+        """Put back a state saved by :meth:`as_dict` (unreadable parts are dropped).
+
+        Times come from a clock that may have been wrong (a Raspberry Pi without a real-time
+        clock starts years ahead until NTP answers): a request "in the future" counts as made
+        now, a block ends at most :attr:`longest_block` from now, and non-finite values
+        (``nan``, ``inf``) are dropped. A wrong clock never blocks the gateway longer than
+        the longest real block could.
+        """
         if not isinstance(data, dict):
             return
+        now = self._clock()
         requests: list[tuple[float, Purpose]] = []
         for item in data.get("requests") or []:
             try:
-                requests.append((float(item[0]), Purpose(item[1])))
+                at, purpose = float(item[0]), Purpose(item[1])
             except IndexError, TypeError, ValueError:
                 continue
+            if math.isfinite(at):
+                requests.append((min(at, now), purpose))
         self._requests = sorted(requests)
         blocked = data.get("blocked_until")
-        self.blocked_until = float(blocked) if isinstance(blocked, int | float) else None
+        self.blocked_until = (
+            min(float(blocked), now + self.longest_block)
+            if isinstance(blocked, int | float) and math.isfinite(blocked)
+            else None
+        )
         reason = data.get("block_reason")
         self.block_reason = reason if isinstance(reason, str) else None
         peak = data.get("peak")
         self.peak = int(peak) if isinstance(peak, int) else 0
-        self._forget(self._clock())
+        self._forget(now)
 
     # ------------------------------------------------------------------ counting
 
@@ -201,7 +222,8 @@ class RequestBudget:
 
     def block(self, reason: str, seconds: float | None = None) -> float:
         """Stop every request for ``seconds`` (the policy's block by default); returns the wait."""
-        wait = max(seconds or 0.0, self.policy.block)
+        asked = seconds if seconds is not None and math.isfinite(seconds) else 0.0
+        wait = min(max(asked, self.policy.block), self.longest_block)
         until = self._clock() + wait
         if self.blocked_until is None or until > self.blocked_until:
             self.blocked_until = until

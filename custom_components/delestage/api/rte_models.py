@@ -256,8 +256,9 @@ def _tempo_values(data: Any) -> list[Any]:
     """Return the day items of a Tempo answer, whichever shape ``tempo_like_calendars`` has.
 
     Every answer seen is one calendar object ``{"start_date", "end_date", "values": [...]}``;
-    RTE's swagger (v1.1) types it as an array of such calendars. Both are read: the values
-    of every calendar of an array, an empty array meaning no colour at all.
+    RTE's swagger (v1.1) types it as an array of such calendars, and RTE's user guide shows
+    ``values`` as a single day object (an answer for one day). All are read: the values of
+    every calendar of an array, a lone day as a list of one, an empty array meaning no colour.
     """
     calendars = data.get("tempo_like_calendars") if isinstance(data, dict) else None
     if isinstance(calendars, dict):
@@ -265,12 +266,12 @@ def _tempo_values(data: Any) -> list[Any]:
     if not isinstance(calendars, list):
         raise ApiResponseError("Tempo answer has no 'tempo_like_calendars'")
     lists = [
-        values
+        [values] if isinstance(values, dict) else values
         for calendar in calendars
-        if isinstance(calendar, dict) and isinstance(values := calendar.get("values"), list)
+        if isinstance(calendar, dict) and isinstance(values := calendar.get("values"), list | dict)
     ]
     if calendars and not lists:
-        raise ApiResponseError("Tempo answer has no 'tempo_like_calendars.values' list")
+        raise ApiResponseError("Tempo answer has no 'tempo_like_calendars.values'")
     return [item for values in lists for item in values]
 
 

@@ -48,6 +48,8 @@ from ..api.enedis import (
 from ..api.enedis_models import CurvePoint, DailyValue
 from ..api.linky_client import LinkyClient
 from ..const import DOMAIN
+from .const import masked_prm
+from .meter_lock import meter_writer
 from .statistics import EnergyKind, async_import_readings, days_with_full_curve
 
 _LOGGER = logging.getLogger(__name__)
@@ -217,6 +219,7 @@ class BackfillRunner:
         self._hass = hass
         self._client = client
         self._prm = prm
+        self._meter = masked_prm(prm)  # every log line names the meter, masked
         self._store = store
         self._production = production
         self._consumption = consumption
@@ -259,7 +262,9 @@ class BackfillRunner:
                 calls = int(saved.get("data_calls", 0))
                 restored = True
             except KeyError, TypeError, ValueError, AttributeError:
-                _LOGGER.warning("Linky history back-fill progress unreadable: starting again")
+                _LOGGER.warning(
+                    "Linky %s history back-fill progress unreadable: starting again", self._meter
+                )
                 self._daily, self._stopped, self._skipped_kinds = {}, {}, set()
                 self._refused, self._catch_ups = [], []
         if not restored:
@@ -300,12 +305,23 @@ class BackfillRunner:
         await self.async_load()
         if self.progress.finished and not self._catch_up():
             return self.progress
+        # One info line when the back-fill starts and one when it ends; each step (and each
+        # resume, up to a few a day at a gateway's budget) at debug level.
+        _LOGGER.log(
+            logging.INFO if self.progress.done == 0 else logging.DEBUG,
+            "Linky %s history back-fill: %s at step %s/%s",
+            self._meter,
+            "starting" if self.progress.done == 0 else "resuming",
+            self.progress.done + 1,
+            len(self._steps),
+        )
         while self.progress.done < len(self._steps):
             step = self._steps[self.progress.done]
             self.progress.current = step
             if not self._skip(step):
-                _LOGGER.info(
-                    "Linky history back-fill: step %s/%s, %s %s → %s",
+                _LOGGER.debug(
+                    "Linky %s history back-fill: step %s/%s, %s %s → %s",
+                    self._meter,
                     self.progress.done + 1,
                     len(self._steps),
                     step.kind,
@@ -321,7 +337,9 @@ class BackfillRunner:
             self._notify()
         self.progress.current = None
         _LOGGER.info(
-            "Linky history back-fill finished after %s data calls", self.progress.data_calls
+            "Linky %s history back-fill finished after %s data calls",
+            self._meter,
+            self.progress.data_calls,
         )
         self._notify()
         return self.progress
@@ -336,7 +354,9 @@ class BackfillRunner:
         if covered_to >= today - timedelta(days=CATCH_UP_AFTER):
             return False
         _LOGGER.info(
-            "Linky history back-fill ended after the days the refresh reads: catching up from %s",
+            "Linky %s history back-fill ended after the days the refresh reads: "
+            "catching up from %s",
+            self._meter,
             covered_to,
         )
         self._catch_ups.append((covered_to, today))
@@ -383,18 +403,21 @@ class BackfillRunner:
         try:
             curve, daily = await self._async_fetch(step, start, step.end)
         except EnedisCurveNotActivatedError:
-            _LOGGER.warning("Linky load curve is not activated: importing daily values only")
+            _LOGGER.warning(
+                "Linky %s load curve is not activated: importing daily values only", self._meter
+            )
             self._skip_kind(step.kind)
             return
         except EnedisWrongDirectionError:
-            _LOGGER.info("Linky meter has no %s data: skipping that series", step.kind)
+            _LOGGER.info("Linky %s has no %s data: skipping that series", self._meter, step.kind)
             self._skip_kind(step.kind)
             return
         except EnedisRequestError as err:
             # Refused for good (400, not a history limit): asking again every 30 min would
             # never work. Recorded (diagnostics, sensor attributes) and skipped.
             _LOGGER.warning(
-                "Linky history back-fill: Enedis refuses %s %s → %s (%s); skipping that window",
+                "Linky %s history back-fill: Enedis refuses %s %s → %s (%s); skipping that window",
+                self._meter,
                 step.kind,
                 start,
                 step.end,
@@ -420,14 +443,16 @@ class BackfillRunner:
                 for day, wh in known.items()
                 if date.fromisoformat(day) in days and date.fromisoformat(day) not in full
             ]
-            await async_import_readings(
-                self._hass, self._prm, step.kind.energy, curve=curve, daily=values
-            )
+            async with meter_writer(self._hass, self._prm):
+                await async_import_readings(
+                    self._hass, self._prm, step.kind.energy, curve=curve, daily=values
+                )
         else:
             self._daily.setdefault(kind_key, {}).update(
                 {value.day.isoformat(): value.wh for value in daily}
             )
-            await async_import_readings(self._hass, self._prm, step.kind.energy, daily=daily)
+            async with meter_writer(self._hass, self._prm):
+                await async_import_readings(self._hass, self._prm, step.kind.energy, daily=daily)
 
     def _skip_kind(self, kind: StepKind) -> None:
         self._skipped_kinds.add(kind)
@@ -468,7 +493,9 @@ class BackfillRunner:
         if current is None or first_day > date.fromisoformat(current):
             self._stopped[kind] = first_day.isoformat()
             self.progress.oldest[kind] = first_day.isoformat()
-            _LOGGER.info("Linky history back-fill: no %s data before %s", kind, first_day)
+            _LOGGER.debug(
+                "Linky %s history back-fill: no %s data before %s", self._meter, kind, first_day
+            )
         # No daily data before that day (activation, consent): no load curve either, so the
         # curve windows before it are skipped and the one across it is clamped, without calls.
         if not kind.is_curve:
@@ -498,7 +525,7 @@ class BackfillRunner:
                     or err.retry_after > MAX_INLINE_WAIT
                 ):
                     raise
-                _LOGGER.debug("Enedis asked to wait %.0f s", err.retry_after)
+                _LOGGER.debug("Linky %s: Enedis asked to wait %.0f s", self._meter, err.retry_after)
                 await self._sleep(err.retry_after)
             finally:
                 self.progress.data_calls += self._client.data_calls - before

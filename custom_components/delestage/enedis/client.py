@@ -6,6 +6,7 @@ and daily minute per source.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 import random
@@ -77,15 +78,26 @@ class GatewayState:
         self._store: Store[dict[str, Any]] = Store(
             hass, GATEWAY_STORAGE_VERSION, f"{DOMAIN}.enedis_gateway.{source}"
         )
+        self._hass = hass
         self.budget = RequestBudget(POLICIES[source], on_change=self._async_schedule_save)
         self.minute: int = random.randrange(MORNING_MINUTES)
-        self._loaded = False
+        self._loading: asyncio.Task[None] | None = None
 
     async def async_load(self) -> None:
-        """Read the saved budget and minute once (a new minute is saved at once)."""
-        if self._loaded:
-            return
-        self._loaded = True
+        """Read the saved budget and minute once; every caller waits for that same read.
+
+        Entries and flows set up together all wait for the one load (none sees an empty
+        budget, none has its count overwritten by the saved one); a failed read is tried
+        again by the next caller. A caller cancelled while waiting leaves the read running.
+        """
+        task = self._loading
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._loading = self._hass.async_create_task(
+                self._async_read(), f"{DOMAIN} {self.source} gateway state"
+            )
+        await asyncio.shield(task)
+
+    async def _async_read(self) -> None:
         saved = await self._store.async_load()
         if isinstance(saved, dict):
             self.budget.restore(saved.get("budget"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import re
 from typing import Final
 
 # Entry data keys (DESIGN §1), beside ``entry_type`` and the optional ``api_base_url``.
@@ -29,9 +30,23 @@ CONSENT_WARNING: Final = timedelta(days=30)
 MANUFACTURER: Final = "Enedis"
 
 
+def masked_prm(prm: str) -> str:
+    """Return a meter id fit for a log line or a title: its last four digits, ``…1234``."""
+    return f"…{prm[-4:]}"
+
+
+# A PRM is 14 digits; anything that long (a statistic id holds one) is masked in log lines.
+_PRM_IN_TEXT = re.compile(r"(?<!\d)\d{10}(\d{4})(?!\d)")
+
+
+def mask_prms(text: str) -> str:
+    """Return ``text`` with every PRM masked (``delestage:linky_…1234_consumption``)."""
+    return _PRM_IN_TEXT.sub(r"…\1", text)
+
+
 def entry_title(prm: str) -> str:
     """Title of a meter's entry: enough to tell meters apart, never the whole PRM."""
-    return f"Linky …{prm[-4:]}"
+    return f"Linky {masked_prm(prm)}"
 
 
 # Tariff options (entry.options; tariff_manager.py, tariff_flow.py).

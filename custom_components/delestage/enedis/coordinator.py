@@ -21,7 +21,6 @@ anything else when it still fails on the next day.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -54,6 +53,7 @@ from ..runtime import DelestageConfigEntry
 from .backfill import RefreshResult, async_refresh_recent, next_refresh
 from .client import GatewayState
 from .const import CONF_CONSENT_END, CONF_PRM, CONSENT_WARNING
+from .meter_lock import meter_writer
 from .repairs import LinkyIssue, async_clear_issue, async_raise_gateway_issue, async_raise_issue
 from .statistics import EnergyKind, StatisticsNotWrittenError
 
@@ -164,8 +164,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkyData]):
         self.producing = producing
         # False while the back-fill runs: it owns the statistics until it is done.
         self.import_statistics = True
-        # Held while this meter's statistics are written (refresh or action): sums stay right.
-        self.statistics_lock = asyncio.Lock()
+        # Held while this meter's statistics are written: one writer per meter (meter_lock.py).
+        self.statistics_lock = meter_writer(hass, self.prm)
         # Cleared when Enedis says the customer did not activate the load curve.
         self.curve_available = {EnergyKind.CONSUMPTION: True, EnergyKind.PRODUCTION: True}
         self._rng = rng or random.Random()

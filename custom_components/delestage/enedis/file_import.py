@@ -4,11 +4,19 @@ Decisions:
 - A folder may be named instead of a file: the portal exports one week per file, so two years
   are 104 files; every file of the folder is imported (those that are not history files of
   this meter are skipped and listed), overlapping files count each half-hour once.
-- The file must be under the configuration folder (a relative path is taken from there; ``..``
-  and symbolic links leading outside are refused): it is where users can drop files (Samba,
-  File editor, Studio Code Server), and nothing else of the host can be read through the action.
-  Folders the user listed in ``allowlist_external_dirs`` (``/media``, ``/share``…) are accepted
-  too, as for every Home Assistant integration that reads files.
+- The file (or folder) must be in a folder Home Assistant lets integrations read:
+  ``hass.config.is_allowed_path`` (``allowlist_external_dirs``: the media folders and ``www``,
+  plus the folders the user lists). A relative path is taken from the configuration
+  folder; symbolic links are followed before the check. The configuration folder itself is
+  NOT readable this way: ``secrets.yaml``, ``.storage/auth`` and the database are there.
+  Errors name the path the user typed, never a line of a file.
+- Bounds (``api/enedis_files.py`` for one file): a folder reads at most
+  :data:`MAX_FOLDER_FILES` files and :data:`MAX_FOLDER_BYTES` in all (two years of the portal's
+  weekly workbooks are 104 files of ≈ 12 kB; a few full-size CSVs fit too), and at most
+  ``MAX_ROWS`` distinct readings per direction. Each file is folded into the merge as soon as
+  it is parsed (``MergedHistory``), so memory follows the distinct readings, not the number of
+  files. A file that cannot be imported is skipped with its reason; a folder over a bound is
+  refused (its size and count before any file is read), and nothing of it is written.
 - Only hours that the file covers COMPLETELY are written. An hour with a missing half-hour (an
   empty/``NaN`` value, the last 23:30 half-hour that the portal's weekly XLSX never contains,
   the repeated autumn hour written once) keeps what the API (or an earlier file) brought, instead
@@ -17,14 +25,15 @@ Decisions:
   by the same upsert (``statistics.async_import_hourly``): same ids, same UTC hours (DST days
   have 23/25), a re-import writes nothing, and later sums shift by the change only.
 - The entry does not need to be loaded (history can be imported while a gateway is in reauth):
-  statistics need only the recorder. When it is loaded, the import waits for the entry's
-  statistics lock, and is refused while the API back-fill is writing.
+  statistics need only the recorder. Every import holds the meter's writer lock
+  (``meter_lock.py``) from its plan to its write, loaded entry or not; while the API back-fill
+  of a loaded entry is running, the import is refused (the back-fill is bringing those hours).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,24 +44,28 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 import probatio
 
 from ..api.enedis_files import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
     Direction,
-    EmptyHistoryFileError,
+    FileTooLargeError,
     HistoryFile,
     HistoryFileError,
-    UnknownFileFormatError,
-    UnsupportedDataError,
+    ImplausibleFileError,
+    MergedHistory,
+    Reason,
     WrongMeterFileError,
     gaps_between,
     read_history_file,
-    without_overlaps,
 )
 from ..api.enedis_models import PARIS, CurvePoint
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from . import EnedisRuntime
 from .const import CONF_PRM
+from .meter_lock import meter_writer
 from .statistics import EnergyKind, async_import_hourly, curve_to_hourly
 
 HOUR = timedelta(hours=1)
@@ -60,6 +73,10 @@ HOUR = timedelta(hours=1)
 MAX_LISTED_GAPS = 20
 # "auto": the direction the file states (consumption when it says nothing).
 DIRECTION_AUTO = "auto"
+# A folder: files read, and their bytes in all (see the module doc).
+MAX_FOLDER_FILES = 500
+MAX_FOLDER_BYTES = 20 * 2**20
+MB = 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +96,7 @@ class FileImport:
     incomplete_hours: int  # hours left as they were (part of them missing from the file)
     kwh: float  # energy of the complete hours
     gaps: list[tuple[datetime, datetime]]
+    bad_rows: int = 0  # rows out of range (step, date, power): counted, never written
 
     def as_dict(self) -> dict[str, Any]:
         """Return the action's response (local times, ISO 8601 with offset)."""
@@ -88,6 +106,7 @@ class FileImport:
             "statistic_id": self.statistic_id,
             "rows": self.rows,
             "empty_rows": self.empty_rows,
+            "bad_rows": self.bad_rows,
             "duplicate_rows": self.duplicates,
             "start": _local(self.first),
             "end": _local(self.last),
@@ -131,77 +150,122 @@ def _fail(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def resolve_path(config_dir: str, raw: str, allowed: Iterable[str] = ()) -> Path:
-    """Return the file or folder named by ``raw`` (relative to, or inside, the config folder).
+def resolve_path(config_dir: str, raw: str, is_allowed: Callable[[str], bool]) -> Path:
+    """Return the file or folder named by ``raw`` (absolute, or relative to the config folder).
 
-    Also accepted: a path inside one of Home Assistant's ``allowlist_external_dirs`` (the
-    user's own list of folders integrations may read, such as ``/media`` or ``/share``).
-    Blocking (resolves symbolic links): run it in the executor.
+    ``is_allowed``: Home Assistant's ``hass.config.is_allowed_path``. Blocking (resolves
+    symbolic links): run it in the executor.
     """
-    root = Path(config_dir).resolve()
     text = raw.strip()
     if not text:
         raise _fail("enedis_file_not_found", path=raw)
-    path = (root / text).resolve()  # an absolute ``text`` replaces root
-    if not _inside(path, config_dir, allowed):
+    path = (Path(config_dir) / text).resolve()  # an absolute ``text`` replaces the folder
+    if not is_allowed(str(path)):
         raise _fail("enedis_file_outside_config", path=text)
     if not path.is_file() and not path.is_dir():
         raise _fail("enedis_file_not_found", path=text)
     return path
 
 
-def _inside(path: Path, config_dir: str, allowed: Iterable[str]) -> bool:
-    """Whether the resolved ``path`` is in the config folder or an allowed folder."""
-    return any(path.is_relative_to(Path(folder).resolve()) for folder in (config_dir, *allowed))
+def file_error(name: str, err: HistoryFileError) -> ServiceValidationError:
+    """Return the translated error of a file that cannot be imported (never its content)."""
+    placeholders = {"file": name}
+    if err.line is not None:
+        placeholders["line"] = str(err.line)
+    if isinstance(err, WrongMeterFileError):
+        placeholders["meter"] = err.file_prm[-4:]
+    elif isinstance(err, ImplausibleFileError):
+        placeholders["count"] = str(err.bad_rows)
+    elif isinstance(err, FileTooLargeError):
+        too_large = err.reason is Reason.TOO_LARGE
+        placeholders["limit"] = str(err.limit // MB if too_large else err.limit)
+    return _fail(f"enedis_file_{err.reason}", **placeholders)
 
 
-def _read_file(path: Path, prm: str) -> HistoryFile:
+def _read_file(path: Path, prm: str, now: datetime) -> HistoryFile:
     """Read and parse one file; its errors become translated validation errors."""
-    name = path.name
     try:
-        return read_history_file(str(path), expected_prm=prm)
-    except WrongMeterFileError as err:
-        raise _fail("enedis_file_wrong_meter", file=name, meter=err.file_prm[-4:]) from err
-    except UnsupportedDataError as err:
-        raise _fail("enedis_file_not_load_curve", file=name, data_type=err.data_type) from err
-    except UnknownFileFormatError as err:
-        raise _fail("enedis_file_unknown_format", file=name) from err
-    except EmptyHistoryFileError as err:
-        raise _fail("enedis_file_empty", file=name) from err
-    except HistoryFileError as err:  # unreadable
-        raise _fail("enedis_file_unreadable", file=name, error=str(err)) from err
+        return read_history_file(str(path), expected_prm=prm, now=now)
+    except HistoryFileError as err:
+        raise file_error(path.name, err) from err
+
+
+type Found = dict[EnergyKind, tuple[list[str], MergedHistory]]
+
+
+def _fold(found: Found, kind: EnergyKind, name: str, parsed: HistoryFile) -> None:
+    """Merge one parsed file into its direction (the file's readings are then let go)."""
+    names, merged = found.setdefault(kind, ([], MergedHistory()))
+    names.append(name)
+    merged.add(parsed)
 
 
 def _read(
-    config_dir: str, allowed: list[str], raw: str, prm: str, requested: str | None
-) -> tuple[dict[EnergyKind, list[tuple[str, HistoryFile]]], dict[str, str]]:
+    hass: HomeAssistant, raw: str, prm: str, requested: str | None, now: datetime
+) -> tuple[Found, dict[str, str]]:
     """Read the file, or every file of the folder, named by ``raw`` (executor).
 
     A folder (the portal exports one week per file) is read file by file in name order; a file
     that cannot be imported (another layout, another meter, the other direction…) is skipped
     with the reason's translation key. A single file's problem is an error.
     """
-    path = resolve_path(config_dir, raw, allowed)
+    path = resolve_path(hass.config.config_dir, raw, hass.config.is_allowed_path)
+    found: Found = {}
     if path.is_file():
-        parsed = _read_file(path, prm)
-        return {_direction(parsed, requested, path.name): [(path.name, parsed)]}, {}
-    found: dict[EnergyKind, list[tuple[str, HistoryFile]]] = {}
-    skipped: dict[str, str] = {}
-    for file in sorted(path.iterdir()):
-        if file.name.startswith(".") or not file.is_file():
-            continue
+        parsed = _read_file(path, prm, now)
+        _fold(found, _direction(parsed, requested, path.name), path.name, parsed)
+        return found, {}
+    files, skipped = _folder_files(hass, path, raw)
+    for file in files:
         try:
-            if not _inside(file.resolve(), config_dir, allowed):  # a symbolic link leading out
-                raise _fail("enedis_file_outside_config", path=file.name)
-            parsed = _read_file(file, prm)
+            parsed = _read_file(file, prm, now)
             kind = _direction(parsed, requested, file.name)
         except ServiceValidationError as err:
             skipped[file.name] = err.translation_key or "enedis_file_unreadable"
             continue
-        found.setdefault(kind, []).append((file.name, parsed))
+        _fold(found, kind, file.name, parsed)
+        if len(found[kind][1]) > MAX_ROWS:
+            raise _folder_too_large(raw)
     if not found:
         raise _fail("enedis_folder_without_history", path=raw.strip(), count=str(len(skipped)))
     return found, skipped
+
+
+def _folder_files(hass: HomeAssistant, folder: Path, raw: str) -> tuple[list[Path], dict[str, str]]:
+    """Return the files of a folder to read (name order), and those skipped unread."""
+    files: list[Path] = []
+    skipped: dict[str, str] = {}
+    total = 0
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as err:  # no permission to list it
+        raise _fail(f"enedis_file_{Reason.UNREADABLE}", file=raw.strip()) from err
+    for file in entries:
+        try:
+            if file.name.startswith(".") or not file.is_file():
+                continue
+            if not hass.config.is_allowed_path(str(file.resolve())):  # a link leading out
+                skipped[file.name] = "enedis_file_outside_config"
+            elif (size := file.stat().st_size) > MAX_FILE_BYTES:
+                skipped[file.name] = f"enedis_file_{Reason.TOO_LARGE}"
+            else:
+                files.append(file)
+                total += size
+        except OSError:  # removed meanwhile, a loop of links
+            skipped[file.name] = f"enedis_file_{Reason.UNREADABLE}"
+    if len(files) > MAX_FOLDER_FILES or total > MAX_FOLDER_BYTES:
+        raise _folder_too_large(raw)
+    return files, skipped
+
+
+def _folder_too_large(raw: str) -> ServiceValidationError:
+    return _fail(
+        "enedis_folder_too_large",
+        path=raw.strip(),
+        max_files=str(MAX_FOLDER_FILES),
+        limit=str(MAX_FOLDER_BYTES // MB),
+        readings=str(MAX_ROWS),
+    )
 
 
 def _direction(parsed: HistoryFile, requested: str | None, name: str) -> EnergyKind:
@@ -245,40 +309,28 @@ class ImportReport:
         }
 
 
-def _merge(files: list[tuple[str, HistoryFile]]) -> tuple[list[CurvePoint], int]:
-    """Merge the readings of several files (ordered, each time once); count those dropped."""
-    if len(files) == 1:
-        return list(files[0][1].points), 0
-    every = [point for _name, parsed in files for point in parsed.points]
-    kept = without_overlaps(every)
-    return kept, len(every) - len(kept)
-
-
 async def async_import_path(
     hass: HomeAssistant, entry: ConfigEntry, path: str, direction: str | None = None
 ) -> ImportReport:
     """Import the file (or the folder of files) ``path`` into the meter's statistics."""
     found, skipped = await hass.async_add_executor_job(
-        _read,
-        hass.config.config_dir,
-        sorted(hass.config.allowlist_external_dirs),
-        path,
-        entry.data[CONF_PRM],
-        direction,
+        _read, hass, path, entry.data[CONF_PRM], direction, dt_util.utcnow()
     )
     return await _async_import(hass, entry, found, skipped)
 
 
 def _read_upload(
-    hass: HomeAssistant, file_id: str, prm: str, requested: str | None
-) -> dict[EnergyKind, list[tuple[str, HistoryFile]]]:
+    hass: HomeAssistant, file_id: str, prm: str, requested: str | None, now: datetime
+) -> Found:
     """Read and parse a file uploaded through the form (executor); the upload is then deleted."""
+    found: Found = {}
     try:
         with process_uploaded_file(hass, file_id) as path:
-            parsed = _read_file(path, prm)
-            return {_direction(parsed, requested, path.name): [(path.name, parsed)]}
+            parsed = _read_file(path, prm, now)
+            _fold(found, _direction(parsed, requested, path.name), path.name, parsed)
     except ValueError as err:  # unknown or already used upload
         raise _fail("enedis_upload_missing") from err
+    return found
 
 
 async def async_import_upload(
@@ -286,16 +338,13 @@ async def async_import_upload(
 ) -> ImportReport:
     """Import a file uploaded through the options form (``FileSelector``)."""
     found = await hass.async_add_executor_job(
-        _read_upload, hass, file_id, entry.data[CONF_PRM], direction
+        _read_upload, hass, file_id, entry.data[CONF_PRM], direction, dt_util.utcnow()
     )
     return await _async_import(hass, entry, found, {})
 
 
 async def _async_import(
-    hass: HomeAssistant,
-    entry: ConfigEntry,
-    found: dict[EnergyKind, list[tuple[str, HistoryFile]]],
-    skipped: dict[str, str],
+    hass: HomeAssistant, entry: ConfigEntry, found: Found, skipped: dict[str, str]
 ) -> ImportReport:
     prm: str = entry.data[CONF_PRM]
     runtime = entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
@@ -304,13 +353,10 @@ async def _async_import(
             translation_domain=DOMAIN, translation_key="enedis_backfill_running"
         )
     imports = []
-    for kind, files in found.items():
-        points, merged_away = await hass.async_add_executor_job(_merge, files)
+    for kind, (_names, merged) in found.items():
+        points = await hass.async_add_executor_job(merged.points)
         hourly, incomplete = await hass.async_add_executor_job(complete_hours, points)
-        if isinstance(runtime, EnedisRuntime):
-            async with runtime.coordinator.statistics_lock:
-                result = await async_import_hourly(hass, prm, kind, hourly)
-        else:
+        async with meter_writer(hass, prm):
             result = await async_import_hourly(hass, prm, kind, hourly)
         LOGGER.info(
             "Linky history file(s), %s: %d complete hours from %s to %s, %d written",
@@ -322,12 +368,12 @@ async def _async_import(
         )
         imports.append(
             FileImport(
-                file_format=", ".join(sorted({str(parsed.format) for _n, parsed in files})),
+                file_format=", ".join(sorted(merged.formats)),
                 direction=kind,
                 statistic_id=result.statistic_id,
-                rows=sum(parsed.rows for _n, parsed in files),
-                empty_rows=sum(parsed.empty_rows for _n, parsed in files),
-                duplicates=sum(parsed.duplicates for _n, parsed in files) + merged_away,
+                rows=merged.rows,
+                empty_rows=merged.empty_rows,
+                duplicates=merged.duplicates,
                 first=points[0].start,
                 last=points[-1].end,
                 hours_in_file=len(hourly),
@@ -335,9 +381,10 @@ async def _async_import(
                 incomplete_hours=incomplete,
                 kwh=sum(hourly.values()) / 1000.0,
                 gaps=gaps_between(points),
+                bad_rows=merged.bad_rows,
             )
         )
-    names = sorted(name for files in found.values() for name, _parsed in files)
+    names = sorted(name for names, _merged in found.values() for name in names)
     return ImportReport(files=names, skipped=skipped, imports=imports)
 
 

@@ -47,7 +47,7 @@ from ..api.enedis_gateways import Source
 from ..api.enedis_models import PARIS
 from ..api.errors import ApiAuthError, ApiError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
-from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
+from ..flow_helpers import SECTION_ADVANCED, api_base_url_error, async_read_api_base_url
 from .client import async_create_client
 from .const import (
     CONF_AUTH_IMPLEMENTATION,
@@ -165,9 +165,9 @@ class EnedisFlowMixin(EnedisGatewayFlowMixin, ConfigFlow):
             advanced = user_input.get(SECTION_ADVANCED, {})
             state.environment = advanced.get(CONF_ENVIRONMENT, PRODUCTION)
             try:
-                state.api_base_url = read_api_base_url(user_input)
-            except ValueError:
-                errors["base"] = "invalid_url"
+                state.api_base_url = await async_read_api_base_url(self.hass, user_input)
+            except ValueError as err:
+                errors["base"] = api_base_url_error(err)
             else:
                 return await self._async_enedis_go_to_consent()
 

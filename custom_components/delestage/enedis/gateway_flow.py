@@ -45,7 +45,7 @@ from ..api.enedis_gateways import (
 from ..api.enedis_models import PARIS
 from ..api.errors import ApiError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, LOGGER, EntryType
-from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
+from ..flow_helpers import SECTION_ADVANCED, api_base_url_error, async_read_api_base_url
 from .client import async_create_gateway_client
 from .const import (
     CONF_API_TOKEN,
@@ -113,9 +113,9 @@ class EnedisGatewayFlowMixin(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                api_base_url = read_api_base_url(user_input)
-            except ValueError:
-                errors["base"] = "invalid_url"
+                api_base_url = await async_read_api_base_url(self.hass, user_input)
+            except ValueError as err:
+                errors["base"] = api_base_url_error(err)
             else:
                 state = _GatewayState(
                     source,

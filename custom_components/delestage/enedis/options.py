@@ -2,10 +2,11 @@
 
 The tariff steps live in ``tariff_flow.py``; this module holds the file import and the menu.
 
-The user uploads the file, or names a file (or a folder of files, for the weekly exports) under
-the configuration folder; the import runs when the form is sent and the next step shows what it
-did (readings, period, hours written, gaps, files skipped). Nothing is stored in the entry's
-options: the step is an action with a form, like the ``linky_import_file`` action.
+The user uploads the file, or names a file (or a folder of files, for the weekly exports) in a
+folder Home Assistant lets integrations read (the form lists them); the import runs when the
+form is sent and the next step shows what it did (readings, period, hours written, gaps, files
+skipped). Nothing is stored in the entry's options: the step is an action with a form, like the
+``linky_import_file`` action.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def _summary(report: ImportReport) -> dict[str, str]:
         "incomplete": total("incomplete_hours"),
         "gaps": str(sum(len(item.gaps) for item in done)),
         "empty": total("empty_rows"),
+        "bad": total("bad_rows"),
         "kwh": f"{sum(item.kwh for item in done):.1f}",
     }
 
@@ -87,9 +89,11 @@ class EnedisFileImportSteps(OptionsFlow):
     async def async_step_enedis_import_file(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Upload the file, or name a file or folder under the configuration folder; import."""
+        """Upload the file, or name a file or folder in an allowed folder; import."""
         errors: dict[str, str] = {}
-        placeholders = {"config_dir": self.hass.config.config_dir, "error": "", "file": ""}
+        allowed = sorted(self.hass.config.allowlist_external_dirs)
+        folders = ", ".join(f"`{folder}`" for folder in allowed)
+        placeholders = {"folders": folders or "-", "file": ""}
         if user_input is not None:
             direction = user_input.get(ATTR_DIRECTION, DIRECTION_AUTO)
             upload = user_input.get(ATTR_UPLOAD)

@@ -36,6 +36,8 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from .const import mask_prms
+
 if TYPE_CHECKING:
     from homeassistant.components.recorder.core import Recorder
 
@@ -58,6 +60,14 @@ class BulkUpsertStatisticsTask(RecorderTask):
     done: asyncio.Future[bool] | None = None
 
     @override
+    def __repr__(self) -> str:
+        """Name the series with a masked meter (the recorder logs its tasks at debug level)."""
+        return (
+            f"BulkUpsertStatisticsTask({mask_prms(self.metadata['statistic_id'])}, "
+            f"{len(self.rows)} rows)"
+        )
+
+    @override
     def run(self, instance: Recorder) -> None:
         """Run in the recorder thread; report the outcome to ``done``."""
         written = False
@@ -70,15 +80,15 @@ class BulkUpsertStatisticsTask(RecorderTask):
                     if attempt == ATTEMPTS:
                         _LOGGER.error(
                             "Statistics of %s not written after %s tries: %s",
-                            self.metadata["statistic_id"],
+                            mask_prms(self.metadata["statistic_id"]),
                             ATTEMPTS,
-                            err.orig,
+                            mask_prms(str(err.orig)),
                         )
                         return
                     _LOGGER.info(
                         "%s; statistics of %s not written, retrying",
-                        err.orig,
-                        self.metadata["statistic_id"],
+                        mask_prms(str(err.orig)),
+                        mask_prms(self.metadata["statistic_id"]),
                     )
                     time.sleep(instance.db_retry_wait)
                 else:

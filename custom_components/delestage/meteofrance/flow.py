@@ -44,7 +44,7 @@ from ..api.meteofrance import (
     nearest_stations,
 )
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
-from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
+from ..flow_helpers import SECTION_ADVANCED, api_base_url_error, async_read_api_base_url
 from .client import async_create_client, credential_of
 from .const import (
     CONF_API_KEY,
@@ -149,9 +149,9 @@ class MeteoFranceFlowMixin(ConfigFlow):
         if user_input is not None:
             data = {CONF_ENTRY_TYPE: EntryType.METEOFRANCE.value, **_credential_data(user_input)}
             try:
-                base_url = read_api_base_url(user_input)
-            except ValueError:
-                errors[CONF_API_BASE_URL] = "meteofrance_invalid_url"
+                base_url = await async_read_api_base_url(self.hass, user_input)
+            except ValueError as err:
+                errors[CONF_API_BASE_URL] = f"meteofrance_{api_base_url_error(err)}"
             else:
                 if base_url:
                     data[CONF_API_BASE_URL] = base_url

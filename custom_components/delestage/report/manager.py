@@ -3,8 +3,12 @@
 When: once Home Assistant has started, after each refresh of the meter's coordinator (the
 morning Linky import, which re-imports the last week, so late or corrected data recomputes the
 periods it touches), and when the ``delestage.shedding_report`` action is called. Every run
-recomputes every period of the last :data:`REPORT_DAYS` days from the recorder: nothing is
-cached that late data could leave stale, and the written rows are upserts (idempotent).
+reads the periods of the last :data:`REPORT_DAYS` days and their inputs from the recorder, and
+computes again only the periods whose inputs changed (results kept under a digest of what they
+read, ``model.inputs_digest``: late data can never leave a stale figure). Only the hours whose
+value changed since the last write are written (upserts): a run that finds nothing new writes
+nothing. The cache is in memory: after a restart the first run computes every period once (in
+the executor, a minute after start-up), so no saved file can disagree with the recorder.
 
 What: the grid's periods (``signals.py``) during which a shedding group was active (the
 shedding history, ``shedding.async_get_shed_periods``), the meter's hourly consumption and cost,
@@ -38,7 +42,7 @@ from .model import (
     prices_from_cost,
     shed_periods,
 )
-from .recorder import async_read_inputs, async_write_series
+from .recorder import ReportSeries, async_read_inputs, async_write_series
 from .signals import async_ecowatt_log, async_tempo_red_periods
 
 # Periods older than this are not recomputed nor reported (the shedding history keeps 400 days).
@@ -96,6 +100,9 @@ class ShedReport:
         self.computed_at: datetime | None = None
         self.weather_entity: str | None = None
         self._lock = asyncio.Lock()
+        # Results by digest of their inputs, and the series as last written (in memory).
+        self._cache: dict[bytes, PeriodResult] = {}
+        self._written: dict[ReportSeries, dict[datetime, float]] = {}
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
 
@@ -177,6 +184,7 @@ class ShedReport:
                 consumption,
                 temperature or None,
                 prices_from_cost(consumption, cost) or None,
+                cache=self._cache,
             )
         )
         await self._async_write(results)
@@ -189,8 +197,15 @@ class ShedReport:
             if result.status is ResultStatus.OK:
                 avoided.update(result.avoided_by_hour)
                 baseline.update(result.baseline_by_hour)
-        await async_write_series(self.hass, self.prm, "avoided_energy", avoided)
-        await async_write_series(self.hass, self.prm, "baseline", baseline)
+        written: tuple[tuple[ReportSeries, dict[datetime, float]], ...] = (
+            ("avoided_energy", avoided),
+            ("baseline", baseline),
+        )
+        for series, hourly in written:
+            last = self._written.get(series, {})
+            if changed := {hour: kwh for hour, kwh in hourly.items() if last.get(hour) != kwh}:
+                await async_write_series(self.hass, self.prm, series, changed)
+            self._written[series] = hourly
 
     def diagnostics(self) -> dict[str, object]:
         """Return what the last run found (no PRM, no statistic id: both name the meter)."""

@@ -33,10 +33,11 @@ Method (documented in the README, "Did shedding work?"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+import hashlib
 from statistics import fmean, median_low
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -330,18 +331,50 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 @dataclass(slots=True)
-class _LocalIndex:
+class LocalIndex:
     """UTC hour starts by (local day, local clock hour); the first of a repeated DST hour."""
 
     by_day: dict[date, dict[int, datetime]]
 
     @classmethod
-    def of(cls, hours: Iterable[datetime]) -> _LocalIndex:
+    def of(cls, hours: Iterable[datetime]) -> LocalIndex:
+        """Index the hours of a consumption series."""
         by_day: dict[date, dict[int, datetime]] = defaultdict(dict)
         for hour in sorted(hours):
             local = hour.astimezone(PARIS)
             by_day[local.date()].setdefault(local.hour, hour)
         return cls(by_day)
+
+    def hours_of(self, days: Iterable[date]) -> list[datetime]:
+        """Return the UTC hours of ``days`` (one per local clock hour), in the order of ``days``."""
+        return [hour for day in days for hour in self.by_day.get(day, {}).values()]
+
+
+def comparable_window(
+    period: ShedPeriod, all_periods: Sequence[ShedPeriod], rebound_hours: int = REBOUND_HOURS
+) -> list[date]:
+    """Return the days a period is compared with: :data:`LOOKBACK_DAYS` back, untouched ones.
+
+    Most recent first; a day touched by any period or its rebound window is left out.
+    """
+    excluded = touched_days([period, *all_periods], rebound_hours)
+    first_day = period.start.astimezone(PARIS).date()
+    return [
+        first_day - timedelta(days=back)
+        for back in range(1, LOOKBACK_DAYS + 1)
+        if first_day - timedelta(days=back) not in excluded
+    ]
+
+
+def rebound_window(
+    period: ShedPeriod, all_periods: Sequence[ShedPeriod], rebound_hours: int = REBOUND_HOURS
+) -> list[datetime]:
+    """Return the hours after a period that measure its rebound (not another period's)."""
+    return [
+        h
+        for h in hours_between(period.end, period.end + rebound_hours * HOUR)
+        if not any(p.start <= h < p.end for p in all_periods)
+    ]
 
 
 def touched_days(periods: Iterable[ShedPeriod], rebound_hours: int = REBOUND_HOURS) -> set[date]:
@@ -361,7 +394,7 @@ def compute_period(
     *,
     all_periods: Sequence[ShedPeriod] = (),
     rebound_hours: int = REBOUND_HOURS,
-    index: _LocalIndex | None = None,
+    index: LocalIndex | None = None,
 ) -> PeriodResult:
     """Compute one period's figures (see the module doc for the method).
 
@@ -374,23 +407,12 @@ def compute_period(
         return PeriodResult(period, ResultStatus.NO_DATA)
     if len(present) < len(hours):
         return PeriodResult(period, ResultStatus.INCOMPLETE)
-    index = index or _LocalIndex.of(consumption)
-    excluded = touched_days([period, *all_periods], rebound_hours)
-    first_day = period.start.astimezone(PARIS).date()
-    window = [
-        first_day - timedelta(days=back)
-        for back in range(1, LOOKBACK_DAYS + 1)
-        if first_day - timedelta(days=back) not in excluded
-    ]
+    index = index or LocalIndex.of(consumption)
+    window = comparable_window(period, all_periods, rebound_hours)
     model = None
     if temperature:
-        fit_hours = [h for day in window for h in index.by_day.get(day, {}).values()]
-        model = fit_heating_model(consumption, temperature, fit_hours)
-    rebound_span = [
-        h
-        for h in hours_between(period.end, period.end + rebound_hours * HOUR)
-        if not any(p.start <= h < p.end for p in all_periods)
-    ]
+        model = fit_heating_model(consumption, temperature, index.hours_of(window))
+    rebound_span = rebound_window(period, all_periods, rebound_hours)
     baseline: dict[datetime, float] = {}
     used_days: set[date] = set()
     for hour in [*hours, *rebound_span]:
@@ -429,7 +451,7 @@ def _hour_baseline(  # noqa: PLR0917 - the inputs of one hour's estimate
     temperature: Mapping[datetime, float] | None,
     model: HeatingModel | None,
     window: Sequence[date],
-    index: _LocalIndex,
+    index: LocalIndex,
     used_days: set[date],
 ) -> float | None:
     """Baseline of one hour from the same clock hour on comparable days (None: none)."""
@@ -485,6 +507,65 @@ def prices_from_cost(
     }
 
 
+class DayDigests(dict[date, bytes]):
+    """Digest of the consumption and temperature of each local day, computed when first asked."""
+
+    def __init__(
+        self,
+        consumption: Mapping[datetime, float],
+        temperature: Mapping[datetime, float] | None,
+        index: LocalIndex,
+    ) -> None:
+        """Digest the days of ``index`` on demand."""
+        super().__init__()
+        self._consumption = consumption
+        self._temperature = temperature or {}
+        self._index = index
+
+    def __missing__(self, day: date) -> bytes:
+        """Digest one day's hours (those :class:`LocalIndex` keeps), store and return it."""
+        values = [
+            (hour.timestamp(), self._consumption.get(hour), self._temperature.get(hour))
+            for hour in self._index.hours_of([day])
+        ]
+        self[day] = digest = hashlib.blake2b(repr(values).encode(), digest_size=16).digest()
+        return digest
+
+
+def inputs_digest(  # noqa: PLR0917 - what one period's computation reads
+    period: ShedPeriod,
+    consumption: Mapping[datetime, float],
+    temperature: Mapping[datetime, float] | None,
+    prices: Mapping[datetime, float] | None,
+    all_periods: Sequence[ShedPeriod],
+    rebound_hours: int,
+    days: Mapping[date, bytes],
+) -> bytes:
+    """Return a digest of all :func:`compute_period` reads for ``period``: same digest, same result.
+
+    The period, the days it is compared with and its rebound hours (both depend on the periods
+    around it), the consumption and temperature of those days (``days``: :class:`DayDigests`)
+    and of its own and rebound hours, the prices of its own hours, and whether temperatures
+    and prices exist at all.
+    """
+    hours = period.hours()
+    window = comparable_window(period, all_periods, rebound_hours)
+    own = [*hours, *rebound_window(period, all_periods, rebound_hours)]
+    temps, costs = temperature or {}, prices or {}
+    inputs = (
+        period.start.timestamp(),
+        period.end.timestamp(),
+        period.kind.value,
+        rebound_hours,
+        bool(temperature),
+        bool(prices),
+        [(day.toordinal(), days[day]) for day in window],
+        [(hour.timestamp(), consumption.get(hour), temps.get(hour)) for hour in own],
+        [costs.get(hour) for hour in hours],
+    )
+    return hashlib.blake2b(repr(inputs).encode(), digest_size=16).digest()
+
+
 def compute_report(
     periods: Iterable[ShedPeriod],
     consumption: Mapping[datetime, float],
@@ -492,19 +573,40 @@ def compute_report(
     prices: Mapping[datetime, float] | None = None,
     *,
     rebound_hours: int = REBOUND_HOURS,
+    cache: MutableMapping[bytes, PeriodResult] | None = None,
 ) -> list[PeriodResult]:
-    """Compute every period (oldest first)."""
+    """Compute every period (oldest first).
+
+    With ``cache`` (results by :func:`inputs_digest`), a period whose inputs did not change
+    since it was computed is taken from it, not computed again; afterwards the cache holds the
+    results of this run only (a period gone, or whose inputs changed, leaves it).
+    """
     ordered = merge_periods(periods)
-    index = _LocalIndex.of(consumption)
-    return [
-        compute_period(
-            period,
-            consumption,
-            temperature,
-            prices,
-            all_periods=ordered,
-            rebound_hours=rebound_hours,
-            index=index,
-        )
-        for period in ordered
-    ]
+    index = LocalIndex.of(consumption)
+    days = DayDigests(consumption, temperature, index)
+    kept: dict[bytes, PeriodResult] = {}
+    results: list[PeriodResult] = []
+    for period in ordered:
+        key = b""
+        result = None
+        if cache is not None:
+            key = inputs_digest(
+                period, consumption, temperature, prices, ordered, rebound_hours, days
+            )
+            result = cache.get(key)
+        if result is None:
+            result = compute_period(
+                period,
+                consumption,
+                temperature,
+                prices,
+                all_periods=ordered,
+                rebound_hours=rebound_hours,
+                index=index,
+            )
+        kept[key] = result
+        results.append(result)
+    if cache is not None:
+        cache.clear()
+        cache.update(kept)
+    return results

@@ -29,7 +29,7 @@ import probatio as vol
 from ..api.errors import ApiAuthError, ApiError, ApiRateLimitedError
 from ..api.rte import Environment, RteClient, RteCredentials, RteNotSubscribedError
 from ..const import CONF_API_BASE_URL, CONF_ENTRY_TYPE, LOGGER, EntryType
-from ..flow_helpers import SECTION_ADVANCED, read_api_base_url
+from ..flow_helpers import SECTION_ADVANCED, api_base_url_error, async_read_api_base_url
 from .const import CONF_BASIC_AUTH, CONF_ENVIRONMENT, MIN_SIGNALS_SPACING
 from .store import RteCache
 
@@ -184,9 +184,9 @@ class RteFlowMixin(ConfigFlow):
         environment = Environment(user_input.get(CONF_ENVIRONMENT, Environment.PRODUCTION))
         base_url: str | None = None
         try:
-            base_url = read_api_base_url(user_input)
-        except ValueError:
-            errors["base"] = "invalid_url"
+            base_url = await async_read_api_base_url(self.hass, user_input)
+        except ValueError as err:
+            errors["base"] = api_base_url_error(err)
         if errors or isinstance(credentials, str):
             return None, environment, base_url, errors
         return credentials, environment, base_url, errors

@@ -25,13 +25,15 @@ from homeassistant.util.json import JsonValueType
 import probatio
 
 from ..const import DOMAIN
-from .shedder import DEFAULT_MAX_DURATION, LoadShedder
+from .shedder import DEFAULT_MAX_DURATION, EVENT_LOAD_SHEDDING, LOGBOOK_ACTIONS, LoadShedder
 from .store import HISTORY_DAYS, STORAGE_KEY, ShedGroup, ShedPeriod
 
 __all__ = [
     "DATA_SHEDDER",
     "DEFAULT_MAX_DURATION",
+    "EVENT_LOAD_SHEDDING",
     "HISTORY_DAYS",
+    "LOGBOOK_ACTIONS",
     "STORAGE_KEY",
     "LoadShedder",
     "ShedGroup",

@@ -1,4 +1,4 @@
-"""Repair issues of load shedding: a period that had to be ended without its automation."""
+"""Repair issues of load shedding: a period ended without its automation, a load Délestage lost."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ ISSUE_MAX_DURATION: Final = "shedding_max_duration"
 ISSUE_SIGNAL_UNAVAILABLE: Final = "shedding_signal_unavailable"
 ISSUE_ORPHANED_GROUP: Final = "shedding_orphaned_group"
 ISSUE_STORE_MALFORMED: Final = "shedding_store_malformed"
+ISSUE_LOAD_REMOVED: Final = "shedding_load_removed"
+ISSUE_JOURNAL_UNWRITABLE: Final = "shedding_journal_unwritable"
 GROUP_ISSUES: Final = (ISSUE_MAX_DURATION, ISSUE_SIGNAL_UNAVAILABLE, ISSUE_ORPHANED_GROUP)
 
 
@@ -22,6 +24,27 @@ def _issue_id(key: str, group: str) -> str:
 
 def _loads_text(loads: list[str]) -> str:
     return ", ".join(loads) if loads else "-"
+
+
+@callback
+def _async_create(
+    hass: HomeAssistant,
+    issue_id: str,
+    key: str,
+    severity: ir.IssueSeverity,
+    placeholders: dict[str, str],
+) -> None:
+    """Create (or update) one of the shedding issues; none of them survives a restart."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        is_persistent=False,
+        severity=severity,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
 
 
 @callback
@@ -35,15 +58,12 @@ def async_raise_group_issue(
     signal: str | None = None,
 ) -> None:
     """Say why Délestage ended a period by itself, and which loads it switched on."""
-    ir.async_create_issue(
+    _async_create(
         hass,
-        DOMAIN,
         _issue_id(key, group),
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=key,
-        translation_placeholders={
+        key,
+        ir.IssueSeverity.WARNING,
+        {
             "group": group,
             "loads": _loads_text(loads),
             "hours": f"{round(hours, 1):g}" if hours is not None else "-",
@@ -60,15 +80,44 @@ def async_clear_group_issues(hass: HomeAssistant, group: str) -> None:
 
 
 @callback
-def async_raise_store_malformed(hass: HomeAssistant, error: str) -> None:
-    """Say that the shedding store was set aside."""
-    ir.async_create_issue(
+def async_raise_store_malformed(hass: HomeAssistant, error: str, loads: list[str]) -> None:
+    """Say that part of the shedding store could not be read, and which loads it named."""
+    _async_create(
         hass,
-        DOMAIN,
         ISSUE_STORE_MALFORMED,
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=ISSUE_STORE_MALFORMED,
-        translation_placeholders={"error": error},
+        ISSUE_STORE_MALFORMED,
+        ir.IssueSeverity.ERROR,
+        {"error": error, "loads": _loads_text(loads)},
     )
+
+
+@callback
+def async_raise_load_removed(hass: HomeAssistant, group: str, load: str) -> None:
+    """Say that a load Délestage had switched off was removed: it cannot switch it on."""
+    _async_create(
+        hass,
+        f"{ISSUE_LOAD_REMOVED}_{load}",
+        ISSUE_LOAD_REMOVED,
+        ir.IssueSeverity.WARNING,
+        {"group": group, "load": load},
+    )
+
+
+@callback
+def async_raise_journal_unwritable(
+    hass: HomeAssistant, group: str, loads: list[str], error: str
+) -> None:
+    """Say that loads were left on because their journal entry could not be written."""
+    _async_create(
+        hass,
+        ISSUE_JOURNAL_UNWRITABLE,
+        ISSUE_JOURNAL_UNWRITABLE,
+        ir.IssueSeverity.ERROR,
+        {"group": group, "loads": _loads_text(loads), "error": error},
+    )
+
+
+@callback
+def async_clear_journal_unwritable(hass: HomeAssistant) -> None:
+    """Delete the issue once the journal can be written again."""
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_JOURNAL_UNWRITABLE)

@@ -16,6 +16,16 @@ Rules (DESIGN §4, README "Load shedding"):
   the group's automation is disabled, removed or renamed for ``ORPHAN_GRACE``, the loads are
   switched back on and a repair issue says why. Later sheds of that group wait until its
   automation ends the period (``restore_loads``).
+- A load renamed in the entity registry is followed (the group switches the new ID back on);
+  a removed one is dropped with a repair issue naming it.
+- Nothing is switched off unrecorded: once Home Assistant stops (the journal is closed) or when
+  the journal cannot be written (full or read-only disk), the load is left on, with a repair
+  issue in the second case.
+- The logbook names who switched a load: commands sent during an action call carry the
+  caller's context (an automation's run: "by automation …", as for its own actions); those
+  Délestage sends by itself (switching a load off again, ending a period) carry a context whose
+  origin is a ``delestage_load_shedding`` event, described in ``logbook.py`` ("via Délestage
+  (automation)"), with the automation's last run as parent.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from homeassistant.core import (
     split_entity_id,
 )
 from homeassistant.exceptions import ServiceNotFound, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_time_interval,
@@ -63,10 +74,13 @@ from .repairs import (
     ISSUE_ORPHANED_GROUP,
     ISSUE_SIGNAL_UNAVAILABLE,
     async_clear_group_issues,
+    async_clear_journal_unwritable,
     async_raise_group_issue,
+    async_raise_journal_unwritable,
+    async_raise_load_removed,
     async_raise_store_malformed,
 )
-from .store import ShedGroup, ShedPeriod, ShedState, ShedStore
+from .store import JournalWriteError, ShedGroup, ShedPeriod, ShedState, ShedStore
 
 # Longest real Ecowatt red run: RTE's red ("coupures possibles") signals of winter 2022-23 were
 # issued for the morning (08:00-13:00) and evening (18:00-20:00) peaks, at most 5 consecutive
@@ -84,6 +98,23 @@ SWITCHABLE_DOMAINS: Final = frozenset(
 )
 
 _NOT_THERE = (STATE_UNAVAILABLE, STATE_UNKNOWN)
+
+# Fired, in the command's context, before each command Délestage sends: the logbook's description
+# of who switched the load (``logbook.py``). Data: ``group``, ``name`` (the group's name then),
+# ``load`` and ``action`` (one of ``LOGBOOK_ACTIONS``).
+EVENT_LOAD_SHEDDING: Final = f"{DOMAIN}_load_shedding"
+ACTION_OFF: Final = "off"  # at the automation's call
+ACTION_OFF_AGAIN: Final = "off_again"  # switched on during the period by something else
+ACTION_ON: Final = "on"  # at the automation's call
+ACTION_ON_LATER: Final = "on_later"  # unavailable (or refused) at the end, back now
+LOGBOOK_ACTIONS: Final = (
+    ACTION_OFF,
+    ACTION_OFF_AGAIN,
+    ACTION_ON,
+    ACTION_ON_LATER,
+    # Ended by Délestage: "on_" and the reason (the repair issue's key).
+    *(f"on_{key}" for key in (ISSUE_MAX_DURATION, ISSUE_SIGNAL_UNAVAILABLE, ISSUE_ORPHANED_GROUP)),
+)
 
 
 def is_running(state: State | None) -> bool:
@@ -108,6 +139,10 @@ class LoadShedder:
         self._unsub_track: CALLBACK_TYPE | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
         self._unsub_stop: CALLBACK_TYPE | None = None
+        # The load of each switch-off command in progress, followed if it is renamed (None:
+        # removed) while the command runs.
+        self._in_flight: list[list[str | None]] = []
+        self._journal_failing = False
 
     @property
     def groups(self) -> dict[str, ShedGroup]:
@@ -116,19 +151,25 @@ class LoadShedder:
 
     async def async_load(self) -> None:
         """Load the groups remembered before a restart, watch their loads, catch up."""
-        state, error = await self._store.async_load()
-        if error is not None:
+        state, damage = await self._store.async_load()
+        now = dt_util.utcnow()
+        if damage.errors:
+            error = "; ".join(damage.errors)
             LOGGER.error(
-                "Load shedding: %s was malformed (%s); set aside as %s.malformed, starting afresh",
+                "Load shedding: %s was malformed (%s); set aside as %s.malformed, kept what "
+                "could be read; loads of unreadable groups: %s",
                 self._store_path(),
                 error,
                 self._store_path(),
+                ", ".join(damage.unreadable_loads) or "none",
             )
-            async_raise_store_malformed(self.hass, error)
+            async_raise_store_malformed(self.hass, error, damage.unreadable_loads)
         self.state.groups, self.state.periods = state.groups, state.periods
-        now = dt_util.utcnow()
         self.state.prune(now)
-        for group in self.groups.values():
+        for name, group in self.groups.items():
+            if not group.active and self.state.running_period(name) is not None:
+                # Its group could not be read (or was ended without its period): it ends now.
+                self.state.end_period(name, now, "unreadable")
             if group.active and group.deadline is None:
                 # Written by version 1.0, without a bound: the bound starts now.
                 group.started = group.started or now
@@ -144,6 +185,9 @@ class LoadShedder:
                 cancel_on_shutdown=True,
             ),
             self.hass.bus.async_listen(EVENT_SERVICE_REGISTERED, self._async_service_registered),
+            self.hass.bus.async_listen(
+                er.EVENT_ENTITY_REGISTRY_UPDATED, self._async_registry_updated
+            ),
             async_at_started(self.hass, self._async_started),
         ]
         self._unsub_stop = self.hass.bus.async_listen_once(
@@ -224,7 +268,7 @@ class LoadShedder:
             group.signal = signal
             self.state.set_period_signal(group_name, signal)
             self._async_watch()
-            switched = await self._async_enforce(group_name, group)
+            switched = await self._async_enforce(group_name, group, ACTION_OFF, context)
         if switched:
             LOGGER.info("Load shedding (%s): switched off %s", group_name, ", ".join(switched))
         return switched
@@ -250,9 +294,8 @@ class LoadShedder:
             elif group.active:
                 # Its automation ends periods by itself again: earlier issues are stale.
                 async_clear_group_issues(self.hass, group_name)
-            parent = context.id if context is not None else None
             switched = await self._async_end(
-                group_name, group, "restored" if switch_on else "forgotten", switch_on, parent
+                group_name, group, "restored" if switch_on else "forgotten", switch_on, context
             )
         if switched:
             LOGGER.info("Load shedding (%s): switched back on %s", group_name, ", ".join(switched))
@@ -260,26 +303,51 @@ class LoadShedder:
 
     # --- Switching ---
 
-    async def _async_enforce(self, group_name: str, group: ShedGroup) -> list[str]:
+    async def _async_enforce(
+        self, group_name: str, group: ShedGroup, action: str, context: Context | None
+    ) -> list[str]:
         """Switch off the members that are on and not a person's (lock held)."""
         candidates = [
             entity_id
             for entity_id in group.members
             if entity_id not in group.overridden and is_running(self.hass.states.get(entity_id))
         ]
-        return await self._async_switch_off(group_name, group, candidates)
+        return await self._async_switch_off(group_name, group, candidates, action, context)
 
     async def _async_switch_off(
-        self, group_name: str, group: ShedGroup, entity_ids: list[str]
+        self,
+        group_name: str,
+        group: ShedGroup,
+        entity_ids: list[str],
+        action: str,
+        context: Context | None,
     ) -> list[str]:
         """Switch loads off, writing each down before the call (lock held)."""
         done: list[str] = []
-        for entity_id in entity_ids:
+        for index, entity_id in enumerate(entity_ids):
+            if self._store.closed or self.hass.is_stopping:
+                # The journal was written for the last time (or is only written at the final
+                # write): a load switched off now could stay off after the restart.
+                LOGGER.info(
+                    "Load shedding (%s): Home Assistant is stopping; %s not switched off",
+                    group_name,
+                    ", ".join(entity_ids[index:]),
+                )
+                break
             group.pending.append(entity_id)
-            await self._async_save()
+            try:
+                await self._store.async_write_journal(self.state)
+            except JournalWriteError as err:
+                group.pending.remove(entity_id)
+                self._async_journal_failed(group_name, entity_ids[index:], err)
+                break
+            self._async_journal_written()
+            self._async_watch()
+            load: list[str | None] = [entity_id]
+            self._in_flight.append(load)
             outcome = "interrupted"  # cancelled, or a BaseException: the load may be off
             try:
-                await self._async_call(SERVICE_TURN_OFF, entity_id, self._parents.get(group_name))
+                await self._async_command(group_name, SERVICE_TURN_OFF, entity_id, action, context)
                 outcome = "off"
             except ServiceNotFound as err:
                 # Its integration is not set up yet (start-up): retried when its actions appear.
@@ -293,19 +361,52 @@ class LoadShedder:
                 )
                 outcome = "failed"
             finally:
-                group.pending.remove(entity_id)
-                if outcome != "failed" or not is_running(self.hass.states.get(entity_id)):
-                    if entity_id not in group.loads:
-                        group.loads.append(entity_id)
-                    self.state.add_period_load(group_name, entity_id)
+                self._in_flight.remove(load)
+                # Renamed while the command ran: the registry handler renamed ``pending``.
+                if (current := load[0]) is not None:
+                    if current in group.pending:
+                        group.pending.remove(current)
+                    if outcome != "failed" or not is_running(self.hass.states.get(current)):
+                        if current not in group.loads:
+                            group.loads.append(current)
+                        self.state.add_period_load(group_name, current)
                 self._store.async_delay_save(self.state)
                 self._async_watch()
-            if outcome == "off":
-                done.append(entity_id)
+            if outcome == "off" and load[0] is not None:
+                done.append(load[0])
         return done
 
+    @callback
+    def _async_journal_failed(
+        self, group_name: str, entity_ids: list[str], err: JournalWriteError
+    ) -> None:
+        """Leave loads on whose journal entry could not be written; say why (once in the log)."""
+        if not self._journal_failing:
+            LOGGER.error(
+                "Load shedding (%s): %s could not be written (%s); %s left on: a load switched "
+                "off unrecorded could stay off after a restart",
+                group_name,
+                self._store_path(),
+                err,
+                ", ".join(entity_ids),
+            )
+        self._journal_failing = True
+        async_raise_journal_unwritable(self.hass, group_name, entity_ids, str(err))
+
+    @callback
+    def _async_journal_written(self) -> None:
+        if self._journal_failing:
+            LOGGER.info("Load shedding: %s is written again", self._store_path())
+            self._journal_failing = False
+            async_clear_journal_unwritable(self.hass)
+
     async def _async_switch_on(
-        self, group_name: str, group: ShedGroup, parent: str | None, only: str | None = None
+        self,
+        group_name: str,
+        group: ShedGroup,
+        action: str,
+        context: Context | None,
+        only: str | None = None,
     ) -> list[str]:
         """Switch back on the group's loads that are off (lock held); keep the others."""
         ready = [
@@ -318,7 +419,7 @@ class LoadShedder:
         done: list[str] = []
         for entity_id in ready:
             try:
-                await self._async_call(SERVICE_TURN_ON, entity_id, parent)
+                await self._async_command(group_name, SERVICE_TURN_ON, entity_id, action, context)
             except Exception as err:
                 LOGGER.warning(
                     "Load shedding (%s): switching on %s failed: %s", group_name, entity_id, err
@@ -337,10 +438,34 @@ class LoadShedder:
         await self._async_save()
         return done
 
-    async def _async_call(self, service: str, entity_id: str, parent: str | None) -> None:
-        # The calling context as parent: the logbook shows "triggered by automation ...".
-        context = Context(parent_id=parent)
+    async def _async_command(
+        self,
+        group_name: str,
+        service: str,
+        entity_id: str,
+        action: str,
+        context: Context | None,
+    ) -> None:
+        """Send one command, under the caller's context or one of Délestage's own.
+
+        The caller's context (an automation's run) makes the logbook say "by automation …", as
+        for the automation's own actions. Délestage's own context has the period's last run as
+        parent and starts with a ``delestage_load_shedding`` event: the logbook's "via Délestage
+        (automation)".
+        """
+        if context is None:
+            context = Context(parent_id=self._parents.get(group_name))
         self._own_contexts.append(context.id)
+        self.hass.bus.async_fire(
+            EVENT_LOAD_SHEDDING,
+            {
+                "group": group_name,
+                "name": state.name if (state := self.hass.states.get(group_name)) else group_name,
+                "load": entity_id,
+                "action": action,
+            },
+            context=context,
+        )
         await self.hass.services.async_call(
             split_entity_id(entity_id)[0],
             service,
@@ -355,7 +480,7 @@ class LoadShedder:
         group: ShedGroup,
         reason: str,
         switch_on: bool,
-        parent: str | None,
+        context: Context | None,
     ) -> list[str]:
         """End the group's period (lock held)."""
         if group.active:
@@ -363,14 +488,17 @@ class LoadShedder:
         group.active = False
         group.members = []
         group.overridden = []
-        self._parents.pop(group_name, None)
         self._orphan_since.pop(group_name, None)
         if not switch_on:
+            self._parents.pop(group_name, None)
             self.groups.pop(group_name, None)
             await self._async_save()
             return []
         await self._async_save()
-        return await self._async_switch_on(group_name, group, parent)
+        action = ACTION_ON if reason == "restored" else f"on_{reason}"
+        switched = await self._async_switch_on(group_name, group, action, context)
+        self._parents.pop(group_name, None)
+        return switched
 
     async def _async_save(self) -> None:
         await self._store.async_save(self.state)
@@ -477,13 +605,15 @@ class LoadShedder:
             if group is None or not group.active:
                 return
             if entity_id is None:
-                switched = await self._async_enforce(group_name, group)
+                switched = await self._async_enforce(group_name, group, ACTION_OFF_AGAIN, None)
             elif (
                 entity_id in group.members
                 and entity_id not in group.overridden
                 and is_running(self.hass.states.get(entity_id))
             ):
-                switched = await self._async_switch_off(group_name, group, [entity_id])
+                switched = await self._async_switch_off(
+                    group_name, group, [entity_id], ACTION_OFF_AGAIN, None
+                )
             else:
                 return
         if switched:
@@ -497,9 +627,54 @@ class LoadShedder:
             group = self.groups.get(group_name)
             if group is None or group.active:
                 return
-            switched = await self._async_switch_on(group_name, group, None, entity_id)
+            switched = await self._async_switch_on(
+                group_name, group, ACTION_ON_LATER, None, entity_id
+            )
         if switched:
             LOGGER.info("Load shedding (%s): switched back on %s", group_name, ", ".join(switched))
+
+    # --- Renamed and removed loads ---
+
+    @callback
+    def _async_registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        """Follow a load renamed in the entity registry; drop a removed one."""
+        data = event.data
+        if data["action"] == "update" and "old_entity_id" in data:
+            self._async_move(data["old_entity_id"], data["entity_id"])
+        elif data["action"] == "remove":
+            self._async_move(data["entity_id"], None)
+
+    @callback
+    def _async_move(self, old: str, new: str | None) -> None:
+        """Rename a load in every group (``new``), or drop it (None) with a repair issue."""
+        for load in self._in_flight:
+            if load[0] == old:
+                load[0] = new
+        changed = False
+        for name, group in list(self.groups.items()):
+            lists = (group.members, group.loads, group.pending, group.overridden)
+            if not any(old in entity_ids for entity_ids in lists):
+                continue
+            changed = True
+            switched_off = old in group.to_restore()
+            for entity_ids in lists:
+                _move(entity_ids, old, new)
+            self.state.rename_period_load(name, old, new)
+            if new is not None:
+                LOGGER.info("Load shedding (%s): %s renamed %s, followed", name, old, new)
+            elif switched_off:
+                LOGGER.warning(
+                    "Load shedding (%s): %s was removed while switched off; it cannot be "
+                    "switched back on",
+                    name,
+                    old,
+                )
+                async_raise_load_removed(self.hass, name, old)
+            if not group.active and not group.expired and not group.to_restore():
+                self.groups.pop(name, None)
+        if changed:
+            self._store.async_delay_save(self.state)
+            self._async_watch()
 
     # --- Watching loads ---
 
@@ -542,7 +717,9 @@ class LoadShedder:
             if group.active:
                 if not running or entity_id not in group.members or entity_id in group.overridden:
                     continue
-                if new_state.context.user_id is not None:
+                # Back from unavailable (or re-added after a rename, with its last context): the
+                # device says so, not a person.
+                if new_state.context.user_id is not None and not came_back:
                     LOGGER.info("Load shedding (%s): %s switched on by a person", name, entity_id)
                     group.overridden.append(entity_id)
                     if entity_id in group.loads:
@@ -563,3 +740,14 @@ class LoadShedder:
         if changed:
             self._store.async_delay_save(self.state)
             self._async_watch()
+
+
+def _move(entity_ids: list[str], old: str, new: str | None) -> None:
+    """Replace ``old`` by ``new`` in place (remove it if ``new`` is None or already there)."""
+    if old not in entity_ids:
+        return
+    index = entity_ids.index(old)
+    if new is None or new in entity_ids:
+        del entity_ids[index]
+    else:
+        entity_ids[index] = new

@@ -9,9 +9,15 @@ One ``Store`` (``.storage/delestage.shedding``) holds
 - ``periods``: the history of the shed periods (running ones have no end), kept
   ``HISTORY_DAYS`` days so that a whole winter can be reported on.
 
-The file is checked when it is loaded: one that does not have this shape (edited by hand, written
-by a future version) is set aside under ``delestage.shedding.malformed`` with one error in the
-log and a repair issue, and shedding starts afresh; the rest of the integration loads normally.
+The file is checked when it is loaded, part by part: a group or a period that does not have this
+shape (edited by hand, disk trouble, a future version) is dropped, the rest is kept. The original
+file is then set aside under ``delestage.shedding.malformed`` (one error in the log, a repair
+issue). The loads named in an unreadable group's ``loads`` / ``pending`` may have been switched
+off, so they are kept in an ended group to be switched back on (never strand a load).
+
+The entry written before a load is switched off must really be on disk: ``Store`` logs a failed
+write and goes on, so the journal's writes are checked (``JournalWriteError``) and fsync'ed
+(atomic writes).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, valid_entity_id
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -37,12 +43,32 @@ class MalformedStoreError(ValueError):
     """The stored data does not have the expected shape."""
 
 
+class JournalWriteError(Exception):
+    """The journal could not be written to disk (full or read-only disk, or stopping)."""
+
+
 def _entity_ids(value: Any, key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(e, str) and "." in e for e in value):
         raise MalformedStoreError(f"{key} is not a list of entity IDs")
     return list(dict.fromkeys(value))
+
+
+def _entity_ids_in(value: Any) -> list[str]:
+    """Every entity ID found in a damaged value (the signal a group follows excepted)."""
+    if isinstance(value, str):
+        return [value] if valid_entity_id(value) else []
+    if isinstance(value, dict):
+        return [
+            entity_id
+            for key, item in value.items()
+            if key != "signal"
+            for entity_id in _entity_ids_in(item)
+        ]
+    if isinstance(value, list):
+        return [entity_id for item in value for entity_id in _entity_ids_in(item)]
+    return []
 
 
 def _datetime(value: Any, key: str) -> datetime | None:
@@ -136,7 +162,8 @@ class ShedPeriod:
     end: datetime | None
     loads: tuple[str, ...]  # the loads switched off during the period
     # Why it ended: "restored" (the signal), "forgotten" (restore without switching on),
-    # "max_duration", "signal_unavailable", "orphaned"; None while running.
+    # "max_duration", "signal_unavailable", "orphaned", "unreadable" (its group could not be
+    # read from the store); None while running.
     end_reason: str | None = None
     # The sensor the automation follows (Ecowatt level now, Tempo today...), when it said.
     signal: str | None = None
@@ -176,6 +203,15 @@ class ShedPeriod:
 
 
 @dataclass
+class StoreDamage:
+    """What could not be read from the store."""
+
+    errors: list[str] = field(default_factory=list)
+    # Loads named by the groups that could not be read: may be off, to be checked.
+    unreadable_loads: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ShedState:
     """Everything the store holds."""
 
@@ -190,17 +226,47 @@ class ShedState:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> ShedState:
-        """Restore from the store; raise ``MalformedStoreError`` on anything unexpected."""
+    def from_dict(cls, data: Any) -> tuple[ShedState, StoreDamage]:
+        """Restore from the store, keeping every group and period that can be read."""
+        damage = StoreDamage()
         if not isinstance(data, dict):
-            raise MalformedStoreError("the data is not an object")
+            damage.errors.append("the data is not an object")
+            damage.unreadable_loads = list(dict.fromkeys(_entity_ids_in(data)))
+            return cls(), damage
+        state = cls()
         groups, periods = data.get("groups", {}), data.get("periods", [])
-        if not isinstance(groups, dict) or not isinstance(periods, list):
-            raise MalformedStoreError("groups is not an object or periods not a list")
-        return cls(
-            {str(name): ShedGroup.from_dict(group) for name, group in groups.items()},
-            [ShedPeriod.from_dict(period) for period in periods],
+        if isinstance(groups, dict):
+            for name, raw in groups.items():
+                try:
+                    state.groups[str(name)] = ShedGroup.from_dict(raw)
+                except (ValueError, TypeError, AttributeError, KeyError) as err:
+                    damage.errors.append(f"group {name}: {err}")
+                    state.salvage_group(str(name), raw, damage)
+        else:
+            damage.errors.append("groups is not an object")
+            damage.unreadable_loads.extend(_entity_ids_in(groups))
+        if isinstance(periods, list):
+            for index, raw in enumerate(periods):
+                try:
+                    state.periods.append(ShedPeriod.from_dict(raw))
+                except (ValueError, TypeError, AttributeError, KeyError) as err:
+                    damage.errors.append(f"period {index + 1}: {err}")
+        else:
+            damage.errors.append("periods is not a list")
+        damage.unreadable_loads = list(dict.fromkeys(damage.unreadable_loads))
+        return state, damage
+
+    def salvage_group(self, name: str, raw: Any, damage: StoreDamage) -> None:
+        """Keep what an unreadable group says was switched off, to switch it back on."""
+        if not isinstance(raw, dict):
+            damage.unreadable_loads.extend(_entity_ids_in(raw))
+            return
+        switched_off = _entity_ids_in([raw.get("loads"), raw.get("pending")])
+        damage.unreadable_loads.extend(
+            [*switched_off, *_entity_ids_in([raw.get("members"), raw.get("overridden")])]
         )
+        if switched_off:
+            self.groups[name] = ShedGroup(loads=switched_off)
 
     # --- Period history ---
 
@@ -227,6 +293,17 @@ class ShedState:
             return
         self.periods[self.periods.index(period)] = replace(period, loads=(*period.loads, entity_id))
 
+    def rename_period_load(self, group_name: str, old: str, new: str | None) -> None:
+        """Follow a load renamed (``new``) or removed (None) during the group's running period."""
+        if (period := self.running_period(group_name)) is None or old not in period.loads:
+            return
+        loads = [entity_id for entity_id in period.loads if entity_id != old]
+        if new is not None:
+            loads.insert(period.loads.index(old), new)
+        self.periods[self.periods.index(period)] = replace(
+            period, loads=tuple(dict.fromkeys(loads))
+        )
+
     def end_period(self, group_name: str, end: datetime, reason: str) -> None:
         """Close the group's running period."""
         if (period := self.running_period(group_name)) is not None:
@@ -238,33 +315,66 @@ class ShedState:
         self.periods = [p for p in self.periods if p.end is None or p.end >= oldest]
 
 
+class _JournalStore(Store[dict[str, Any]]):
+    """A ``Store`` that remembers whether its last write reached the disk.
+
+    ``Store`` logs a failed write (full or read-only disk) and returns as if it had written; the
+    shedder must know, to leave a load on rather than switch it off unrecorded.
+    ``_async_write_data`` is the one step every write (immediate, delayed, final) goes through.
+    """
+
+    write_error: Exception | None = None
+    writes: int = 0
+
+    async def _async_write_data(self, data: dict[str, Any]) -> None:
+        try:
+            await super()._async_write_data(data)
+        except Exception as err:
+            self.write_error = err
+            raise
+        finally:
+            self.writes += 1
+        self.write_error = None
+
+
 class ShedStore:
     """Loads, validates and saves ``ShedState``."""
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Create the store."""
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        # Atomic writes (fsync): "written before the switch-off" must survive a power cut too.
+        self._store = _JournalStore(hass, STORAGE_VERSION, STORAGE_KEY, atomic_writes=True)
         self._malformed: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, MALFORMED_STORAGE_KEY)
         # Set when Home Assistant stops: commands still running then write nothing more.
         self.closed = False
 
-    async def async_load(self) -> tuple[ShedState, str | None]:
-        """Return the stored state, and why it was set aside if it was malformed."""
+    async def async_load(self) -> tuple[ShedState, StoreDamage]:
+        """Return the stored state (what could be read of it) and what could not be read."""
         raw = await self._store.async_load()
         if raw is None:
-            return ShedState(), None
-        try:
-            return ShedState.from_dict(raw), None
-        except (ValueError, TypeError, AttributeError, KeyError) as err:  # MalformedStoreError too
-            # Kept as it was for whoever wants to look at it; shedding starts afresh.
-            await self._malformed.async_save({"data": raw, "error": str(err)})
-            await self._store.async_save(ShedState().as_dict())
-            return ShedState(), str(err)
+            return ShedState(), StoreDamage()
+        state, damage = ShedState.from_dict(raw)
+        if damage.errors:
+            # Kept as it was for whoever wants to look at it; what could be read goes on.
+            await self._malformed.async_save({"data": raw, "error": "; ".join(damage.errors)})
+            await self._store.async_save(state.as_dict())
+        return state, damage
 
     async def async_save(self, state: ShedState) -> None:
-        """Write now (before a load is switched off)."""
+        """Write now (best effort: a failure is logged by ``Store``)."""
         if not self.closed:
             await self._store.async_save(state.as_dict())
+
+    async def async_write_journal(self, state: ShedState) -> None:
+        """Write now and make sure it reached the disk; raise ``JournalWriteError`` if not."""
+        writes = self._store.writes
+        if not self.closed:
+            await self._store.async_save(state.as_dict())
+        if self._store.writes == writes:
+            # Closed, or deferred by Store to the final write (stopping): not "before the call".
+            raise JournalWriteError("not written: Home Assistant is stopping")
+        if (error := self._store.write_error) is not None:
+            raise JournalWriteError(str(error)) from error
 
     def async_delay_save(self, state: ShedState) -> None:
         """Write soon (from a callback)."""

@@ -1,0 +1,188 @@
+"""script/develop's steps, as it runs them: its own client over HTTP and the websocket against a
+Home Assistant test instance, the integration against the simulator over loopback.
+
+The demo's headline is the Tempo tariff: the options flow opens with a menu, the step must go
+through it, and the demo must not say it is ready before the costs are there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import re
+from typing import Any
+
+import aiohttp
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.delestage.const import DOMAIN
+from tests.enedis.fake_enedis import quiet_sql
+from tools import demo_check, develop
+from tools.demo_content import TEMPO_DASHBOARD, TEXTS
+from tools.hass_client import DemoStepFailed
+from tools.sandbox.state import CONSUMER_PRM
+from tools.sandbox.weather import PARIS
+
+from .conftest import Sandbox
+
+__all__ = ["quiet_sql"]
+pytestmark = pytest.mark.usefixtures("recorder_mock", "quiet_sql")
+CALLBACK = "/api/delestage/enedis/callback"
+HISTORY_DAYS = 12  # a short history: the back-fill is quick
+
+
+@pytest.fixture
+async def demo(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, sandbox: Sandbox
+) -> AsyncGenerator[develop.Hass]:
+    """develop's client, logged in to the test instance (the demo server's time zone)."""
+    await hass.config.async_update(time_zone="Europe/Paris")
+    for component in (
+        "api",
+        "config",
+        "websocket_api",
+        "application_credentials",
+        "lovelace",
+        "energy",
+    ):
+        assert await async_setup_component(hass, component, {})
+    assert await async_setup_component(hass, DOMAIN, {})
+    client = await hass_client()
+    today = dt_util.now().astimezone(PARIS).date()
+    sandbox.state.meters[CONSUMER_PRM].activation = today - timedelta(days=HISTORY_DAYS)
+    sandbox.state.config.rte_live_sandbox = True
+    sandbox.state.config.enedis_redirect_url = str(client.make_url(CALLBACK))
+    async with aiohttp.ClientSession() as session:
+        demo = develop.Hass(session, str(client.make_url("")).rstrip("/"))
+        demo.token = client.session.headers["Authorization"].removeprefix("Bearer ")
+        yield demo
+        await demo.close()
+
+
+async def _meter_and_tariff(demo: develop.Hass, sandbox: Sandbox) -> None:
+    await develop.add_rte(demo, sandbox.url)
+    await develop.add_enedis(demo, sandbox.url)
+    await develop.set_tariff(demo)
+
+
+async def test_the_demo_sets_the_tempo_tariff_through_the_options_menu(
+    hass: HomeAssistant, demo: develop.Hass, sandbox: Sandbox
+) -> None:
+    await _meter_and_tariff(demo, sandbox)
+
+    entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, CONSUMER_PRM)
+    assert entry is not None
+    assert entry.options["tariff"] == "tempo"
+    assert entry.options["prices"]["red_hp"] == develop.TEMPO_PRICES["red_hp"]
+    assert entry.options["subscription"] == develop.TEMPO_SUBSCRIPTION
+    # What the README shows: numeric costs, the cost statistic of yesterday, the six series.
+    message = await demo_check.check_costs(demo, within=120)
+    cost_yesterday = await demo_check.entity_of(demo, "linky_cost_yesterday", entry.entry_id)
+    shown = float(hass.states.get(cost_yesterday).state)
+    assert shown > 0
+    said = re.search(r"cost yesterday (\d+\.\d\d) €", message)
+    assert said is not None, message
+    # What the check said is what the device page shows (to a late subscription-hour share).
+    assert float(said[1]) == pytest.approx(shown, abs=0.05)
+
+
+async def test_the_demo_does_not_say_ready_without_the_costs(
+    demo: develop.Hass, sandbox: Sandbox
+) -> None:
+    """The old demo logged "Tempo tariff" and printed the URL with every cost unknown."""
+    await develop.add_rte(demo, sandbox.url)
+    await develop.add_enedis(demo, sandbox.url)  # no tariff set
+
+    with pytest.raises(DemoStepFailed, match="Tempo costs are missing"):
+        await demo_check.check_costs(demo, within=0)
+
+
+async def test_a_tariff_form_that_is_refused_stops_the_demo(
+    demo: develop.Hass, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await develop.add_rte(demo, sandbox.url)
+    await develop.add_enedis(demo, sandbox.url)
+    answers = {**develop.TARIFF_ANSWERS, "enedis_offpeak": {"offpeak_hours": "not hours"}}
+    monkeypatch.setattr(develop, "TARIFF_ANSWERS", answers)
+
+    with pytest.raises(DemoStepFailed, match=r"'enedis_offpeak'.*invalid_offpeak"):
+        await develop.set_tariff(demo)
+
+
+async def test_a_flow_that_does_not_create_the_entry_stops_the_demo(
+    demo: develop.Hass, sandbox: Sandbox
+) -> None:
+    """A refused RTE application (wrong secret): an error, not a line of log and a demo."""
+    result = await develop.add_entry(
+        demo,
+        "rte",
+        [
+            {
+                "client_id": "sandbox-rte-client",
+                "client_secret": "wrong",
+                "environment": "sandbox",
+                "advanced": {"api_base_url": f"{sandbox.url}/rte"},
+            }
+        ],
+    )
+
+    with pytest.raises(DemoStepFailed, match="RTE: the config flow ended with form"):
+        develop.report("RTE", result)
+    develop.report("RTE", {"type": "abort", "reason": "already_configured"})  # a re-run
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_the_tempo_dashboard_follows_the_server_language(
+    demo: develop.Hass, language: str
+) -> None:
+    demo.language = language
+
+    await develop.add_tempo_dashboard(demo)
+
+    dashboards = await demo.ws({"type": "lovelace/dashboards/list"})
+    assert [d["title"] for d in dashboards if d["url_path"] == TEMPO_DASHBOARD] == ["Tempo"]
+    config: dict[str, Any] = await demo.ws({"type": "lovelace/config", "url_path": TEMPO_DASHBOARD})
+    (column,) = config["views"][0]["cards"]
+    yesterday, stacked, cost = column["cards"]
+    texts = TEXTS[language]
+    assert yesterday["title"] == texts.yesterday
+    assert [card["name"] for card in yesterday["cards"]] == [
+        texts.cost_yesterday,
+        texts.consumption_yesterday,
+    ]
+    assert stacked["title"] == texts.series_title
+    assert cost["title"] == texts.cost_title
+    names = [entity["name"] for entity in stacked["entities"]]
+    expected = {"en": "Blue HP", "fr": "Bleu HP"}[language]
+    assert names[0] == expected
+    assert len(names) == 6
+
+
+async def test_the_tempo_dashboard_opens_on_yesterday_with_the_series_stacked(
+    demo: develop.Hass,
+) -> None:
+    """Linky data are one day late: yesterday first; six series stacked per day, cost a line."""
+    await develop.add_tempo_dashboard(demo)
+
+    config = await demo.ws({"type": "lovelace/config", "url_path": TEMPO_DASHBOARD})
+    yesterday, stacked, cost = config["views"][0]["cards"][0]["cards"]
+    one_day_back = {"calendar": {"period": "day", "offset": -1}}
+    assert [(card["type"], card["period"]) for card in yesterday["cards"]] == [
+        ("statistic", one_day_back),
+        ("statistic", one_day_back),
+    ]
+    assert [card["entity"] for card in yesterday["cards"]] == [
+        f"delestage:linky_{CONSUMER_PRM}_cost",
+        f"delestage:linky_{CONSUMER_PRM}_consumption",
+    ]
+    assert stacked["chart_type"] == "bar-stack"
+    assert [e["entity"].rsplit("_", 2)[-2:] for e in stacked["entities"]] == [
+        [colour, period] for colour in ("blue", "white", "red") for period in ("hp", "hc")
+    ]
+    assert (stacked["period"], stacked["stat_types"]) == ("day", ["change"])
+    assert cost["chart_type"] == "line"
+    assert [e["entity"] for e in cost["entities"]] == [f"delestage:linky_{CONSUMER_PRM}_cost"]
