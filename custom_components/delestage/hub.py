@@ -18,6 +18,9 @@ What is published (by whom), how a feature reads it, and how it is told of a cha
   :meth:`Hub.listen_consumption`, awaited, in order, with a :class:`ConsumptionImport`.
 - **Linky meters** (each Enedis entry, a :class:`LinkyMeter`): a feature with a part per meter
   registers it with :meth:`Hub.register_meter_feature`.
+- **RTE applications** (each RTE entry, an :class:`RteApp`): a feature with a part per RTE
+  entry (the Tempo forecast, on the RTE device, calling RTE with the entry's own client)
+  registers it with :meth:`Hub.register_rte_feature`.
 - **Weather observations** (each Météo-France entry): :meth:`Hub.observation_stations`.
 - **Calendar hours and descriptions** (a feature, the report, for the RTE alert calendar):
   :meth:`Hub.register_calendar_hook`; the calendar reads :meth:`Hub.calendar_hooks`.
@@ -33,11 +36,12 @@ Decisions:
   reload) reads what is already known: the Tempo colours the RTE entry has stored, the Ecowatt
   forecast in effect, the stations set up. ``listen_*`` tells what changes afterwards; a Tempo
   source registering is such a change (a meter waiting for colours gets them then).
-- **Per-meter features.** A feature that adds entities to a meter's device (the tariff's
-  sensors, the report's) registers a factory once, from the integration's ``async_setup``; each
-  Enedis entry calls :meth:`Hub.async_attach_meter` during its set-up and keeps the parts it
-  gets (their entities, start once Home Assistant runs, shutdown, diagnostics). The entry
-  never names a feature.
+- **Per-meter and per-RTE-entry features.** A feature that adds entities to a meter's device
+  (the tariff's sensors, the report's) or to the RTE device (the Tempo forecast) registers a
+  factory once, from the integration's ``async_setup``; each Enedis entry calls
+  :meth:`Hub.async_attach_meter` (each RTE entry :meth:`Hub.async_attach_rte`) during its
+  set-up and keeps the parts it gets (their entities, start once Home Assistant runs,
+  shutdown, diagnostics). The entry never names a feature.
 - **Relays** (``phidget/``) publish nothing here: features act on loads through their
   ``switch`` entities, like any automation (the shedding actions take entity ids).
 - Colours keep RTE's names (``"BLUE"``, ``"WHITE"``, ``"RED"``); Ecowatt levels and runs are
@@ -60,6 +64,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .api.linky_client import LinkyClient
 from .api.meteofrance import Observation
+from .api.rte import RteClient
 from .api.rte_models import EcowattForecast
 from .const import DOMAIN, LOGGER
 
@@ -129,8 +134,21 @@ class LinkyMeter:
     listen_refresh: Callable[[CALLBACK_TYPE], CALLBACK_TYPE]
 
 
-class MeterFeature:
-    """A feature's part attached to one meter (its entities, life cycle, diagnostics)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RteApp:
+    """What an RTE entry shares with the features attached to it."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    device_info: DeviceInfo  # the RTE device: features' entities go there
+    # The entry's client: the same token and the same quota as the entry's own calls.
+    client: RteClient
+    # This app's Tempo colours; None when the app is not subscribed to Tempo.
+    tempo: TempoSource | None
+
+
+class FeaturePart:
+    """A feature's part attached to one entry (its entities, life cycle, diagnostics)."""
 
     # Key of its diagnostics in the entry's diagnostics.
     key: str = ""
@@ -138,22 +156,31 @@ class MeterFeature:
     def async_add_platform_entities(
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add the feature's entities of ``platform`` to the meter's entry."""
+        """Add the feature's entities of ``platform`` to the entry."""
 
     @callback
     def async_started(self) -> None:
         """Start the feature's work: Home Assistant runs (the recorder writes)."""
 
     async def async_shutdown(self) -> None:
-        """Stop and write what must be kept: the meter's entry unloads."""
+        """Stop and write what must be kept: the entry unloads."""
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the feature's state for the entry's diagnostics (no PRM, no secret)."""
         return {}
 
 
+class MeterFeature(FeaturePart):
+    """A feature's part attached to one meter."""
+
+
+class RteFeature(FeaturePart):
+    """A feature's part attached to one RTE entry."""
+
+
 type ConsumptionListener = Callable[[ConsumptionImport], Awaitable[None]]
 type MeterFeatureFactory = Callable[[LinkyMeter], Awaitable[MeterFeature]]
+type RteFeatureFactory = Callable[[RteApp], Awaitable[RteFeature]]
 
 
 # --------------------------------------------------------------------------- the hub
@@ -170,6 +197,7 @@ class Hub:
         self._tempo_listeners: list[CALLBACK_TYPE] = []
         self._consumption_listeners: list[tuple[str | None, ConsumptionListener]] = []
         self._meter_features: list[MeterFeatureFactory] = []
+        self._rte_features: list[RteFeatureFactory] = []
         self._stations: dict[str, ObservationStation] = {}
         self._calendar_hooks: list[CalendarHook] = []
 
@@ -250,20 +278,20 @@ class Hub:
         return lambda: self._remove(self._meter_features, factory)
 
     async def async_attach_meter(self, meter: LinkyMeter) -> list[MeterFeature]:
-        """Build every feature's part of ``meter``, in registration order.
+        """Build every feature's part of ``meter``, in registration order (see ``_async_build``)."""
+        return await _async_build(self._meter_features, meter)
 
-        When one fails, the parts already built are shut down before the error goes on (the
-        entry's set-up fails with nothing left attached).
-        """
-        parts: list[MeterFeature] = []
-        try:
-            for factory in list(self._meter_features):
-                parts.append(await factory(meter))
-        except BaseException:
-            for part in parts:
-                await part.async_shutdown()
-            raise
-        return parts
+    # ------------------------------------------------------------------ RTE entries
+
+    @callback
+    def register_rte_feature(self, factory: RteFeatureFactory) -> CALLBACK_TYPE:
+        """Add a feature with a part per RTE entry (once, from ``async_setup``)."""
+        self._rte_features.append(factory)
+        return lambda: self._remove(self._rte_features, factory)
+
+    async def async_attach_rte(self, app: RteApp) -> list[RteFeature]:
+        """Build every feature's part of the RTE entry ``app``, in registration order."""
+        return await _async_build(self._rte_features, app)
 
     # ------------------------------------------------------------------ weather
 
@@ -311,6 +339,25 @@ class Hub:
         """Remove ``key`` only if it still holds ``value`` (a reload may have replaced it)."""
         if items.get(key) is value:
             del items[key]
+
+
+async def _async_build[S, P: FeaturePart](
+    factories: Sequence[Callable[[S], Awaitable[P]]], subject: S
+) -> list[P]:
+    """Build each factory's part of ``subject``, in order.
+
+    When one fails, the parts already built are shut down before the error goes on (the
+    entry's set-up fails with nothing left attached).
+    """
+    parts: list[P] = []
+    try:
+        for factory in list(factories):
+            parts.append(await factory(subject))
+    except BaseException:
+        for part in parts:
+            await part.async_shutdown()
+        raise
+    return parts
 
 
 @callback

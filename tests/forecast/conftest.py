@@ -20,6 +20,7 @@ def fake_rte(aioclient_mock: AiohttpClientMocker) -> FakeRte:
 
 
 @pytest.fixture
-def fake_forecasts(aioclient_mock: AiohttpClientMocker, fake_rte: FakeRte) -> FakeRteForecasts:
-    """RTE's Consumption and Generation Forecast endpoints."""
-    return FakeRteForecasts(aioclient_mock)
+def fake_forecasts(fake_rte: FakeRte) -> FakeRteForecasts:
+    """RTE's Consumption and Generation Forecast endpoints, the app subscribed to both."""
+    fake_rte.forecasts.subscribe()
+    return fake_rte.forecasts

@@ -126,10 +126,18 @@ def generation_payload(production_type: str, day: date, value: float) -> dict[st
 
 
 class FakeRteForecasts:
-    """Counts calls; the answer, status and headers of each endpoint can be changed."""
+    """Counts calls; the answer, status and headers of each endpoint can be changed.
+
+    ``answers["generation"]`` may also map a production type to its answer (RTE answers the
+    type asked). An app not ``subscribed`` gets 403 everywhere until :meth:`subscribe`.
+    """
 
     def __init__(
-        self, aioclient_mock: AiohttpClientMocker, base_url: str = DEFAULT_BASE_URL
+        self,
+        aioclient_mock: AiohttpClientMocker,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        subscribed: bool = True,
     ) -> None:
         self.answers: dict[str, Any] = {
             "short_term": fixture("consumption_short_term.json"),
@@ -148,6 +156,15 @@ class FakeRteForecasts:
             ("generation", GENERATION_FORECAST_PATH),
         ):
             aioclient_mock.get(f"{base_url}{path}", side_effect=self._handler(name))
+        if not subscribed:
+            for name in ("short_term", "weekly", "generation"):
+                self.fail(name, 403)
+
+    def subscribe(self) -> None:
+        """The app is subscribed to Consumption and Generation Forecast: answers again."""
+        self.status.clear()
+        self.bodies.clear()
+        self.headers.clear()
 
     def fail(self, name: str, status: int, body: Any = None, **headers: str) -> None:
         """Answer ``status`` (with RTE's error body unless given) to the next calls of ``name``."""
@@ -166,7 +183,10 @@ class FakeRteForecasts:
             if status != 200:
                 body = self.bodies.get(name) or _error_body(status)
                 return _response(method, url, status, body, self.headers.get(name))
-            return _response(method, url, 200, self.answers[name])
+            answer = self.answers[name]
+            if name == "generation" and "forecasts" not in answer:
+                answer = answer.get(url.query.get("production_type"), {"forecasts": []})
+            return _response(method, url, 200, answer)
 
         return handle
 

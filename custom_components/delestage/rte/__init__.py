@@ -1,19 +1,24 @@
-"""RTE entry type: Ecowatt v5 signals and Tempo colours."""
+"""RTE entry type: Ecowatt v5 signals and Tempo colours.
+
+The features built on an RTE entry (the Tempo forecast) attach themselves through ``hub.py``.
+"""
 
 from __future__ import annotations
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from ..api.auth import AccessToken
 from ..api.rte import Environment, RteClient, RteCredentials
 from ..const import CONF_API_BASE_URL
-from ..hub import get_hub
+from ..hub import RteApp, get_hub
 from ..runtime import DelestageConfigEntry
 from .const import CONF_ENVIRONMENT
 from .coordinator import EcowattCoordinator, TempoCoordinator
+from .entity import device_info
 from .runtime import RteRuntime
 from .store import RteCache
 
@@ -53,6 +58,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     tempo.reload_when_unsubscribed = True
     runtime = RteRuntime(hass, entry, client, cache, ecowatt, tempo, not tempo.not_subscribed)
     _async_publish(hass, entry, runtime)
+    entry.async_on_unload(runtime.async_shutdown_features)
+    runtime.features = await get_hub(hass).async_attach_rte(
+        RteApp(
+            hass=hass,
+            entry=entry,
+            device_info=device_info(hass, str(entry.unique_id)),
+            client=client,
+            tempo=runtime.tempo_history if runtime.tempo_active else None,
+        )
+    )
+    entry.async_on_unload(async_at_started(hass, runtime.async_started))
     return runtime
 
 
