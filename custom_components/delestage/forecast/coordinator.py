@@ -55,6 +55,10 @@ API_NAMES: Final = {
     RteApi.CONSUMPTION: "Consumption",
     RteApi.GENERATION_FORECAST: "Generation Forecast",
 }
+DATA_NAMES: Final = {
+    RteApi.CONSUMPTION: "consumption",
+    RteApi.GENERATION_FORECAST: "wind and solar",
+}
 
 
 @dataclass(frozen=True)
@@ -178,11 +182,14 @@ class TempoForecastCoordinator(DataUpdateCoordinator[TempoForecast | None]):
     def is_fresh(self, now: datetime) -> bool:
         """Whether RTE's consumption forecasts are recent enough to show the forecast."""
         success = self.state.consumption.last_success
-        return success is not None and now - success <= DATA_MAX_AGE
+        return success is not None and now - success < DATA_MAX_AGE
 
     def _plan(self, now: datetime) -> None:
-        """Wake at the next call due or at the next Tempo day, whichever comes first."""
+        """Wake at the next call due, the next Tempo day, or when the data gets too old."""
         due = min(self.next_call(now), next_tempo_day(now))
+        if (success := self.state.consumption.last_success) is not None:
+            if (expiry := success + DATA_MAX_AGE) > now:
+                due = min(due, expiry)
         self.update_interval = max(due - now, MIN_WAKE) + MIN_WAKE
 
     # ------------------------------------------------------------------ life cycle
@@ -314,7 +321,7 @@ class TempoForecastCoordinator(DataUpdateCoordinator[TempoForecast | None]):
                 "Tempo forecast of %s: RTE's %s forecasts are unavailable (%s); the last ones "
                 "received (%s) are kept",
                 title,
-                API_NAMES[api],
+                DATA_NAMES[api],
                 err,
                 "none" if state.last_success is None else state.last_success.isoformat(),
             )
@@ -324,7 +331,7 @@ class TempoForecastCoordinator(DataUpdateCoordinator[TempoForecast | None]):
             LOGGER.info(
                 "Tempo forecast of %s: RTE's %s forecasts are available again",
                 self.config_entry.title,
-                API_NAMES[api],
+                DATA_NAMES[api],
             )
         state.failures, state.subscribed, state.last_success = 0, True, now
         self.state.not_before = None
@@ -333,8 +340,8 @@ class TempoForecastCoordinator(DataUpdateCoordinator[TempoForecast | None]):
     # ------------------------------------------------------------------ the model
 
     async def _async_compute(self, now: datetime) -> TempoForecast | None:
-        """Run the model on what is known; None before RTE's first consumption forecasts."""
-        if self.state.consumption.last_success is None:
+        """Run the model on what is known; None without fresh consumption forecasts."""
+        if not self.is_fresh(now):
             return None
         today = tempo_day(now)
         start = season_start(today + ONE_DAY)
@@ -351,7 +358,7 @@ class TempoForecastCoordinator(DataUpdateCoordinator[TempoForecast | None]):
 
     def response(self, now: datetime) -> dict[str, Any] | None:
         """Return the action's answer (the days after the current Tempo day), or None."""
-        if self.data is None or not self.is_fresh(now):
+        if self.data is None:
             return None
         today = tempo_day(now)
         return {"days": [day_response(day) for day in self.data.days if day.day > today]}

@@ -76,8 +76,8 @@ class TempoForecastSensor(CoordinatorEntity[TempoForecastCoordinator], SensorEnt
 
     @property
     def available(self) -> bool:
-        """Available while there is a forecast made of fresh RTE forecasts."""
-        return self.coordinator.data is not None and self.coordinator.is_fresh(dt_util.utcnow())
+        """Available while there is a forecast (made of RTE forecasts at most two days old)."""
+        return self.coordinator.data is not None
 
     @property
     def native_value(self) -> str | None:
