@@ -18,6 +18,7 @@ from custom_components.delestage.hub import (
     ConsumptionImport,
     MeterFeature,
     ObservationStation,
+    RteFeature,
     get_hub,
 )
 from tests.rte.fake_rte import day_payload
@@ -176,3 +177,34 @@ async def test_a_failing_feature_leaves_nothing_attached(hass: HomeAssistant) ->
     with pytest.raises(OSError, match="store unreadable"):
         await hub.async_attach_meter(object())  # type: ignore[arg-type]
     assert stopped == ["tariff"]
+
+
+async def test_rte_features_attach_like_meter_features(hass: HomeAssistant) -> None:
+    """Each RTE entry gets every RTE feature's part, in order; a failure leaves none."""
+    hub = get_hub(hass)
+    stopped: list[str] = []
+
+    class Forecast(RteFeature):
+        key = "tempo_forecast"
+
+        async def async_shutdown(self) -> None:
+            stopped.append(self.key)
+
+    async def build(app: object) -> RteFeature:
+        return Forecast()
+
+    unregister = hub.register_rte_feature(build)
+    assert [part.key for part in await hub.async_attach_rte(object())] == ["tempo_forecast"]  # type: ignore[arg-type]
+    assert await hub.async_attach_meter(object()) == []  # type: ignore[arg-type]
+
+    async def fail(app: object) -> RteFeature:
+        raise OSError("parameters unreadable")
+
+    hub.register_rte_feature(fail)
+    with pytest.raises(OSError, match="parameters unreadable"):
+        await hub.async_attach_rte(object())  # type: ignore[arg-type]
+    assert stopped == ["tempo_forecast"]
+    unregister()
+    with pytest.raises(OSError, match="parameters unreadable"):
+        await hub.async_attach_rte(object())  # type: ignore[arg-type]
+    assert stopped == ["tempo_forecast"]

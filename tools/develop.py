@@ -170,8 +170,8 @@ def write_config(config: Path, port: int, language: str = DEFAULT_LANGUAGE) -> N
             ),
             encoding="utf-8",
         )
-    blueprint = REPO / BLUEPRINT
-    if blueprint.exists():
+    # Every shipped blueprint (load shedding, preparing for a likely red day…).
+    for blueprint in sorted((REPO / BLUEPRINT).parent.glob("*.yaml")):
         target = config / "blueprints" / "automation" / "delestage"
         target.mkdir(parents=True, exist_ok=True)
         link = target / blueprint.name
@@ -462,14 +462,20 @@ async def add_tempo_dashboard(hass: Hass) -> None:
                 "show_in_sidebar": True,
             }
         )
+    forecast = [
+        await demo_check.entity_of(hass, f"tempo_forecast_day_{day}") for day in range(1, 8)
+    ]
     await hass.ws(
         {
             "type": "lovelace/config/save",
             "url_path": TEMPO_DASHBOARD,
-            "config": tempo_dashboard_config(hass.language),
+            "config": tempo_dashboard_config(hass.language, forecast),
         }
     )
-    log(f"Tempo dashboard: yesterday, the six series stacked and the cost (/{TEMPO_DASHBOARD})")
+    log(
+        f"Tempo dashboard: yesterday, the six series stacked and the cost (/{TEMPO_DASHBOARD}),"
+        f" the week ahead (/{TEMPO_DASHBOARD}/week-ahead)"
+    )
 
 
 async def set_energy(hass: Hass) -> None:

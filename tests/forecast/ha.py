@@ -64,7 +64,9 @@ def season_colours(until: date) -> dict[date, str]:
     return colours
 
 
-def publish_colours(fake_rte: FakeRte, until: date, extra: Mapping[date, str] | None = None) -> None:
+def publish_colours(
+    fake_rte: FakeRte, until: date, extra: Mapping[date, str] | None = None
+) -> None:
     """RTE's Tempo calendar holds the season's colours up to ``until`` (and ``extra``)."""
     fake_rte.tempo = tempo_payload(season_colours(until) | dict(extra or {}))
 
@@ -99,7 +101,9 @@ def publish_forecasts(
 
 def rte_entry() -> MockConfigEntry:
     """A production RTE entry."""
-    return MockConfigEntry(domain=DOMAIN, title="RTE Ecowatt", unique_id=CLIENT_ID, data=dict(ENTRY_DATA))
+    return MockConfigEntry(
+        domain=DOMAIN, title="RTE Ecowatt", unique_id=CLIENT_ID, data=dict(ENTRY_DATA)
+    )
 
 
 async def async_setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:

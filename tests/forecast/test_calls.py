@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 import logging
 from typing import Any
 
@@ -184,7 +185,7 @@ async def test_server_errors_keep_the_forecast_log_once_and_back_off(
             assert state_of(hass, SENSORS[1]) != STATE_UNAVAILABLE, now
     # Two days without RTE's forecasts: unavailable.
     assert state_of(hass, SENSORS[1]) == STATE_UNAVAILABLE
-    gaps = [later - earlier for earlier, later in zip(calls, calls[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(calls)]
     # Seen at 10-minute steps: each retry in the step after its due time.
     assert [round(gap / timedelta(hours=1)) for gap in gaps[:3]] == [1, 2, 4]
     assert len(calls) <= 12  # two days of a failing API

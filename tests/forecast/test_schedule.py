@@ -194,9 +194,7 @@ def test_history_and_coming_days_for_the_model() -> None:
     assert inputs.today == today
     assert inputs.history[date(2026, 1, 13)] == pytest.approx(65_000.0)
     # Without wind and solar: the month's usual ones are taken off.
-    assert inputs.history[date(2026, 1, 14)] == pytest.approx(
-        71_000.0 - params.renewables_mean[0]
-    )
+    assert inputs.history[date(2026, 1, 14)] == pytest.approx(71_000.0 - params.renewables_mean[0])
     assert date(2026, 1, 15) not in inputs.history
     tomorrow = inputs.forecasts[date(2026, 1, 15)]
     assert (tomorrow.consumption, tomorrow.lead, tomorrow.wind, tomorrow.solar) == (

@@ -10,11 +10,14 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.template import Template
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.delestage.const import DOMAIN
+from tests.rte.conftest import CLIENT_ID
 from tests.rte.fake_rte import FakeRte
+from tools.demo_content import tempo_dashboard
 
 from .fake_rte_forecasts import FakeRteForecasts
 from .ha import (
@@ -196,3 +199,35 @@ async def test_without_consumption_no_forecast_and_a_repair(
         )
     assert err.value.translation_key == "tempo_forecast_unavailable"
     assert forecast_calls(fake_rte.forecasts) == {"short_term": 1, "weekly": 0, "generation": 0}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_the_demo_week_ahead_view_renders_the_sensors(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_rte: FakeRte,
+    week: FakeRteForecasts,
+    language: str,
+) -> None:
+    """script/develop's "week ahead" view: one row per day, the probabilities in percent."""
+    hass.config.language = language
+    publish_colours(fake_rte, TODAY, {TODAY + timedelta(days=1): "RED"})
+    freezer.move_to(paris(2026, 1, 14, 21, 0))
+    await async_setup(hass, rte_entry())
+
+    registry = er.async_get(hass)
+    ids = [
+        registry.async_get_entity_id("sensor", DOMAIN, f"{CLIENT_ID}_tempo_forecast_day_{n}")
+        for n in range(1, 8)
+    ]
+    assert all(ids)
+    view = tempo_dashboard(language, [str(entity_id) for entity_id in ids])["views"][1]
+    sensors, table = view["cards"][0]["cards"]
+    assert sensors["entities"] == ids
+    lines = Template(table["content"], hass).async_render(parse_result=False).splitlines()
+
+    assert len(lines) == 2 + 7
+    first = {"en": "| Thu 15/01 | Red ✔ | 0 % | 0 % | 100 % |", "fr": "| jeu. 15/01 | Rouge ✔ "}
+    assert lines[2].startswith(first[language])
+    sunday = {"en": "| Sun 18/01 | Blue | 100 % | 0 % | 0 % |", "fr": "| dim. 18/01 | Bleu | 100 %"}
+    assert lines[5].startswith(sunday[language])

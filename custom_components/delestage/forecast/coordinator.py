@@ -187,9 +187,9 @@ class TempoForecastCoordinator(DataUpdateCoordinator[TempoForecast | None]):
     def _plan(self, now: datetime) -> None:
         """Wake at the next call due, the next Tempo day, or when the data gets too old."""
         due = min(self.next_call(now), next_tempo_day(now))
-        if (success := self.state.consumption.last_success) is not None:
-            if (expiry := success + DATA_MAX_AGE) > now:
-                due = min(due, expiry)
+        success = self.state.consumption.last_success
+        if success is not None and (expiry := success + DATA_MAX_AGE) > now:
+            due = min(due, expiry)
         self.update_interval = max(due - now, MIN_WAKE) + MIN_WAKE
 
     # ------------------------------------------------------------------ life cycle
