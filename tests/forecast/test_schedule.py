@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -247,4 +247,4 @@ def test_publication_times_are_paris_times() -> None:
         offset=NO_OFFSET,
         now=datetime(2026, 7, 1, 6, 0, tzinfo=ZoneInfo("UTC")),
     )
-    assert due.astimezone(PARIS).time() == time(20, 15)
+    assert due == paris(2026, 7, 1, 20, 15)
