@@ -63,6 +63,7 @@ class DemoTexts:
     forecast_table: str
     forecast_columns: tuple[str, str, str, str, str]
     weekdays: tuple[str, ...]
+    forecast_days: tuple[str, ...]
 
 
 TEXTS = {
@@ -84,6 +85,7 @@ TEXTS = {
         forecast_table="Probabilities",
         forecast_columns=("Day", "Most likely", "Blue", "White", "Red"),
         weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        forecast_days=("Tomorrow", *(f"In {n} days" for n in range(2, 8))),
     ),
     "fr": DemoTexts(
         home="Délestage (démo)",
@@ -103,6 +105,7 @@ TEXTS = {
         forecast_table="Probabilités",
         forecast_columns=("Jour", "Plus probable", "Bleu", "Blanc", "Rouge"),
         weekdays=("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+        forecast_days=("Demain", *(f"Dans {n} jours" for n in range(2, 8))),
     ),
 }
 
@@ -175,7 +178,14 @@ def forecast_view(language: str, forecast_entities: list[str]) -> dict[str, Any]
         "title": texts.forecast_table,
         "content": f"| {header} |\n|---|---|---:|---:|---:|\n{rows}",
     }
-    sensors = {"type": "entities", "title": texts.forecast_title, "entities": forecast_entities}
+    sensors = {
+        "type": "entities",
+        "title": texts.forecast_title,
+        "entities": [
+            {"entity": entity, "name": name}
+            for entity, name in zip(forecast_entities, texts.forecast_days, strict=True)
+        ],
+    }
     column = {"type": "vertical-stack", "cards": [sensors, table]}
     return {"title": texts.forecast_view, "path": "week-ahead", "panel": True, "cards": [column]}
 

@@ -447,6 +447,17 @@ async def set_tariff(hass: Hass) -> None:
     log(f"Enedis: Tempo tariff saved for Linky …{CONSUMER_PRM[-4:]} ({', '.join(answered)})")
 
 
+async def forecast_sensors(hass: Hass) -> list[str]:
+    """The RTE entry's seven Tempo forecast sensors, day 1 first (none without the entry)."""
+    keys = [f"tempo_forecast_day_{day}" for day in range(1, 8)]
+    found = {
+        entity.get("translation_key"): str(entity["entity_id"])
+        for entity in await hass.ws({"type": "config/entity_registry/list"})
+        if entity["platform"] == "delestage"
+    }
+    return [found[key] for key in keys] if all(key in found for key in keys) else []
+
+
 async def add_tempo_dashboard(hass: Hass) -> None:
     """The "Tempo" dashboard (tools/demo_content.py), in the server's language."""
     dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
@@ -462,9 +473,7 @@ async def add_tempo_dashboard(hass: Hass) -> None:
                 "show_in_sidebar": True,
             }
         )
-    forecast = [
-        await demo_check.entity_of(hass, f"tempo_forecast_day_{day}") for day in range(1, 8)
-    ]
+    forecast = await forecast_sensors(hass)
     await hass.ws(
         {
             "type": "lovelace/config/save",
@@ -472,10 +481,8 @@ async def add_tempo_dashboard(hass: Hass) -> None:
             "config": tempo_dashboard_config(hass.language, forecast),
         }
     )
-    log(
-        f"Tempo dashboard: yesterday, the six series stacked and the cost (/{TEMPO_DASHBOARD}),"
-        f" the week ahead (/{TEMPO_DASHBOARD}/week-ahead)"
-    )
+    week = f", the week ahead (/{TEMPO_DASHBOARD}/week-ahead)" if forecast else ""
+    log(f"Tempo dashboard: yesterday, the six series and the cost (/{TEMPO_DASHBOARD}){week}")
 
 
 async def set_energy(hass: Hass) -> None:

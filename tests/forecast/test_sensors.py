@@ -223,7 +223,8 @@ async def test_the_demo_week_ahead_view_renders_the_sensors(
     assert all(ids)
     view = tempo_dashboard(language, [str(entity_id) for entity_id in ids])["views"][1]
     sensors, table = view["cards"][0]["cards"]
-    assert sensors["entities"] == ids
+    assert [row["entity"] for row in sensors["entities"]] == ids
+    assert sensors["entities"][1]["name"] == {"en": "In 2 days", "fr": "Dans 2 jours"}[language]
     lines = Template(table["content"], hass).async_render(parse_result=False).splitlines()
 
     assert len(lines) == 2 + 7
