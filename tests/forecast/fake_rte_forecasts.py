@@ -129,7 +129,8 @@ class FakeRteForecasts:
     """Counts calls; the answer, status and headers of each endpoint can be changed.
 
     ``answers["generation"]`` may also map a production type to its answer (RTE answers the
-    type asked). An app not ``subscribed`` gets 403 everywhere until :meth:`subscribe`.
+    type asked), or to an error status. An app not ``subscribed`` gets 403 everywhere until
+    :meth:`subscribe`.
     """
 
     def __init__(
@@ -186,6 +187,8 @@ class FakeRteForecasts:
             answer = self.answers[name]
             if name == "generation" and "forecasts" not in answer:
                 answer = answer.get(url.query.get("production_type"), {"forecasts": []})
+            if isinstance(answer, int):  # a status for this production type (400: not served)
+                return _response(method, url, answer, _error_body(answer))
             return _response(method, url, 200, answer)
 
         return handle

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -329,3 +330,40 @@ async def test_diagnostics_and_removal(
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert storage_key(CLIENT_ID) not in hass_storage
+
+
+async def test_offshore_wind_not_served_is_no_failure(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, week: FakeRteForecasts
+) -> None:
+    """RTE refuses one production type (400): the others count, nothing is retried."""
+    week.answers["generation"]["WIND_OFFSHORE"] = 400
+    freezer.move_to(paris(2026, 1, 14, 21, 0))
+    entry = rte_entry()
+    await async_setup(hass, entry)
+
+    assert week.calls["generation"] == 3
+    diagnostics: dict[str, Any] = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["runtime"]["tempo_forecast"]["generation"]["failures"] == 0
+    await async_move(hass, freezer, paris(2026, 1, 15, 7, 0))
+    assert week.calls["generation"] == 3
+
+
+async def test_unreadable_parameters_leave_the_rte_entry_working(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    week: FakeRteForecasts,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    freezer.move_to(paris(2026, 1, 14, 21, 0))
+    entry = rte_entry()
+    with patch(
+        "custom_components.delestage.forecast.feature.load_parameters",
+        side_effect=OSError("no such file"),
+    ):
+        await async_setup(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, "sensor.rte_ecowatt_tempo_today") != STATE_UNAVAILABLE
+    assert hass.states.get(SENSORS[0]) is None
+    assert forecast_calls(week) == {"short_term": 0, "weekly": 0, "generation": 0}
+    assert "The Tempo forecast's parameters cannot be read" in caplog.text
