@@ -1,6 +1,6 @@
 """The load shedder: switches loads off for a period, then back on exactly those, whatever happens.
 
-Rules (DESIGN §4, README "Load shedding"):
+Rules (DESIGN §4, docs/load-shedding.md):
 
 - A load is written to disk as "about to be switched off" *before* the call, and as "off" after
   it, in a ``finally``: an exception of any kind, a cancellation (automation reloaded, Home
