@@ -393,7 +393,7 @@ class Score:
 
     def as_dict(self) -> dict[str, Any]:
         days = len(self.forecasts)
-        picks = [(_argmax(p), actual) for p, actual in self.forecasts]
+        picks = [(_expected(p), actual) for p, actual in self.forecasts]
         result: dict[str, Any] = {
             "days": days,
             "accuracy": _ratio(sum(pick == actual for pick, actual in picks), days),
@@ -430,9 +430,9 @@ class Score:
         ]
 
 
-def _argmax(p: Sequence[float]) -> int:
-    best = max(p)
-    return next(i for i, value in enumerate(p) if value == best)
+def _expected(p: Sequence[float]) -> int:
+    """Index of the colour a forecast announces (the model's rule, for every forecaster)."""
+    return COLOURS.index(model.expected_colour(p[0], p[1], p[2]))
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
