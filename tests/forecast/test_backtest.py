@@ -103,6 +103,18 @@ def test_baselines_score_what_they_are(run: tuple[dict[str, Any], str], folder: 
     assert output["climatology"]["1"] == output["climatology"]["7"]
 
 
+def test_scores_count_the_colour_users_are_shown() -> None:
+    """A near tie between white and red is announced red, as on the entities."""
+    score = tool.Score()
+    score.add((0.02, 0.53, 0.45), tool.Colour.RED)
+    score.add((0.02, 0.56, 0.42), tool.Colour.WHITE)
+    score.add((0.9, 0.1, 0.0), tool.Colour.BLUE)
+    result = score.as_dict()
+    assert result["accuracy"] == 1.0
+    assert result["red_precision"] == result["red_recall"] == 1.0
+    assert result["white_precision"] == result["white_recall"] == 1.0
+
+
 def test_model_beats_the_baselines(run: tuple[dict[str, Any], str]) -> None:
     output, _ = run
     for horizon in map(str, range(1, 8)):

@@ -354,10 +354,6 @@ def _decisions(z: Mapping[date, float], colours: Mapping[date, Colour]) -> dict[
         raise CalibrationError("fewer than 5 red or white days with net consumption")
     red, red_ceiling = capped_logistic_fit(red_x, red_y)
     white, white_ceiling = capped_logistic_fit(white_x, white_y)
-    # A season's forced days are one decision (RTE spends its last reds or not): each season
-    # counts once, by the share of its forced days that were red.
-    alpha, beta = FORCED_PRIOR
-    spent = math.fsum(red_days / days for days, red_days in forced.values())
     return {
         "red": tuple(red),
         "red_ceiling": red_ceiling,
@@ -365,8 +361,19 @@ def _decisions(z: Mapping[date, float], colours: Mapping[date, Colour]) -> dict[
         "white": tuple(white),
         "white_ceiling": white_ceiling,
         "white_covariance": _rows(fisher_covariance(white_x, white, white_ceiling)),
-        "red_forced": (spent + alpha) / (len(forced) + alpha + beta),
+        "red_forced": spent_share(list(forced.values())),
     }
+
+
+def spent_share(seasons: Sequence[Sequence[int]]) -> float:
+    """Probability that a day that must be red is red, from ``(forced days, red ones)`` by season.
+
+    A season's forced days are one decision (RTE spends its last reds or not): each season
+    counts once, by the share of its forced days that were red, over a Beta prior.
+    """
+    alpha, beta = FORCED_PRIOR
+    spent = math.fsum(red_days / days for days, red_days in seasons if days)
+    return (spent + alpha) / (sum(1 for days, _ in seasons if days) + alpha + beta)
 
 
 def _rows(matrix: Sequence[Sequence[float]]) -> tuple[tuple[float, ...], ...]:

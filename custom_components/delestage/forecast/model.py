@@ -58,10 +58,10 @@ YEAR = 365.25
 # Quantile nodes over which an uncertain z is integrated (equal weights).
 NODES = 24
 _STANDARD_NODES = tuple(NormalDist().inv_cdf((i + 0.5) / NODES) for i in range(NODES))
-# Weight of red when choosing the colour to expect: a red day announced as white costs a
-# household more (no preparation) than a white day announced as red. With 1.2, a day that can
-# only be white or red is shown red from 45.5 %. Chosen by cross-validation (docs/tempo-forecast.md):
-# on 2016-2021, red recall 83 -> 88 % at the same precision; not refitted per season.
+# Weight of red when choosing the colour to announce: a red day announced white costs a
+# household more (nothing prepared) than a white day announced red. With 1.2, a day that can
+# only be white or red is announced red from 45.5 %. Chosen once by cross-validation
+# (docs/tempo-forecast.md), not refitted per season.
 RED_WEIGHT = 1.2
 # Coefficients of RTE's published thresholds (2016 method).
 RED_THRESHOLD = (3.15, 0.010, 0.031)
@@ -278,7 +278,7 @@ def make_inputs(
 
 
 def expected_colour(blue: float, white: float, red: float) -> Colour:
-    """The colour to announce: the likeliest once red is weighted by ``RED_WEIGHT``.
+    """Return the colour to announce: the likeliest once red is weighted by ``RED_WEIGHT``.
 
     Ties go to the milder colour (blue, then white). Used by the entities, the action and the
     backtest alike, so the scores measure what users see.
