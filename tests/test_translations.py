@@ -188,8 +188,8 @@ def test_every_abort_reason_in_the_code_has_a_text() -> None:
 def test_every_device_model_and_statistic_has_a_name_in_both_languages() -> None:
     """What ``texts.py`` writes into the device and statistics registries (no English fallback)."""
     from custom_components.delestage.enedis.statistics import EnergyKind
-    from custom_components.delestage.enedis.tariff import COST_SERIES, HP_HC_SERIES, TEMPO_SERIES
     from custom_components.delestage.report.recorder import SERIES
+    from custom_components.delestage.tariff.model import COST_SERIES, HP_HC_SERIES, TEMPO_SERIES
     from custom_components.delestage.texts import DeviceModel
 
     series = {kind.value for kind in EnergyKind} | {*HP_HC_SERIES, *TEMPO_SERIES, COST_SERIES}

@@ -15,19 +15,25 @@ from .enedis.const import CONF_CONSENT_DURATION, CONF_SOURCE
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
 from .repairs import async_check_api_base_url, async_delete_api_base_url_issue
-from .report.services import async_setup_report_services
+from .report import async_setup_report
 from .runtime import DelestageConfigEntry
 from .services import async_setup_services
 from .shedding import async_setup_shedding
+from .tariff import async_setup_tariff
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration (actions are registered here, once)."""
+    """Set up the integration: actions, and the features, before any entry sets up.
+
+    The features subscribe to what the entries publish (``hub.py``); the tariff first: the
+    report reads the cost it writes.
+    """
     async_register_consent_view(hass)
     async_setup_services(hass)
-    async_setup_report_services(hass)
+    async_setup_tariff(hass)
+    async_setup_report(hass)
     await async_setup_shedding(hass)
     return True
 

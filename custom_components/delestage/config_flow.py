@@ -1,7 +1,8 @@
 """Config flow: a menu of entry types, then the steps of the chosen type.
 
 The steps of each entry type live next to its other code (``<type>/flow.py``) as mixins
-of this one flow class; reauth and reconfigure dispatch on the entry's type.
+of this one flow class; reauth and reconfigure dispatch on the entry's type. A Linky entry's
+options gather its source's steps (history-file import) and a feature's (the tariff).
 """
 
 from __future__ import annotations
@@ -19,11 +20,29 @@ from homeassistant.core import callback
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .enedis.flow import EnedisFlowMixin
-from .enedis.options import EnedisOptionsFlow
+from .enedis.options import EnedisFileImportSteps
 from .meteofrance.flow import MeteoFranceFlowMixin, MeteoFranceOptionsFlow
 from .phidget.const import SUBENTRY_RELAY
 from .phidget.flow import PhidgetFlowMixin, RelaySubentryFlow
 from .rte.flow import RteFlowMixin
+from .tariff.flow import EnedisTariffOptionsFlow
+
+
+class EnedisOptionsFlow(EnedisTariffOptionsFlow, EnedisFileImportSteps):
+    """Options of a Linky entry: the tariff, or an import of a downloaded history file."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Start with this entry type's own menu (step ids are translation keys)."""
+        return await self.async_step_enedis_options(user_input)
+
+    async def async_step_enedis_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the tariff steps or the file import."""
+        return self.async_show_menu(
+            step_id="enedis_options", menu_options=["enedis_tariff", "enedis_import_file"]
+        )
+
 
 # Options and subentry flows of the entry types that have them.
 OPTIONS_FLOWS: dict[EntryType, type[OptionsFlow]] = {

@@ -1,4 +1,8 @@
-"""Set-up of each entry type, looked up by ``entry.data["entry_type"]``."""
+"""Set-up of each entry type, looked up by ``entry.data["entry_type"]``.
+
+The glue between sources and features lives here too: what a removed entry leaves behind is
+deleted by its source and by the features that kept something for it.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from .meteofrance import (
 from .phidget import async_setup_entry as async_setup_phidget
 from .rte import async_remove_entry as async_remove_rte, async_setup_entry as async_setup_rte
 from .runtime import DelestageConfigEntry, DelestageRuntime
+from .tariff import async_remove_tariff
 
 type EntrySetup = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[DelestageRuntime]]
 type EntryRemove = Callable[[HomeAssistant, DelestageConfigEntry], Awaitable[None]]
@@ -29,9 +34,16 @@ ENTRY_SETUP: dict[EntryType, EntrySetup] = {
     EntryType.RTE: async_setup_rte,
 }
 
+
+async def _async_remove_linky(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
+    """Delete what the meter's entry and its tariff split keep."""
+    await async_remove_enedis(hass, entry)
+    await async_remove_tariff(hass, entry)
+
+
 # Clean-up when an entry is deleted: the files its type keeps in .storage.
 ENTRY_REMOVE: dict[EntryType, EntryRemove] = {
-    EntryType.ENEDIS: async_remove_enedis,
+    EntryType.ENEDIS: _async_remove_linky,
     EntryType.METEOFRANCE: async_remove_meteofrance,
     EntryType.RTE: async_remove_rte,
 }

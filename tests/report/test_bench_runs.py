@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.report.manager import async_get_reports
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
 from tests.enedis.fake_enedis import FakeEnedis
 
@@ -66,7 +67,7 @@ async def _measure(hass: HomeAssistant, run: Callable[[], Awaitable[Any]]) -> tu
 async def test_report_run_cost(hass: HomeAssistant, api_url: str, long_season: Season) -> None:
     entry = await _setup(hass, api_url)
     await _seed(hass, long_season)
-    report = entry.runtime_data.report
+    report = async_get_reports(hass)[entry.entry_id]
     coordinator = entry.runtime_data.coordinator
 
     async def action() -> None:

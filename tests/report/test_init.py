@@ -31,12 +31,14 @@ from custom_components.delestage.enedis.statistics import (
     async_import_hourly,
     async_import_series,
 )
-from custom_components.delestage.enedis.tariff import COST_SERIES
-from custom_components.delestage.enedis.tariff_manager import async_series_metadata
+from custom_components.delestage.hub import ObservationStation, get_hub
 from custom_components.delestage.report import manager, model
+from custom_components.delestage.report.manager import async_get_reports
 from custom_components.delestage.report.model import PARIS, PeriodKind, ShedPeriod
 from custom_components.delestage.report.signals import async_ecowatt_log
 from custom_components.delestage.shedding.store import ShedPeriod as GroupPeriod
+from custom_components.delestage.tariff.manager import async_series_metadata
+from custom_components.delestage.tariff.model import COST_SERIES
 from tests.enedis.conftest import make_entry
 from tests.enedis.fake_enedis import PRM, FakeEnedis
 from tests.enedis.test_gateway_setup import entry_for, simulator
@@ -117,12 +119,18 @@ async def _seed(hass: HomeAssistant, season: Season, *, weather: bool = True) ->
             state=ConfigEntryState.LOADED,
         )
         station.add_to_hass(hass)
-        er.async_get(hass).async_get_or_create(
+        sensor = er.async_get(hass).async_get_or_create(
             "sensor",
             DOMAIN,
             "75114001_temperature",
             config_entry=station,
             suggested_object_id="station_temperature",
+        )
+        # What the Météo-France entry publishes when it sets up (meteofrance/__init__.py).
+        get_hub(hass).register_station(
+            ObservationStation(
+                station.entry_id, station.title, lambda: sensor.entity_id, lambda: None
+            )
         )
         async_import_statistics(
             hass,
@@ -222,7 +230,7 @@ async def test_report_statistics_sensors_and_action(
     cost = _state(hass, "shedding_season_avoided_cost")
     assert cost.attributes["unit_of_measurement"] == "EUR"
 
-    diagnostics = entry.runtime_data.report.diagnostics()
+    diagnostics = async_get_reports(hass)[entry.entry_id].diagnostics()
     assert diagnostics["periods"] == {"ok": 2}
     assert diagnostics["weather_adjusted"] == 2
     assert diagnostics["weather_entity"] == TEMPERATURE
@@ -272,7 +280,7 @@ async def test_late_data_is_recomputed(hass: HomeAssistant, api_url: str, season
         # Nothing new: nothing computed, nothing written.
         assert await _report(hass) == periods
         # The morning Linky refresh (which reruns the report): the same, nothing to do.
-        report = entry.runtime_data.report
+        report = async_get_reports(hass)[entry.entry_id]
         before = report.computed_at
         await entry.runtime_data.coordinator.async_refresh()
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -423,6 +431,6 @@ async def test_a_failing_run_keeps_the_last_figures(
     # Ecowatt hours are written down every hour (the report's hourly timer), without a run.
     log = await async_ecowatt_log(hass)
     with patch.object(log, "ingest") as ingest:
-        await entry.runtime_data.report._async_log_signals(dt_util.utcnow())
+        await async_get_reports(hass)[entry.entry_id]._async_log_signals(dt_util.utcnow())
     assert ingest.called
     assert await hass.config_entries.async_unload(entry.entry_id)

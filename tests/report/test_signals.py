@@ -4,7 +4,6 @@ the past periods (with the report's figures) in the Ecowatt calendar."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,7 +13,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.delestage.const import DOMAIN
-from custom_components.delestage.report.manager import ShedReport, season_start
+from custom_components.delestage.report.manager import (
+    ShedReport,
+    async_get_reports,
+    season_start,
+)
 from custom_components.delestage.report.model import (
     PARIS,
     PeriodKind,
@@ -168,7 +171,7 @@ async def test_past_periods_in_the_calendar_with_the_report(
         domain=DOMAIN, data={"entry_type": "enedis"}, state=ConfigEntryState.LOADED
     )
     meter.add_to_hass(hass)
-    meter.runtime_data = SimpleNamespace(report=report)
+    async_get_reports(hass)[meter.entry_id] = report  # the meter's report (report/__init__.py)
     # The morning after, before Linky data: still the levels only.
     report.results = [PeriodResult(period, ResultStatus.NO_DATA)]
     (event,) = await _events(hass, paris(2022, 5, 18, 0), paris(2022, 5, 19, 0))

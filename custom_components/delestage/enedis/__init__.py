@@ -1,4 +1,10 @@
-"""Enedis Linky entry: consent, daily refresh, history back-fill, sensors."""
+"""Enedis Linky entry: consent, daily refresh, history back-fill, sensors.
+
+The features built on a meter (the tariff split, the shedding report) attach themselves
+through ``hub.py`` during the set-up: this entry adds their entities to the meter's device,
+starts them once Home Assistant runs, stops them on unload, and lists their diagnostics, without
+knowing which they are.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +31,7 @@ from ..api.enedis_gateways import Source
 from ..api.errors import ApiAuthError, ApiError
 from ..api.linky_client import LinkyClient
 from ..const import CONF_API_BASE_URL, DOMAIN, LOGGER
-from ..report.manager import ShedReport
-from ..report.sensor import report_sensors
+from ..hub import LinkyMeter, MeterFeature, get_hub
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .backfill import BackfillProgress, BackfillRunner, backfill_store
 from .client import (
@@ -49,8 +54,6 @@ from .oauth import EnedisOAuth2Implementation
 from .repairs import LinkyIssue, async_raise_gateway_issue, async_raise_issue
 from .sensor import BackfillSensor, linky_device_info, linky_sensors
 from .statistics import EnergyKind, StatisticsNotWrittenError
-from .tariff_manager import TariffManager, tariff_store
-from .tariff_sensor import TariffEntities
 
 # When the back-fill stops on a transient fault, it resumes after this long (or Enedis' wait),
 # doubled with each failure in a row up to BACKFILL_MAX_RETRY.
@@ -84,11 +87,16 @@ class EnedisRuntime(DelestageRuntime):
             on_progress=self._on_progress,
         )
         self.backfill_progress = BackfillProgress()
-        # Off-peak / Tempo parts and cost (options of the entry; tariff_manager.py).
-        self.tariff = TariffManager(hass, entry, coordinator.prm, client)
-        self._tariff_entities = TariffEntities(self.tariff, linky_device_info(coordinator))
-        # What shedding saved (issue 16): runs after each refresh once Home Assistant started.
-        self.report = ShedReport(hass, coordinator.prm)
+        # What the features know of this meter (hub.py), and their parts attached to it.
+        self.meter = LinkyMeter(
+            hass=hass,
+            entry=entry,
+            prm=coordinator.prm,
+            device_info=linky_device_info(coordinator),
+            client=client,
+            listen_refresh=coordinator.async_add_listener,
+        )
+        self.features: list[MeterFeature] = []
         self._progress_listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._backfill_failures = 0  # failures in a row (back-off)
@@ -103,15 +111,11 @@ class EnedisRuntime(DelestageRuntime):
     def async_add_platform_entities(
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add the meter's sensors."""
+        """Add the meter's sensors, then those of the features attached to it."""
         if platform is Platform.SENSOR:
             async_add_entities([*linky_sensors(self.coordinator), BackfillSensor(self)])
-            self._tariff_entities.async_add(async_add_entities)
-            async_add_entities(
-                report_sensors(
-                    self.report, str(self.entry.unique_id), linky_device_info(self.coordinator)
-                )
-            )
+        for feature in self.features:
+            feature.async_add_platform_entities(platform, async_add_entities)
 
     @callback
     def async_listen_progress(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
@@ -137,9 +141,9 @@ class EnedisRuntime(DelestageRuntime):
     @callback
     def async_started(self, _hass: HomeAssistant) -> None:
         """Once Home Assistant runs: resume the back-fill, or import what set-up only fetched."""
-        # First: the tariff split hears every import from now on.
-        self.tariff.async_start()
-        self.report.async_start(self.coordinator.async_add_listener)
+        # First: the features (the tariff split, the report) start their work.
+        for feature in self.features:
+            feature.async_started()
         if not self.backfill_progress.finished:
             self.async_start_backfill()
         elif self.statistics_pending:
@@ -258,12 +262,12 @@ class EnedisRuntime(DelestageRuntime):
         if self._retry_unsub is not None:
             self._retry_unsub()
             self._retry_unsub = None
-        await self.tariff.async_stop()
-        self.report.async_stop()
 
-    async def async_options_updated(self, _hass: HomeAssistant, _entry: Any) -> None:
-        """Tariff options changed (this also runs when the token is saved: then nothing does)."""
-        await self.tariff.async_options_updated()
+    async def async_shutdown_features(self) -> None:
+        """Stop the features attached to the meter (unload, or a set-up that failed after)."""
+        features, self.features = self.features, []
+        for feature in features:
+            await feature.async_shutdown()
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """State of the refresh and the back-fill (no PRM, no token)."""
@@ -307,8 +311,7 @@ class EnedisRuntime(DelestageRuntime):
             "skipped_points": dict(self.client.skipped_points),
             "token_requests": self.client.token_requests,
             "backfill": self.backfill_progress.as_dict(),
-            "tariff": self.tariff.diagnostics(),
-            "shedding_report": self.report.diagnostics(),
+            **{feature.key: feature.diagnostics() for feature in self.features},
         }
 
 
@@ -339,12 +342,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         gateway=gateway,
     )
     runtime = EnedisRuntime(hass, entry, client, coordinator)
-    await runtime.tariff.async_load()
-    if not runtime.tariff.meter_offpeak_known:
-        # First set-up: the meter's off-peak hours, so the period sensor is right at once
-        # (one call, then once a week in the background).
-        await runtime.tariff.async_refresh_meter_offpeak(process=False)
-    entry.async_on_unload(entry.add_update_listener(runtime.async_options_updated))
+    # Before the first refresh: the features hear its import (and read their own stores).
+    entry.async_on_unload(runtime.async_shutdown_features)
+    runtime.features = await get_hub(hass).async_attach_meter(runtime.meter)
     progress = await runtime.backfill.async_load()
     runtime.backfill_progress = progress
     coordinator.import_statistics = progress.finished
@@ -389,7 +389,9 @@ async def _async_dataconnect_client(
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the back-fill progress, the saved data and the tariff split of a removed entry."""
+    """Delete the back-fill progress and the saved data of a removed entry.
+
+    The features delete what they keep for it themselves (``entry_types.py``).
+    """
     await backfill_store(hass, entry.entry_id).async_remove()
     await linky_store(hass, entry.entry_id).async_remove()
-    await tariff_store(hass, entry.entry_id).async_remove()

@@ -47,10 +47,3 @@ def mask_prms(text: str) -> str:
 def entry_title(prm: str) -> str:
     """Title of a meter's entry: enough to tell meters apart, never the whole PRM."""
     return f"Linky {masked_prm(prm)}"
-
-
-# Tariff options (entry.options; tariff_manager.py, tariff_flow.py).
-CONF_TARIFF: Final = "tariff"  # base | hp_hc | tempo
-CONF_OFFPEAK_HOURS: Final = "offpeak_hours"  # the user's ranges; absent = the meter's
-CONF_PRICES: Final = "prices"  # price key → €/kWh (number) or a sensor/input_number entity id
-CONF_SUBSCRIPTION: Final = "subscription"  # €/month, spread over the month's hours

@@ -9,7 +9,7 @@ Decisions:
   plus the folders the user lists). A relative path is taken from the configuration
   folder; symbolic links are followed before the check. The configuration folder itself is
   NOT readable this way: ``secrets.yaml``, ``.storage/auth`` and the database are there.
-  Errors name the path the user typed, never a line of a file.
+  Errors name the path the user typed, never a line of a file, and mask a PRM in a name.
 - Bounds (``api/enedis_files.py`` for one file): a folder reads at most
   :data:`MAX_FOLDER_FILES` files and :data:`MAX_FOLDER_BYTES` in all (two years of the portal's
   weekly workbooks are 104 files of ≈ 12 kB; a few full-size CSVs fit too), and at most
@@ -22,8 +22,10 @@ Decisions:
   the repeated autumn hour written once) keeps what the API (or an earlier file) brought, instead
   of being overwritten with part of its energy; such hours are counted as incomplete.
 - Hours are built by the same code as the API path (``statistics.curve_to_hourly``) and written
-  by the same upsert (``statistics.async_import_hourly``): same ids, same UTC hours (DST days
-  have 23/25), a re-import writes nothing, and later sums shift by the change only.
+  by the same path (``statistics.async_import_energy``): same ids, same UTC hours (DST days
+  have 23/25), a re-import writes nothing, and later sums shift by the change only; the
+  readings of the hours written go to the features like an API refresh's (the tariff split,
+  its cost and the report's prices cover the file's hours).
 - The entry does not need to be loaded (history can be imported while a gateway is in reauth):
   statistics need only the recorder. Every import holds the meter's writer lock
   (``meter_lock.py``) from its plan to its write, loaded entry or not; while the API back-fill
@@ -64,9 +66,9 @@ from ..api.enedis_files import (
 from ..api.enedis_models import PARIS, CurvePoint
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from . import EnedisRuntime
-from .const import CONF_PRM
+from .const import CONF_PRM, mask_prms
 from .meter_lock import meter_writer
-from .statistics import EnergyKind, async_import_hourly, curve_to_hourly
+from .statistics import EnergyKind, async_import_energy, curve_to_hourly
 
 HOUR = timedelta(hours=1)
 # At most this many gaps are listed in a result (the count is always complete).
@@ -141,12 +143,37 @@ def complete_hours(points: Iterable[CurvePoint]) -> tuple[dict[datetime, float],
     return full, len(covered) - len(full)
 
 
+def readings_of_hours(
+    points: Iterable[CurvePoint], hours: Iterable[datetime]
+) -> list[tuple[datetime, datetime, float]]:
+    """``(start, end, Wh)`` of the points whose every hour is one of ``hours`` (those written)."""
+    written = set(hours)
+    readings = []
+    for point in points:
+        start, end = point.start.astimezone(UTC), point.end.astimezone(UTC)
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        inside = True
+        while hour < end and inside:
+            inside = hour in written
+            hour += HOUR
+        if inside:
+            readings.append((point.start, point.end, point.wh))
+    return readings
+
+
 # --------------------------------------------------------------------------- checks
 
 
 def _fail(key: str, **placeholders: str) -> ServiceValidationError:
+    """Return a translated error; a PRM in a file name or path is masked (``…1234``).
+
+    Enedis names its exports after the meter (``Enedis_Conso_Heure_…_<PRM>.csv``), and the
+    message of a failed action ends up in the log (an automation's error).
+    """
     return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={name: mask_prms(text) for name, text in placeholders.items()},
     )
 
 
@@ -356,8 +383,9 @@ async def _async_import(
     for kind, (_names, merged) in found.items():
         points = await hass.async_add_executor_job(merged.points)
         hourly, incomplete = await hass.async_add_executor_job(complete_hours, points)
+        readings = await hass.async_add_executor_job(readings_of_hours, points, hourly)
         async with meter_writer(hass, prm):
-            result = await async_import_hourly(hass, prm, kind, hourly)
+            result = await async_import_energy(hass, prm, kind, hourly, readings)
         LOGGER.info(
             "Linky history file(s), %s: %d complete hours from %s to %s, %d written",
             kind,

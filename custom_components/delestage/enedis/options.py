@@ -1,6 +1,7 @@
-"""Options of an Enedis entry: a menu of the tariff steps and the history-file import.
+"""Options of an Enedis entry: the history-file import steps.
 
-The tariff steps live in ``tariff_flow.py``; this module holds the file import and the menu.
+The entry's options flow (``config_flow.py``) offers them in a menu beside the tariff's steps
+(``tariff/flow.py``).
 
 The user uploads the file, or names a file (or a folder of files, for the weekly exports) in a
 folder Home Assistant lets integrations read (the form lists them); the import runs when the
@@ -35,7 +36,6 @@ from .file_import import (
     async_import_path,
     async_import_upload,
 )
-from .tariff_flow import EnedisTariffOptionsFlow
 
 ATTR_UPLOAD = "upload"
 # What the browser offers to pick (the content decides the layout, not the extension).
@@ -131,20 +131,4 @@ class EnedisFileImportSteps(OptionsFlow):
             step_id="enedis_import_file_result",
             data_schema=probatio.Schema({}),
             description_placeholders=_summary(self._result),
-        )
-
-
-class EnedisOptionsFlow(EnedisTariffOptionsFlow, EnedisFileImportSteps):
-    """Options of a Linky entry: the tariff, or an import of a downloaded history file."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Start with this entry type's own menu (step ids are translation keys)."""
-        return await self.async_step_enedis_options(user_input)
-
-    async def async_step_enedis_options(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Offer the tariff steps or the file import."""
-        return self.async_show_menu(
-            step_id="enedis_options", menu_options=["enedis_tariff", "enedis_import_file"]
         )

@@ -27,7 +27,6 @@ class LinkyIssue(StrEnum):
     GATEWAY_RATE_LIMITED = "gateway_rate_limited"
     GATEWAY_BANNED = "gateway_banned"
     CONTRACT_UNAVAILABLE = "contract_unavailable"
-    TEMPO_NEEDS_RTE = "tempo_needs_rte"
 
 
 # Issues the user fixes by giving a new consent: their repair flow starts the reauth.
@@ -40,7 +39,6 @@ _SEVERITY = {
     LinkyIssue.GATEWAY_RATE_LIMITED: ir.IssueSeverity.WARNING,
     LinkyIssue.GATEWAY_BANNED: ir.IssueSeverity.ERROR,
     LinkyIssue.CONTRACT_UNAVAILABLE: ir.IssueSeverity.WARNING,
-    LinkyIssue.TEMPO_NEEDS_RTE: ir.IssueSeverity.WARNING,
 }
 GATEWAY_NAMES = {"conso_api": "Conso API", "myelectricaldata": "MyElectricalData"}
 

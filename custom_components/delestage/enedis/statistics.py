@@ -15,12 +15,17 @@ Writes are upserts by (statistic_id, hour); ``sum`` stays continuous: the import
 before its first hour, rewrites its own hours, and shifts every later hour by the change of the
 window's total, in the same transaction (``recorder_bulk.py``), so re-importing the same data
 changes nothing and a failed write shifts nothing (it raises ``StatisticsNotWrittenError``).
+
+Every import of a meter's energy, whatever its source (daily refresh, back-fill, history action,
+gateways, history files), goes through :func:`async_import_energy`: the hours are written, then
+a consumption import is published to the features (``hub.ConsumptionImport``) with the readings
+the hours were made of.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -41,11 +46,11 @@ from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance
-from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..api.enedis_models import PARIS, CurvePoint, DailyValue
-from ..const import DOMAIN, LOGGER
+from ..const import DOMAIN
+from ..hub import ConsumptionImport, Reading, get_hub
 from ..texts import async_statistic_name
 from .const import entry_title
 from .recorder_bulk import async_upsert
@@ -57,13 +62,6 @@ EPSILON = 1e-9
 
 class StatisticsNotWrittenError(HomeAssistantError):
     """The database refused the write (retried): nothing of that import was written."""
-
-
-# Hears each consumption import of a meter, by PRM: ``(start, end, Wh)`` of the readings used.
-type ConsumptionListener = Callable[[list[tuple[datetime, datetime, float]]], Awaitable[None]]
-CONSUMPTION_LISTENERS: HassKey[dict[str, ConsumptionListener]] = HassKey(
-    f"{DOMAIN}_consumption_listeners"
-)
 
 
 class EnergyKind(StrEnum):
@@ -401,24 +399,35 @@ async def async_import_readings(
 ) -> ImportResult:
     """Build hours from a load curve and/or daily values (see module doc) and import them.
 
-    Every source (Data Connect, gateways, CSV import) comes through here: a consumption
-    import also goes to the meter's tariff split, when one listens (``CONSUMPTION_LISTENERS``).
+    The API sources (Data Connect, gateways: refresh, back-fill, history action) come through
+    here, then through :func:`async_import_energy` like the history files.
     """
     curve, daily = list(curve), list(daily)
     hourly = await hass.async_add_executor_job(
         partial(build_hourly, curve, daily, complete_days_only=complete_days_only)
     )
-    result = await async_import_hourly(hass, prm, kind, hourly)
-    if (
-        EnergyKind(kind) is EnergyKind.CONSUMPTION
-        and (listener := hass.data.get(CONSUMPTION_LISTENERS, {}).get(prm)) is not None
-    ):
-        intervals = await hass.async_add_executor_job(
+    readings: list[Reading] = []
+    if EnergyKind(kind) is EnergyKind.CONSUMPTION:
+        readings = await hass.async_add_executor_job(
             partial(reading_intervals, curve, daily, complete_days_only=complete_days_only)
         )
-        try:
-            await listener(intervals)
-        except Exception:
-            # The consumption is imported: a fault of the tariff split must not undo that.
-            LOGGER.exception("Linky tariff split of an import failed")
+    return await async_import_energy(hass, prm, kind, hourly, readings)
+
+
+async def async_import_energy(
+    hass: HomeAssistant,
+    prm: str,
+    kind: EnergyKind | str,
+    hourly: Mapping[datetime, float],
+    readings: Sequence[Reading],
+) -> ImportResult:
+    """Write a meter's hours (Wh), then tell the features: the one path of every import.
+
+    ``readings`` are the ``(start, end, Wh)`` readings ``hourly`` was made of (consumption
+    only). The consumption is written first: whatever a feature does with it (the tariff split
+    and its cost, ``hub.ConsumptionImport``), it is not undone.
+    """
+    result = await async_import_hourly(hass, prm, kind, hourly)
+    if EnergyKind(kind) is EnergyKind.CONSUMPTION and readings:
+        await get_hub(hass).async_publish_consumption(ConsumptionImport(prm, readings))
     return result

@@ -8,10 +8,12 @@ from typing import Any, ClassVar
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.meteofrance import InvalidApplicationIdError, Resolution
 from ..const import DOMAIN
+from ..hub import ObservationStation, get_hub
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .client import async_create_client, credential_digest, credential_of
 from .const import CONF_RESOLUTION, CONF_STATION_ID, DEFAULT_RESOLUTION
@@ -85,7 +87,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
     )
     if not coordinator.restore(cache.observation):
         await coordinator.async_config_entry_first_refresh()
+    entry.async_on_unload(get_hub(hass).register_station(_station(hass, entry, coordinator)))
     return MeteoFranceRuntime(coordinator)
+
+
+def _station(
+    hass: HomeAssistant, entry: DelestageConfigEntry, coordinator: MeteoFranceCoordinator
+) -> ObservationStation:
+    """Describe the station to the features (``hub.py``): its temperature sensor, its data."""
+
+    def temperature_entity() -> str | None:
+        # The sensor's unique id (``<station>_temperature``); its entity id is the user's.
+        return er.async_get(hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{entry.unique_id}_temperature"
+        )
+
+    return ObservationStation(
+        entry.entry_id, entry.title, temperature_entity, lambda: coordinator.data
+    )
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:

@@ -1,9 +1,10 @@
-"""Past Ecowatt periods and their report, for the RTE entry's alert calendar.
+"""Past Ecowatt periods and their report, for the RTE entry's alert calendar (a hub hook).
 
 The calendar's own events come from the forecast (today and the next days); the hours that have
 gone are taken from the report's Ecowatt log, as they were seen. An event whose hours were shed
 gets the report's figures in its description (consumption, usual use, avoided energy and money,
-outdoor temperature).
+outdoor temperature). The report registers :class:`ReportCalendarHook` with ``hub.py``; the
+calendar never imports it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import datetime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 
-from ..const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .manager import ShedReport
+from ..const import DOMAIN
+from .manager import async_get_reports
 from .model import ResultStatus
 from .signals import DATA_ECOWATT_LOG
 
@@ -23,26 +24,33 @@ _LABELS = ("consumption_kwh", "baseline_kwh", "avoided_kwh", "avoided_cost_eur")
 _PREFIX = f"component.{DOMAIN}.entity.sensor.shedding_last_avoided_energy.state_attributes."
 
 
+class ReportCalendarHook:
+    """The report's part of the alert calendar (``hub.CalendarHook``)."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Read the Ecowatt log and the meters' reports of ``hass``."""
+        self.hass = hass
+
+    def past_alert_hours(self, before: datetime) -> dict[datetime, int]:
+        """Return the alert hours of the log that started before ``before`` (UTC → level)."""
+        return past_alert_hours(self.hass, before)
+
+    async def async_describe(self, start: datetime, end: datetime) -> str | None:
+        """Return the report's line(s) for the shed periods within an event, or None."""
+        return await async_describe(self.hass, start, end)
+
+
 def past_alert_hours(hass: HomeAssistant, before: datetime) -> dict[datetime, int]:
     """Alert hours of the Ecowatt log that started before ``before`` (none before any report)."""
     log = hass.data.get(DATA_ECOWATT_LOG)
     return {} if log is None else log.hours_before(before)
 
 
-def _reports(hass: HomeAssistant) -> list[ShedReport]:
-    return [
-        report
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        if entry.data.get(CONF_ENTRY_TYPE) == EntryType.ENEDIS
-        and isinstance(report := getattr(entry.runtime_data, "report", None), ShedReport)
-    ]
-
-
 async def async_describe(hass: HomeAssistant, start: datetime, end: datetime) -> str | None:
     """Return the report's line(s) for the shed periods within an event, or None."""
     lines: list[str] = []
     names: dict[str, str] | None = None
-    for report in _reports(hass):
+    for report in async_get_reports(hass).values():
         for result in report.result_for(start, end):
             if result.status is not ResultStatus.OK:
                 continue

@@ -12,7 +12,10 @@ the executor, a minute after start-up), so no saved file can disagree with the r
 
 What: the grid's periods (``signals.py``) during which a shedding group was active (the
 shedding history, ``shedding.async_get_shed_periods``), the meter's hourly consumption and cost,
-and the temperature of the first loaded Météo-France station (none: unadjusted baseline).
+and the temperature of the first Météo-France station (``hub.py``; none: unadjusted baseline).
+
+Each Linky meter gets its report when its entry sets up (``report/__init__.py`` attaches it
+through the hub); :func:`async_get_reports` lists them for the action and the calendar.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from functools import partial
 from typing import Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
-from ..const import DOMAIN, LOGGER, EntryType
+from ..const import DOMAIN, LOGGER
+from ..hub import get_hub
 from ..shedding import async_get_shed_periods
 from .model import (
     HOUR,
@@ -54,6 +58,14 @@ LOG_INTERVAL: Final = timedelta(hours=1)
 # The first computation after start-up waits this long: it never competes with the start.
 FIRST_RUN_DELAY: Final = 60.0
 
+DATA_REPORTS: HassKey[dict[str, ShedReport]] = HassKey(f"{DOMAIN}_reports")
+
+
+@callback
+def async_get_reports(hass: HomeAssistant) -> dict[str, ShedReport]:
+    """Return the report of each Linky entry set up, by entry id."""
+    return hass.data.setdefault(DATA_REPORTS, {})
+
 
 def season_start(now: datetime) -> datetime:
     """Start (aware) of the season holding ``now``: the last 1 September, 00:00 local."""
@@ -72,19 +84,9 @@ class SeasonTotals:
 
 
 def temperature_entity(hass: HomeAssistant) -> str | None:
-    """Return the temperature sensor of the first loaded Météo-France entry (by title)."""
-    registry = er.async_get(hass)
-    entries = sorted(
-        (
-            entry
-            for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-            if entry.data.get("entry_type") == EntryType.METEOFRANCE
-        ),
-        key=lambda entry: entry.title,
-    )
-    for entry in entries:
-        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_temperature")
-        if entity_id is not None:
+    """Return the temperature sensor of the first Météo-France station (by title)."""
+    for station in get_hub(hass).observation_stations():
+        if (entity_id := station.temperature_entity()) is not None:
             return entity_id
     return None
 

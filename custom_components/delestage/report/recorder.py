@@ -28,7 +28,7 @@ from ..enedis.statistics import (
     series_statistic_id,
     statistic_id,
 )
-from ..enedis.tariff import COST_SERIES
+from ..tariff.model import COST_SERIES
 
 type ReportSeries = Literal["avoided_energy", "baseline"]
 SERIES: tuple[ReportSeries, ...] = ("avoided_energy", "baseline")

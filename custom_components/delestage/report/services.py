@@ -20,7 +20,7 @@ from homeassistant.helpers import config_validation as cv
 import probatio
 
 from ..const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .manager import ShedReport
+from .manager import ShedReport, async_get_reports
 
 SERVICE_SHEDDING_REPORT: Final = "shedding_report"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
@@ -37,11 +37,10 @@ SHEDDING_REPORT_SCHEMA = probatio.Schema(
 )
 
 
-def _loaded_report(entry: ConfigEntry) -> ShedReport | None:
-    report = getattr(getattr(entry, "runtime_data", None), "report", None)
-    if entry.state is not ConfigEntryState.LOADED or not isinstance(report, ShedReport):
+def _loaded_report(hass: HomeAssistant, entry: ConfigEntry) -> ShedReport | None:
+    if entry.state is not ConfigEntryState.LOADED:
         return None
-    return report
+    return async_get_reports(hass).get(entry.entry_id)
 
 
 def _linky_entries(hass: HomeAssistant) -> list[ConfigEntry]:
@@ -53,7 +52,7 @@ def _linky_entries(hass: HomeAssistant) -> list[ConfigEntry]:
 
 
 def _reports(
-    entries: list[ConfigEntry], entry_id: str | None
+    hass: HomeAssistant, entries: list[ConfigEntry], entry_id: str | None
 ) -> list[tuple[ConfigEntry, ShedReport]]:
     """Return the named Linky entry's report, or every loaded one's when none is named."""
     entries = [entry for entry in entries if entry_id is None or entry.entry_id == entry_id]
@@ -62,7 +61,7 @@ def _reports(
             translation_domain=DOMAIN, translation_key="enedis_entry_not_found"
         )
     reports = [
-        (entry, report) for entry in entries if (report := _loaded_report(entry)) is not None
+        (entry, report) for entry in entries if (report := _loaded_report(hass, entry)) is not None
     ]
     if not reports:
         raise ServiceValidationError(
@@ -84,7 +83,7 @@ async def _async_shedding_report(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"start": first.isoformat(), "end": last.isoformat()},
         )
     linky = _linky_entries(call.hass)
-    reports = _reports(linky, entry_id)
+    reports = _reports(call.hass, linky, entry_id)
     several = entry_id is None and len(linky) > 1
     periods: list[dict[str, str | float | None]] = []
     for entry, report in reports:

@@ -5,7 +5,7 @@ gone from it the next morning, when the Linky data of that day arrives. ``Ecowat
 down every orange/red hour it sees (from every RTE entry, at each report run and every hour)
 and keeps them :data:`KEEP_DAYS` days: the hours of today and later follow the newest forecast,
 the past ones are final. Tempo red days come from the RTE entry's Tempo history (one ranged
-call per year at most, cached by the RTE entry).
+call per year at most, cached by the RTE entry). Both are read through ``hub.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from ..api.rte_models import ALERT_LEVEL, LEVEL_RED, EcowattHour, EcowattRun, alert_runs
-from ..const import DOMAIN, LOGGER, EntryType
+from ..const import DOMAIN, LOGGER
+from ..hub import get_hub
 from .model import PARIS, PeriodKind, ShedPeriod, tempo_red_period
 
 STORAGE_KEY: Final = f"{DOMAIN}.report_signals"
@@ -27,17 +28,6 @@ STORAGE_VERSION: Final = 1
 KEEP_DAYS: Final = 400
 
 DATA_ECOWATT_LOG: HassKey[EcowattLog] = HassKey(f"{DOMAIN}_report_ecowatt_log")
-
-
-def _rte_runtimes(hass: HomeAssistant) -> list[Any]:
-    from ..rte.runtime import RteRuntime  # noqa: PLC0415 - entry types import each other lazily
-
-    return [
-        entry.runtime_data
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        if entry.data.get("entry_type") == EntryType.RTE
-        and isinstance(getattr(entry, "runtime_data", None), RteRuntime)
-    ]
 
 
 class EcowattLog:
@@ -66,10 +56,7 @@ class EcowattLog:
         now = now or dt_util.utcnow()
         today = now.astimezone(PARIS).date()
         before = dict(self.hours)
-        for runtime in _rte_runtimes(self.hass):
-            forecast = runtime.ecowatt.data
-            if forecast is None:
-                continue
+        for forecast in get_hub(self.hass).ecowatt_forecasts():
             for hour in forecast.hours:
                 if hour.start.astimezone(PARIS).date() < today:
                     continue  # past days are final
@@ -123,10 +110,8 @@ async def async_ecowatt_log(hass: HomeAssistant) -> EcowattLog:
 
 async def async_tempo_red_periods(hass: HomeAssistant, first: date, last: date) -> list[ShedPeriod]:
     """06:00-22:00 of the Tempo red days in ``[first, last]`` (none without Tempo)."""
+    if (source := get_hub(hass).tempo_source()) is None:
+        return []
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    for runtime in _rte_runtimes(hass):
-        if not runtime.tempo_active:
-            continue
-        colors: dict[date, str] = await runtime.tempo_history.async_colors(days)
-        return [tempo_red_period(day) for day, color in sorted(colors.items()) if color == "RED"]
-    return []
+    colors = await source.async_colors(days)
+    return [tempo_red_period(day) for day, color in sorted(colors.items()) if color == "RED"]

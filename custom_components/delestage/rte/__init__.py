@@ -10,6 +10,7 @@ from homeassistant.util import dt as dt_util
 from ..api.auth import AccessToken
 from ..api.rte import Environment, RteClient, RteCredentials
 from ..const import CONF_API_BASE_URL
+from ..hub import get_hub
 from ..runtime import DelestageConfigEntry
 from .const import CONF_ENVIRONMENT
 from .coordinator import EcowattCoordinator, TempoCoordinator
@@ -50,7 +51,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         # Probes Tempo when it is unknown or due; otherwise answers from the cache.
         await tempo.async_refresh()
     tempo.reload_when_unsubscribed = True
-    return RteRuntime(hass, entry, client, cache, ecowatt, tempo, not tempo.not_subscribed)
+    runtime = RteRuntime(hass, entry, client, cache, ecowatt, tempo, not tempo.not_subscribed)
+    _async_publish(hass, entry, runtime)
+    return runtime
+
+
+def _async_publish(hass: HomeAssistant, entry: DelestageConfigEntry, runtime: RteRuntime) -> None:
+    """Publish the forecast and, with Tempo, the colours to the features (``hub.py``).
+
+    Registered last: a set-up that fails earlier leaves nothing behind. A Tempo source that
+    appears tells the features waiting for colours (a Tempo meter set up before this entry).
+    """
+    hub = get_hub(hass)
+    entry.async_on_unload(hub.register_ecowatt(entry.entry_id, lambda: runtime.ecowatt.data))
+    entry.async_on_unload(runtime.ecowatt.async_add_listener(hub.ecowatt_updated))
+    if runtime.tempo_active:
+        entry.async_on_unload(hub.register_tempo(entry.entry_id, runtime.tempo_history))
+        entry.async_on_unload(runtime.tempo.async_add_listener(hub.tempo_updated))
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:

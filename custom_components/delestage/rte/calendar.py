@@ -15,7 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from ..api.rte_models import EcowattForecast, EcowattHour, EcowattRun, alert_runs
 from ..const import DOMAIN
-from ..report.calendar import async_describe, past_alert_hours
+from ..hub import get_hub
 from .coordinator import EcowattCoordinator
 from .entity import RteEntity, level_state
 
@@ -73,24 +73,34 @@ class EcowattAlertCalendar(RteEntity[EcowattForecast], CalendarEntity):
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """Alert periods overlapping the requested range; past ones with the shedding report.
+        """Alert periods overlapping the requested range; past ones with the features' texts.
 
         Hours that have gone are kept as they were seen (the shedding report's log, completed
         by the forecast's own past hours); from the current hour on, only the newest forecast
         counts: when RTE revises an alert, its old future part is replaced, not shown beside
         the new one. Both are merged hour by hour, so an alert running across the boundary
-        (or across midnight) stays one event.
+        (or across midnight) stays one event. The features (the shedding report) give the past
+        hours and a text per event through their calendar hooks (``hub.py``).
         """
+        hooks = get_hub(hass).calendar_hooks()
         current = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
-        levels = past_alert_hours(hass, current)
+        levels: dict[datetime, int] = {}
+        for hook in hooks:
+            for start, level in hook.past_alert_hours(current).items():
+                levels.setdefault(start, level)
         for hour in self.data.hours:
             if hour.start >= current:
                 levels[hour.start] = hour.level
             else:
                 levels.setdefault(hour.start, hour.level)
         hours = [EcowattHour(start, level) for start, level in sorted(levels.items())]
-        return [
-            self._event(run, await async_describe(hass, run.start, run.end))
-            for run in alert_runs(hours)
-            if run.start < end_date and run.end > start_date
-        ]
+        events = []
+        for run in alert_runs(hours):
+            if run.start < end_date and run.end > start_date:
+                texts = [
+                    text
+                    for hook in hooks
+                    if (text := await hook.async_describe(run.start, run.end))
+                ]
+                events.append(self._event(run, "\n".join(texts) or None))
+        return events

@@ -56,7 +56,7 @@ class RteRuntime(DelestageRuntime):
         self.ecowatt = ecowatt
         self.tempo = tempo
         self.tempo_active = tempo_active
-        # Past colours for the Linky tariff split of Enedis entries (found through hass).
+        # Past colours, for the features (the tariff split, the report) through ``hub.py``.
         self.tempo_history = TempoHistory(self)
         self._unsubs: list[CALLBACK_TYPE] = [
             # French offsets are whole hours: every UTC hour is a local hour, DST days included.

@@ -1,6 +1,6 @@
-"""Tempo colours of past days for the Linky tariff split, from RTE's Tempo calendar.
+"""Tempo colours of past days for the features (``hub.TempoSource``), from RTE's calendar.
 
-The Enedis entry asks for the colours of the days it splits (``async_tempo_colors``); days
+A feature (the tariff split, the report) asks for the colours of its days; days
 already known come from the RTE entry's Store, the others in ONE ranged call per year at most
 (``tempo_like_calendars?start_date=…&end_date=…``). Every asked past day is remembered, with
 its colour or with None when RTE had none (the 2022-12-28 gap), so no day is asked twice.

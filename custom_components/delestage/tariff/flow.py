@@ -4,7 +4,8 @@ Three steps: the option and the subscription; the off-peak ranges (prefilled wit
 meter's, from ``comptage_auto``; typed by the user when the app has no access to it or the
 gateway has no contract endpoint); one price per period, each a fixed €/kWh or a
 ``sensor``/``input_number`` entity. Saving recomputes the affected history without reloading
-the entry (no call to Enedis).
+the entry (no call to Enedis). The Linky entry's options flow (``config_flow.py``) offers these
+steps beside the history-file import of ``enedis/options.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
-from .tariff import PRICE_KEYS, TEMPO_OFFPEAK, TariffOption, format_offpeak, parse_offpeak
+from .manager import async_get_tariffs
+from .model import PRICE_KEYS, TEMPO_OFFPEAK, TariffOption, format_offpeak, parse_offpeak
 
 _TARIFF_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -73,9 +75,8 @@ class EnedisTariffOptionsFlow(OptionsFlow):
         self._options: dict[str, Any] = {}
 
     def _meter_offpeak(self) -> str | None:
-        runtime = getattr(self.config_entry, "runtime_data", None)
-        tariff = getattr(runtime, "tariff", None)
-        return getattr(tariff, "meter_offpeak", None)
+        manager = async_get_tariffs(self.hass).get(self.config_entry.entry_id)
+        return None if manager is None else manager.meter_offpeak
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Start with this entry type's own step (step ids are translation keys)."""

@@ -1,6 +1,6 @@
 """Tariff periods of a Linky meter: off-peak ranges, Tempo days, per-hour parts and cost.
 
-Pure Python (no Home Assistant import): the HA side (``tariff_manager.py``) feeds it readings,
+Pure Python (no Home Assistant import): the HA side (``manager.py``) feeds it readings,
 Tempo colours and prices, and writes what it returns into the recorder.
 
 How consumption is split:

@@ -21,13 +21,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.delestage.const import DOMAIN
-from custom_components.delestage.enedis.tariff_manager import TariffManager
+from custom_components.delestage.hub import get_hub
+from custom_components.delestage.tariff.manager import TariffManager, async_get_tariffs
+from tests.enedis.conftest import make_entry, open_linky_options, paris_today
+from tests.enedis.fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
+from tests.enedis.test_init import hourly_sums
+from tests.enedis.test_statistics import curve
 from tests.translations import lookup
-
-from .conftest import make_entry, open_linky_options, paris_today
-from .fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
-from .test_init import hourly_sums
-from .test_statistics import curve
 
 pytestmark = pytest.mark.usefixtures("credentials", "recorder_mock", "quiet_sql")
 __all__ = ["quiet_sql"]
@@ -237,9 +237,10 @@ async def test_tempo_series_add_up_and_the_energy_dashboard_takes_the_cost(
 
     # Re-running changes nothing (idempotent).
     runtime = entry.runtime_data
-    written = runtime.tariff.rows_written
-    await runtime.tariff.async_process()
-    assert runtime.tariff.rows_written == written
+    manager = async_get_tariffs(hass)[entry.entry_id]
+    written = manager.rows_written
+    await manager.async_process()
+    assert manager.rows_written == written
 
     diagnostics = await runtime.async_diagnostics()
     assert diagnostics["tariff"]["option"] == "tempo"
@@ -297,7 +298,7 @@ async def test_late_colour_splits_the_waiting_hours(
     assert six_day in by_start(await hourly_sums(hass, stat("consumption_hp")))
 
     tempo.unknown = set()
-    await entry.runtime_data.tariff.async_process()
+    await async_get_tariffs(hass)[entry.entry_id].async_process()
     await hourly_sums(hass)
     six = [
         by_start(await hourly_sums(hass, stat(f"{c}_{p}")))
@@ -312,11 +313,33 @@ async def test_late_colour_splits_the_waiting_hours(
     assert any(late in asked for asked in tempo.asked)
 
 
+async def test_a_colour_rte_learns_later_splits_the_waiting_hours(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis, tempo: FakeTempo
+) -> None:
+    """RTE had no colour for a day; when it tells it knows more, the waiting hours are split."""
+    late = paris_today() - timedelta(days=3)
+    tempo.unknown = {late}
+    await setup_with_options(hass, api_url, TEMPO_OPTIONS)
+    six_day = datetime(late.year, late.month, late.day, 6, tzinfo=PARIS).timestamp()
+    colours = ("blue", "white", "red")
+    assert [six_day in await by_series(hass, f"{c}_hp") for c in colours] == [False] * 3
+
+    tempo.unknown = set()
+    get_hub(hass).tempo_updated()  # what the RTE entry does after each Tempo refresh
+    await flush(hass)
+    assert [six_day in await by_series(hass, f"{c}_hp") for c in colours] == [True] * 3
+
+
+async def by_series(hass: HomeAssistant, series: str) -> dict[float, float]:
+    """Hour start → state of one of the meter's series."""
+    return by_start(await hourly_sums(hass, stat(series)))
+
+
 async def test_without_an_rte_entry_tempo_waits_and_hp_hc_is_written(
     hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
 ) -> None:
     entry = await setup_with_options(hass, api_url, TEMPO_OPTIONS)
-    assert entry.runtime_data.tariff.tempo_waiting
+    assert async_get_tariffs(hass)[entry.entry_id].tempo_waiting
     assert await hourly_sums(hass, stat("consumption_hp"))
     assert not await hourly_sums(hass, stat("cost"))
     assert not await hourly_sums(hass, stat("blue_hp"))
@@ -328,7 +351,7 @@ async def test_without_an_rte_entry_tempo_waits_and_hp_hc_is_written(
     # An RTE entry with Tempo appears: the waiting hours are split, the issue goes away.
     fake = FakeTempo()
     with patch.object(TariffManager, "_tempo_history", lambda _self: fake):
-        await entry.runtime_data.tariff.async_process()
+        await async_get_tariffs(hass)[entry.entry_id].async_process()
     await hourly_sums(hass)
     assert await hourly_sums(hass, stat("cost"))
     assert await hourly_sums(hass, stat("blue_hp"))
@@ -349,7 +372,7 @@ async def test_hp_hc_with_a_price_entity_and_typed_ranges(
         "prices": {"hp": "input_number.prix_hp", "hc": 0.18},
     }
     entry = await setup_with_options(hass, api_url, options)
-    manager = entry.runtime_data.tariff
+    manager = async_get_tariffs(hass)[entry.entry_id]
     assert manager.meter_offpeak_available is False
     assert [str(r) for r in manager.config.ranges] == ["01:30-07:30", "12:30-14:30"]
     total = by_start(await hourly_sums(hass, stat("consumption")))
@@ -419,7 +442,9 @@ async def test_options_flow_checks_the_ranges(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["offpeak_hours"] == "23:00-07:00"
     await flush(hass)
-    assert [str(r) for r in entry.runtime_data.tariff.config.ranges] == ["23:00-07:00"]
+    assert [str(r) for r in async_get_tariffs(hass)[entry.entry_id].config.ranges] == [
+        "23:00-07:00"
+    ]
 
 
 async def test_restart_rewrites_nothing(
@@ -427,13 +452,13 @@ async def test_restart_rewrites_nothing(
 ) -> None:
     entry = await setup_with_options(hass, api_url, TEMPO_OPTIONS)
     cost = await hourly_sums(hass, stat("cost"))
-    halfhours = len(entry.runtime_data.tariff.ledger.halfhours)
+    halfhours = len(async_get_tariffs(hass)[entry.entry_id].ledger.halfhours)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     await flush(hass)
-    manager = entry.runtime_data.tariff
+    manager = async_get_tariffs(hass)[entry.entry_id]
     assert len(manager.ledger.halfhours) == halfhours  # kept in the Store
     assert manager.rows_written == 0
     assert recent_meter.metering_calls == 1  # the meter's ranges are not asked again

@@ -1,18 +1,20 @@
 """The tariff split of one Linky meter in Home Assistant: inputs, statistics, persistence.
 
-``tariff.py`` computes; this module feeds it and writes what it returns:
+``model.py`` computes; this module feeds it and writes what it returns:
 - **Consumption**: every consumption import of the meter, whatever its source (Data Connect,
-  gateways, CSV import), reaches :meth:`TariffManager.async_consumption_imported` through
-  ``statistics.CONSUMPTION_LISTENERS`` with the very readings that made ``_consumption``; the
-  half-hours are kept in this entry's Store (so a change of prices, option or ranges
-  recomputes history without any call to Enedis).
+  gateways, history files), reaches :meth:`TariffManager.async_consumption_imported` through
+  ``hub.py`` (``tariff/__init__.py`` listens) with the very readings that made
+  ``_consumption``; the half-hours are kept in this entry's Store (so a change of prices,
+  option or ranges recomputes history without any call to Enedis). An import into a meter whose
+  entry is not loaded is kept in the Store too (:meth:`TariffManager.async_keep`) and split when
+  the entry starts.
 - **Off-peak ranges**: the meter's ``comptage_auto`` answer (asked once, then weekly; a change is
   dated when seen, earlier hours keep the earlier ranges),
   unless the user typed others in the options; Tempo without either uses 22:00 → 06:00.
-- **Tempo colours**: from a loaded RTE entry subscribed to Tempo, found through
-  ``hass.config_entries`` (its Store caches past days: one ranged call, never repeated).
-  Without such an entry the HP/HC series are written and the six Tempo series and the cost
-  of those hours wait; they are written as soon as an RTE entry gives the colours.
+- **Tempo colours**: from an RTE entry subscribed to Tempo, through ``hub.py`` (its Store
+  caches past days: one ranged call, never repeated). Without such an entry the HP/HC series
+  are written and the six Tempo series and the cost of those hours wait; they are written as
+  soon as an RTE entry gives the colours: the hub tells when one appears (no reload).
 - **Prices** (€/kWh): a fixed value applies to all history (changing it recomputes every
   hour: it is a correction of "my tariff"). A price entity (``sensor``/``input_number``)
   applies per hour: its value at the start of each hour, from a log of its changes kept in
@@ -29,10 +31,11 @@ import asyncio
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.recorder import history
 from homeassistant.components.recorder.models import StatisticMetaData
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
@@ -55,23 +58,22 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from ..api.enedis_errors import EnedisNotSubscribedError
 from ..api.enedis_models import PARIS
 from ..api.errors import ApiError
-from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
-from ..runtime import DelestageConfigEntry
-from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
-from .repairs import LinkyIssue, async_clear_issue, async_raise_issue
-from .statistics import (
-    CONSUMPTION_LISTENERS,
+from ..const import DOMAIN, LOGGER
+from ..enedis.statistics import (
     StatisticsNotWrittenError,
     async_import_series,
     async_series_name,
     hourly_sum_metadata,
     series_statistic_id,
 )
-from .tariff import (
+from ..hub import Reading, TempoSource, get_hub
+from .const import CONF_OFFPEAK_HOURS, CONF_PRICES, CONF_SUBSCRIPTION, CONF_TARIFF
+from .model import (
     COST_SERIES,
     HP_HC_SERIES,
     PRICE_KEYS,
@@ -89,9 +91,7 @@ from .tariff import (
     to_halfhours,
     unpack_halfhours,
 )
-
-if TYPE_CHECKING:
-    from ..rte.tempo_history import TempoHistory
+from .repairs import async_clear_tempo_needs_rte, async_raise_tempo_needs_rte
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 30
@@ -108,6 +108,14 @@ WRITE_RETRY = 600.0
 # by default; older hours take the oldest value found).
 PRICE_SEED = timedelta(days=31)
 CURRENCY = "EUR"
+
+DATA_TARIFFS: HassKey[dict[str, TariffManager]] = HassKey(f"{DOMAIN}_tariffs")
+
+
+@callback
+def async_get_tariffs(hass: HomeAssistant) -> dict[str, TariffManager]:
+    """Return the tariff split of each Linky entry set up, by entry id."""
+    return hass.data.setdefault(DATA_TARIFFS, {})
 
 
 async def async_series_metadata(hass: HomeAssistant, prm: str, series: str) -> StatisticMetaData:
@@ -188,9 +196,7 @@ def _unit(state: State | None) -> Any:
 class TariffManager:
     """Off-peak / Tempo parts and cost statistics of one meter (see the module doc)."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry: DelestageConfigEntry, prm: str, client: Any
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, prm: str, client: Any) -> None:
         """Prepare; :meth:`async_load` reads the Store, :meth:`async_start` starts listening."""
         self.hass = hass
         self.entry = entry
@@ -218,6 +224,7 @@ class TariffManager:
         )
         self._packed: list[list[object]] = []  # the half-hours as the Store keeps them
         self.tempo_waiting = False  # Tempo hours wait for an RTE entry with Tempo
+        self.colors_missing = False  # some Tempo days had no colour at the last computation
         self.rows_written = 0
 
     # ------------------------------------------------------------------ life cycle
@@ -275,10 +282,8 @@ class TariffManager:
 
     @callback
     def async_start(self) -> None:
-        """Listen to consumption imports and price entities; compute what waits."""
-        self.hass.data.setdefault(CONSUMPTION_LISTENERS, {})[self.prm] = (
-            self.async_consumption_imported
-        )
+        """Listen to price entities and Tempo sources; compute what waits."""
+        self._unsubs.append(get_hub(self.hass).listen_tempo(self._async_tempo_changed))
         self._track_prices()
         # The rest waits a little: set-up and start-up do not compete with it.
         self._unsubs.append(async_call_later(self.hass, START_DELAY, self._async_delayed_start))
@@ -306,9 +311,6 @@ class TariffManager:
 
     async def async_stop(self) -> None:
         """Stop listening and write the Store."""
-        listeners = self.hass.data.get(CONSUMPTION_LISTENERS, {})
-        if listeners.get(self.prm) == self.async_consumption_imported:
-            listeners.pop(self.prm)
         self._debouncer.async_cancel()
         for unsub in self._unsubs:
             unsub()
@@ -339,10 +341,22 @@ class TariffManager:
 
     # ------------------------------------------------------------------ inputs
 
-    async def async_consumption_imported(
-        self, intervals: list[tuple[datetime, datetime, float]]
-    ) -> None:
+    async def async_consumption_imported(self, intervals: Sequence[Reading]) -> None:
         """Keep the half-hours of a consumption import; compute soon."""
+        if await self._async_add_readings(intervals):
+            self._schedule_save()
+            await self._debouncer.async_call()
+
+    async def async_keep(self, intervals: Sequence[Reading]) -> None:
+        """Keep an import of a meter whose entry is not loaded: the Store is written now.
+
+        Its hours are split (and their cost written) when the entry next starts.
+        """
+        if await self._async_add_readings(intervals):
+            await self._store.async_save(self._as_dict())
+
+    async def _async_add_readings(self, intervals: Sequence[Reading]) -> int:
+        """Add the readings' half-hours to the ledger; return how many changed."""
         grid = await self.hass.async_add_executor_job(to_halfhours, intervals)
         # Under the lock: a computation running in the executor never misses a change.
         async with self._lock:
@@ -353,9 +367,15 @@ class TariffManager:
                 self._packed = await self.hass.async_add_executor_job(
                     pack_halfhours, self.ledger.halfhours
                 )
-        if changed:
-            self._schedule_save()
-            await self._debouncer.async_call()
+        return changed
+
+    @callback
+    def _async_tempo_changed(self) -> None:
+        """Split the hours that wait for a colour: a Tempo source appeared or knows more."""
+        if self.tempo_waiting or self.colors_missing:
+            self.entry.async_create_background_task(
+                self.hass, self._debouncer.async_call(), f"{DOMAIN} Linky tariff, Tempo colours"
+            )
 
     async def async_options_updated(self) -> None:
         """Apply changed options (or meter ranges): a changed tariff recomputes every hour."""
@@ -363,7 +383,7 @@ class TariffManager:
             dict(self.entry.options), self.meter_offpeak, self.meter_earlier
         )
         if config.option is not TariffOption.TEMPO:
-            async_clear_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
+            async_clear_tempo_needs_rte(self.hass, self.entry)
         async with self._lock:
             previous = self.config.option
             if not self.ledger.set_config(config):
@@ -506,16 +526,9 @@ class TariffManager:
 
     # ------------------------------------------------------------------ computation
 
-    def _tempo_history(self) -> TempoHistory | None:
-        from ..rte.runtime import RteRuntime  # noqa: PLC0415 - entry types import each other lazily
-
-        for entry in self.hass.config_entries.async_loaded_entries(DOMAIN):
-            if entry.data.get(CONF_ENTRY_TYPE) != EntryType.RTE:
-                continue
-            runtime = getattr(entry, "runtime_data", None)
-            if isinstance(runtime, RteRuntime) and runtime.tempo_active:
-                return runtime.tempo_history
-        return None
+    def _tempo_history(self) -> TempoSource | None:
+        """Return the colours of the first RTE entry with Tempo (``hub.py``), if any."""
+        return get_hub(self.hass).tempo_source()
 
     async def async_process(self) -> None:
         """Compute the hours that wait and write those whose result changed."""
@@ -524,16 +537,18 @@ class TariffManager:
             if ledger.config.option is TariffOption.BASE and not ledger.config.prices:
                 return  # no tariff chosen: the half-hours are kept for when one is
             # Day arithmetic over 2 years of hours takes tens of ms: in the executor.
+            self.colors_missing = False
             if missing := await self.hass.async_add_executor_job(ledger.missing_colors):
                 source = self._tempo_history()
                 self.tempo_waiting = source is None
                 if source is None:
-                    async_raise_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
+                    async_raise_tempo_needs_rte(self.hass, self.entry)
                 else:
-                    async_clear_issue(self.hass, self.entry, LinkyIssue.TEMPO_NEEDS_RTE)
+                    async_clear_tempo_needs_rte(self.hass, self.entry)
                 if source is not None:
                     colors = await source.async_colors(missing)
                     await self.hass.async_add_executor_job(ledger.set_colors, colors)
+                    self.colors_missing = not missing <= colors.keys()
             changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
             if changed:
                 try:

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -19,16 +18,14 @@ from custom_components.delestage.api.enedis_errors import (
 from custom_components.delestage.api.enedis_models import DailyValue
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.statistics import (
-    CONSUMPTION_LISTENERS,
     ImportResult,
     StatisticsNotWrittenError,
     async_import_readings,
 )
-from custom_components.delestage.enedis.tariff import TariffOption
-from custom_components.delestage.enedis.tariff_manager import TariffManager, config_from_options
-from custom_components.delestage.rte.runtime import RteRuntime
-
-from .fake_enedis import PRM
+from custom_components.delestage.hub import ConsumptionImport, get_hub
+from custom_components.delestage.tariff.manager import TariffManager, config_from_options
+from custom_components.delestage.tariff.model import TariffOption
+from tests.enedis.fake_enedis import PRM
 
 pytestmark = pytest.mark.usefixtures("recorder_mock")
 
@@ -125,23 +122,17 @@ async def test_price_entity_without_a_value_waits(hass: HomeAssistant) -> None:
     await manager.async_stop()
 
 
-async def test_tempo_source_is_a_loaded_rte_entry_with_tempo(hass: HomeAssistant) -> None:
+async def test_tempo_source_is_an_rte_entry_with_tempo(hass: HomeAssistant) -> None:
+    """The colours come from the RTE entry that published them on the hub (Tempo only)."""
     config_entry = entry({"tariff": "tempo"})
     config_entry.add_to_hass(hass)
     manager = TariffManager(hass, config_entry, PRM, object())
-    other = MockConfigEntry(domain=DOMAIN, data={"entry_type": "meteofrance"})
-    other.add_to_hass(hass)
-    other.mock_state(hass, ConfigEntryState.LOADED)
-    rte = MockConfigEntry(domain=DOMAIN, data={"entry_type": "rte"})
-    rte.add_to_hass(hass)
-    rte.mock_state(hass, ConfigEntryState.LOADED)
-    runtime = RteRuntime.__new__(RteRuntime)
-    runtime.tempo_active = False
-    runtime.tempo_history = object()  # type: ignore[assignment]
-    rte.runtime_data = runtime
-    assert manager._tempo_history() is None  # Ecowatt only
-    runtime.tempo_active = True
-    assert manager._tempo_history() is runtime.tempo_history
+    assert manager._tempo_history() is None  # no RTE entry, or one without Tempo
+    colors = object()
+    unregister = get_hub(hass).register_tempo("rte-entry", colors)  # type: ignore[arg-type]
+    assert manager._tempo_history() is colors
+    unregister()
+    assert manager._tempo_history() is None
 
 
 async def test_refused_write_is_tried_again(hass: HomeAssistant) -> None:
@@ -153,12 +144,12 @@ async def test_refused_write_is_tried_again(hass: HomeAssistant) -> None:
     async with manager._lock:
         manager.ledger.add_halfhours({hour: 500.0, hour + 1800: 700.0})
     refused = AsyncMock(side_effect=StatisticsNotWrittenError("refused"))
-    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", refused):
+    with patch("custom_components.delestage.tariff.manager.async_import_series", refused):
         await manager.async_process()
     assert hour in manager.ledger.dirty
     assert hour not in manager.ledger.results
     written = AsyncMock(return_value=ImportResult("x", 1, None, None, 0.0, 0.0))
-    with patch("custom_components.delestage.enedis.tariff_manager.async_import_series", written):
+    with patch("custom_components.delestage.tariff.manager.async_import_series", written):
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=11))
         await hass.async_block_till_done(wait_background_tasks=True)
     assert manager.ledger.results[hour].cost == pytest.approx(0.24)
@@ -222,12 +213,12 @@ async def test_meter_schedule_change_keeps_the_past(hass: HomeAssistant) -> None
 async def test_a_failing_split_never_undoes_the_import(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(_intervals: list[Any]) -> None:
+    async def broken(_imported: ConsumptionImport) -> None:
         raise RuntimeError("boom")
 
-    hass.data.setdefault(CONSUMPTION_LISTENERS, {})[PRM] = broken
+    get_hub(hass).listen_consumption(broken, PRM)
     result = await async_import_readings(
         hass, PRM, "consumption", daily=[DailyValue(date(2026, 12, 1), 24_000.0)]
     )
     assert result.rows == 24
-    assert "tariff split of an import failed" in caplog.text
+    assert "A feature failed on a Linky consumption import" in caplog.text

@@ -1,6 +1,6 @@
 """Tariff sensors of a Linky meter: period now, yesterday's and this month's cost and parts.
 
-The totals come from the tariff split's hourly results (``tariff_manager.py``), the same
+The totals come from the tariff split's hourly results (``manager.py``), the same
 numbers as the statistics. No ``state_class``: the Energy dashboard takes the hourly
 statistics (``_consumption_hp``… and ``_cost``), a second compiled series would double them.
 Which "consumption this month" sensors exist follows the tariff option (HP/HC: two; Tempo:
@@ -23,8 +23,9 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..api.enedis_models import PARIS
-from .sensor import remove_entity
-from .tariff import (
+from ..enedis.sensor import remove_entity
+from .manager import CURRENCY, TariffManager
+from .model import (
     HP_HC_SERIES,
     Period,
     TariffOption,
@@ -32,7 +33,6 @@ from .tariff import (
     part_series,
     period_at,
 )
-from .tariff_manager import CURRENCY, TariffManager
 
 
 def _local_midnight(day: date) -> datetime:

@@ -21,7 +21,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.delestage.api.enedis_models import PARIS, CurvePoint
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.statistics import build_hourly, reading_intervals
-from custom_components.delestage.enedis.tariff import (
+from custom_components.delestage.tariff.manager import TariffManager
+from custom_components.delestage.tariff.model import (
     TEMPO_SERIES,
     TariffConfig,
     TariffLedger,
@@ -30,10 +31,8 @@ from custom_components.delestage.enedis.tariff import (
     tempo_day,
     to_halfhours,
 )
-from custom_components.delestage.enedis.tariff_manager import TariffManager
-
-from .fake_enedis import PRM, quiet_sql
-from .test_bench import LoopLag
+from tests.enedis.fake_enedis import PRM, quiet_sql
+from tests.enedis.test_bench import LoopLag
 
 pytestmark = pytest.mark.bench
 __all__ = ["quiet_sql"]

@@ -15,7 +15,7 @@ from custom_components.delestage.api.enedis_models import (
     parse_load_curve,
 )
 from custom_components.delestage.enedis.statistics import build_hourly, reading_intervals
-from custom_components.delestage.enedis.tariff import (
+from custom_components.delestage.tariff.model import (
     TEMPO_SERIES,
     OffPeakRange,
     Period,
@@ -34,7 +34,12 @@ from custom_components.delestage.enedis.tariff import (
     unpack_halfhours,
 )
 
-CAPTURE = Path(__file__).parent / "captures" / "med2026_mesure_courbe_de_charge_consommation.json"
+CAPTURE = (
+    Path(__file__).parent.parent
+    / "enedis"
+    / "captures"
+    / "med2026_mesure_courbe_de_charge_consommation.json"
+)
 TEMPO_PRICES = {
     "blue_hp": 0.1609,
     "blue_hc": 0.1296,

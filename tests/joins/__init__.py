@@ -1,0 +1,1 @@
+"""Tests of the joins: sources and features together, through the paths a user takes."""
