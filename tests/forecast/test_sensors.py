@@ -15,6 +15,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.forecast.model import expected_colour
 from tests.rte.conftest import CLIENT_ID
 from tests.rte.fake_rte import FakeRte
 from tools.demo_content import tempo_dashboard
@@ -68,7 +69,8 @@ async def test_the_week_ahead_on_the_rte_device(
         probabilities = {c: attrs[f"probability_{c}"] for c in ("blue", "white", "red")}
         assert math.isclose(sum(probabilities.values()), 1.0, abs_tol=1e-9)
         assert all(0.0 <= p <= 1.0 for p in probabilities.values())
-        assert state_of(hass, sensor) == max(probabilities, key=lambda c: probabilities[c])
+        # The colour shown is the model's (red weighted: docs/tempo-forecast.md).
+        assert state_of(hass, sensor) == expected_colour(**probabilities)
         assert attrs["official"] is False
         assert attrs["device_class"] == "enum"
         assert attrs["options"] == ["blue", "white", "red"]

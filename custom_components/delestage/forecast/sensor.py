@@ -1,7 +1,8 @@
-"""Sensors of the Tempo forecast: the most likely colour of each of the next seven days.
+"""Sensors of the Tempo forecast: the colour to expect on each of the next seven days.
 
 One sensor per day ahead (``tempo_forecast_day_1`` = tomorrow's Tempo day … ``_day_7``), on the
-RTE device. State: ``blue``, ``white`` or ``red``, the most likely colour; attributes: the date
+RTE device. State: ``blue``, ``white`` or ``red``, the colour to expect (the model's
+``most_likely``: the likeliest once red is weighted); attributes: the date
 and the three probabilities (0-1, adding up to 1), and ``official`` when RTE has published the
 colour (its probability is then 1). Unavailable while RTE's consumption forecasts are missing or
 more than two days old; unknown for a day the forecast does not hold yet (a second after 06:00).
@@ -81,7 +82,7 @@ class TempoForecastSensor(CoordinatorEntity[TempoForecastCoordinator], SensorEnt
 
     @property
     def native_value(self) -> str | None:
-        """The most likely colour."""
+        """The colour to expect (the model's ``most_likely``)."""
         day = self._day()
         return None if day is None else str(day.most_likely)
 
