@@ -5,6 +5,7 @@ simulator: tests/e2e/test_demo.py."""
 from __future__ import annotations
 
 import argparse
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, Mock, patch
@@ -168,3 +169,47 @@ async def test_a_failing_step_ends_the_demo_with_status_1(
 
 def test_the_demo_meter_is_the_simulators_consumer() -> None:
     assert DEMO_METER == CONSUMER_PRM
+
+
+@pytest.mark.parametrize(
+    ("paris_time", "checked"),
+    [
+        # CI's hour: Enedis would not serve yesterday before 08:00, the demo's simulator does.
+        ("2026-12-08T00:30:00+01:00", "2026-12-07"),
+        ("2026-12-08T07:59:00+01:00", "2026-12-07"),
+        ("2026-12-08T08:00:00+01:00", "2026-12-07"),
+        ("2026-12-01T00:30:00+01:00", "2026-11-30"),
+        # Started at 23:59: midnight passes while the entries are added; the day fetched stays.
+        ("2026-12-07T23:59:00+01:00", "2026-12-06"),
+    ],
+)
+async def test_the_demo_checks_the_costs_of_the_day_its_simulator_served(
+    tmp_path: Path, socket_enabled: None, paris_time: str, checked: str
+) -> None:
+    """provision() reads the newest Linky day from the simulator before adding the meter."""
+    runner, state = await develop.start_sandbox("127.0.0.1", 0, "http://localhost:8123", tmp_path)
+    now = datetime.fromisoformat(paris_time)
+    state.clock = lambda: now
+
+    def two_minutes_later(*_: Any) -> None:
+        nonlocal now
+        now += timedelta(minutes=2)
+
+    check_costs = AsyncMock(return_value="Checked")
+    steps = ("add_rte", "add_meteofrance", "add_gateways", "set_tariff", "set_energy")
+    try:
+        async with aiohttp.ClientSession() as session:
+            with (
+                patch.multiple(develop, **{step: AsyncMock() for step in steps}),
+                patch.object(develop, "add_enedis", AsyncMock(side_effect=two_minutes_later)),
+                patch.object(develop, "add_tempo_dashboard", AsyncMock()),
+                patch.object(develop, "add_shedding", AsyncMock()),
+                patch.object(develop.demo_check, "check_costs", check_costs),
+            ):
+                await develop.provision(develop.Hass(session, ""), _url(runner), tmp_path, 5)
+    finally:
+        await runner.cleanup()
+
+    assert state.config.enedis_publication_hour == develop.DEMO_PUBLICATION_HOUR == 0
+    check_costs.assert_awaited_once()
+    assert check_costs.await_args.args[2] == date.fromisoformat(checked)

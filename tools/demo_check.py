@@ -10,7 +10,7 @@ with a :class:`DemoStepFailed` that says what was missing.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,39 +94,80 @@ async def daily_changes(
     }
 
 
-def local_midnight(days_ago: int) -> datetime:
-    """Midnight in Paris, ``days_ago`` days before today."""
-    today = datetime.now(PARIS).date() - timedelta(days=days_ago)
-    return datetime(today.year, today.month, today.day, tzinfo=PARIS)
+def local_midnight(day: date) -> datetime:
+    """Midnight in Paris at the start of ``day``."""
+    return datetime(day.year, day.month, day.day, tzinfo=PARIS)
 
 
-async def check_costs(hass: Hass, within: float) -> str:
-    """Wait until the Tempo costs show everywhere the README shows them; say what they are."""
+async def last_linky_day(hass: Hass, sandbox: str) -> date:
+    """The newest Linky day the simulator serves now (``GET /_control``, its own clock).
+
+    Asked before the meter is added: its back-fill brings that day at least, so the check
+    waits for the day the demo fetched even when midnight passes meanwhile (Paris time).
+    """
+    async with hass.session.get(f"{sandbox}/_control") as response:
+        response.raise_for_status()
+        described = await response.json()
+    return date.fromisoformat(described["linky"]["last_published_day"])
+
+
+def _month_expected(month_state: dict[str, Any] | None, day: date) -> bool:
+    """Whether "cost this month" must hold euros: its month (HA's clock) contains ``day``.
+
+    On the 1st of a month, until that 1st is published (the next night in the demo, the next
+    morning with Enedis), no day of the month is known: the integration then shows the
+    sensor unknown rather than 0 € (no hour of the month is computed; a user reads "not known
+    yet", not "free"). That is right, so the check does not require euros then.
+    """
+    month = (month_state or {}).get("attributes", {}).get("month")
+    return month is None or month == f"{day.year:04d}-{day.month:02d}"
+
+
+async def check_costs(hass: Hass, within: float, day: date) -> str:
+    """Wait until ``day``'s Tempo costs show everywhere the README shows them; say what they are.
+
+    ``day`` is the newest Linky day published when the meter was added (:func:`last_linky_day`):
+    the "cost yesterday" sensor shows it (or a later day), the cost statistic has its euros,
+    the six Tempo series have days up to it, "cost this month" has euros when its month has it.
+    """
     entry = await meter_entry(hass, CONSUMER_PRM)
     cost_yesterday = await entity_of(hass, "linky_cost_yesterday", entry)
     cost_month = await entity_of(hass, "linky_cost_month", entry)
     series = [statistic_id(name) for name in (*TEMPO_SERIES, "cost")]
+    following = local_midnight(day + timedelta(days=1))
+    first_shown = local_midnight(day - timedelta(days=DAYS_SHOWN - 1))
     deadline = time.monotonic() + within
     while True:
-        yesterday = _number(await hass.state(cost_yesterday))
-        month = _number(await hass.state(cost_month))
-        days = await daily_changes(hass, series, local_midnight(DAYS_SHOWN), local_midnight(0))
-        last = await daily_changes(
-            hass, [statistic_id("cost")], local_midnight(1), local_midnight(0)
-        )
+        yesterday_state = await hass.state(cost_yesterday)
+        yesterday = _number(yesterday_state)
+        shown_day = (yesterday_state or {}).get("attributes", {}).get("date")
+        month_state = await hass.state(cost_month)
+        month = _number(month_state)
+        month_expected = _month_expected(month_state, day)
+        days = await daily_changes(hass, series, first_shown, following)
+        last = await daily_changes(hass, [statistic_id("cost")], local_midnight(day), following)
         cost_statistic = sum(last[statistic_id("cost")])
         empty = [name.removeprefix(statistic_id("")) for name in series if not days[name]]
-        if yesterday and month and cost_statistic > 0 and not empty:
+        if (
+            yesterday
+            and shown_day is not None
+            and shown_day >= day.isoformat()  # a later day if midnight passed since
+            and (month or not month_expected)
+            and cost_statistic > 0
+            and not empty
+        ):
             covered = min(len(days[name]) for name in series)
+            month_text = f"{month:.2f} €" if month else "not known yet (no day of it published)"
             return (
                 f"Checked: Linky …{CONSUMER_PRM[-4:]} cost yesterday {yesterday:.2f} € "
-                f"(Energy dashboard {cost_statistic:.2f} €), this month {month:.2f} €; "
-                f"the six Tempo series cover {covered} of the last {DAYS_SHOWN} days"
+                f"({shown_day}; Energy dashboard {cost_statistic:.2f} € on {day.isoformat()}), "
+                f"this month {month_text}; "
+                f"the six Tempo series cover {covered} of the {DAYS_SHOWN} days to {day:%d/%m}"
             )
         if time.monotonic() > deadline:
             raise DemoStepFailed(
-                f"The Tempo costs are missing after {within:.0f} s: cost yesterday {yesterday}, "
-                f"this month {month}, cost statistic yesterday {cost_statistic}, "
-                f"series without data {empty}"
+                f"The Tempo costs of {day.isoformat()} are missing after {within:.0f} s: "
+                f"cost yesterday {yesterday} (of {shown_day}), this month {month}, "
+                f"cost statistic of that day {cost_statistic}, series without data {empty}"
             )
         await asyncio.sleep(POLL_SECONDS)

@@ -8,11 +8,12 @@ through it, and the demo must not say it is ready before the costs are there.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import timedelta
+from datetime import date, timedelta
 import re
 from typing import Any
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -80,7 +81,8 @@ async def test_the_demo_sets_the_tempo_tariff_through_the_options_menu(
     assert entry.options["prices"]["red_hp"] == develop.TEMPO_PRICES["red_hp"]
     assert entry.options["subscription"] == develop.TEMPO_SUBSCRIPTION
     # What the README shows: numeric costs, the cost statistic of yesterday, the six series.
-    message = await demo_check.check_costs(demo, within=120)
+    day = await demo_check.last_linky_day(demo, sandbox.url)
+    message = await demo_check.check_costs(demo, within=120, day=day)
     cost_yesterday = await demo_check.entity_of(demo, "linky_cost_yesterday", entry.entry_id)
     shown = float(hass.states.get(cost_yesterday).state)
     assert shown > 0
@@ -90,6 +92,53 @@ async def test_the_demo_sets_the_tempo_tariff_through_the_options_menu(
     assert float(said[1]) == pytest.approx(shown, abs=0.05)
 
 
+def _at(now: str) -> pytest.MarkDecorator:
+    """Home Assistant's and the simulator's clock from ``now`` on, ticking (the back-fill waits)."""
+    return pytest.mark.freeze_time(now, tick=True)
+
+
+@pytest.mark.parametrize(
+    ("published", "month_known"),
+    [
+        # CI's hour: after midnight, before Enedis's 08:00 (the demo's simulator publishes at 0).
+        pytest.param(date(2026, 12, 7), True, marks=_at("2026-12-08T00:30:00+01:00")),
+        # Just before the publication hour of Enedis, on the demo's simulator.
+        pytest.param(date(2026, 12, 7), True, marks=_at("2026-12-08T07:59:00+01:00")),
+        # The 1st of a month at night: yesterday is last month's, nothing of this one is known.
+        pytest.param(date(2026, 11, 30), False, marks=_at("2026-12-01T00:30:00+01:00")),
+    ],
+)
+async def test_the_demo_is_ready_at_night_with_yesterdays_costs(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    demo: develop.Hass,
+    sandbox: Sandbox,
+    published: date,
+    month_known: bool,
+) -> None:
+    """The demo's simulator serves yesterday from midnight; the check waits for that day."""
+    sandbox.state.config.enedis_publication_hour = develop.DEMO_PUBLICATION_HOUR
+    sandbox.state.meters[CONSUMER_PRM].activation = published - timedelta(days=HISTORY_DAYS)
+
+    day = await demo_check.last_linky_day(demo, sandbox.url)
+    assert day == published
+    await _meter_and_tariff(demo, sandbox)
+    message = await demo_check.check_costs(demo, within=120, day=day)
+
+    assert "Energy dashboard" in message
+    assert f"on {published.isoformat()}" in message
+    entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, CONSUMER_PRM)
+    assert entry is not None
+    shown = hass.states.get(
+        await demo_check.entity_of(demo, "linky_cost_yesterday", entry.entry_id)
+    )
+    assert shown.attributes["date"] == published.isoformat()
+    assert float(shown.state) > 0
+    month = hass.states.get(await demo_check.entity_of(demo, "linky_cost_month", entry.entry_id))
+    assert (month.state != "unknown") is month_known
+    assert ("this month not known yet" in message) is not month_known
+
+
 async def test_the_demo_does_not_say_ready_without_the_costs(
     demo: develop.Hass, sandbox: Sandbox
 ) -> None:
@@ -97,8 +146,9 @@ async def test_the_demo_does_not_say_ready_without_the_costs(
     await develop.add_rte(demo, sandbox.url)
     await develop.add_enedis(demo, sandbox.url)  # no tariff set
 
-    with pytest.raises(DemoStepFailed, match="Tempo costs are missing"):
-        await demo_check.check_costs(demo, within=0)
+    day = await demo_check.last_linky_day(demo, sandbox.url)
+    with pytest.raises(DemoStepFailed, match=f"Tempo costs of {day.isoformat()} are missing"):
+        await demo_check.check_costs(demo, within=0, day=day)
 
 
 async def test_a_tariff_form_that_is_refused_stops_the_demo(

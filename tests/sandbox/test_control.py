@@ -10,6 +10,7 @@ import pytest
 
 from tools.sandbox import SandboxState, create_app
 from tools.sandbox.__main__ import main
+from tools.sandbox.app import STATE
 from tools.sandbox.state import CONSUMER_PRM
 
 from .conftest import Clock, bearer
@@ -142,3 +143,14 @@ async def test_tokens_survive_a_restart_of_the_simulator(client: TestClient, clo
     fresh = SandboxState(clock=clock)
     async with TestClient(TestServer(create_app(fresh))) as later:
         assert (await later.get(SANDBOX, headers=headers)).status == 401  # expired meanwhile
+
+
+def test_main_takes_the_publication_hour_of_linky_data() -> None:
+    with patch("tools.sandbox.__main__.web.run_app") as run_app:
+        main(["--enedis-publication-hour", "0"])
+        main([])
+    demo, default = (call.args[0][STATE] for call in run_app.call_args_list)
+    assert demo.config.enedis_publication_hour == 0
+    assert default.config.enedis_publication_hour == 8  # as Enedis: yesterday from 08:00 on
+    with pytest.raises(SystemExit):
+        main(["--enedis-publication-hour", "24"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
+import pytest
 
 from tests.enedis.fake_enedis import (
     CAPTURE_FILES,
@@ -17,6 +18,7 @@ from tests.enedis.fake_enedis import (
 from tests.shape import assert_same_shape
 from tools.sandbox import SandboxState
 from tools.sandbox.state import CONSUMER_PRM, PRODUCER_PRM
+from tools.sandbox.weather import PARIS
 
 from .conftest import Clock, basic, bearer
 
@@ -394,3 +396,41 @@ async def test_every_answer_has_the_shape_of_the_real_capture(client: TestClient
     assert_same_shape(
         await producer.json(), capture(CONTRACT_CONSUMER) + capture(CONTRACT_SELF_CONSUMPTION)
     )
+
+
+@pytest.mark.parametrize(
+    ("paris_time", "hour", "last"),
+    [
+        # Enedis (08:00): yesterday from 08:00 on, the day before until then.
+        ("2026-12-08T00:30:00+01:00", 8, "2026-12-06"),
+        ("2026-12-08T07:59:00+01:00", 8, "2026-12-06"),
+        ("2026-12-08T08:00:00+01:00", 8, "2026-12-07"),
+        # The demo's simulator (0): each day once it has ended.
+        ("2026-12-07T23:59:00+01:00", 0, "2026-12-06"),
+        ("2026-12-08T00:00:00+01:00", 0, "2026-12-07"),
+        ("2026-12-08T00:30:00+01:00", 0, "2026-12-07"),
+        ("2026-12-01T00:30:00+01:00", 0, "2026-11-30"),
+        # Summer time: 00:30 in Paris is still the previous day in UTC.
+        ("2026-07-15T00:30:00+02:00", 0, "2026-07-14"),
+    ],
+)
+async def test_the_newest_day_served_follows_the_publication_hour(
+    client: TestClient, state: SandboxState, clock: Clock, paris_time: str, hour: int, last: str
+) -> None:
+    clock.now = datetime.fromisoformat(paris_time).astimezone(UTC)
+    state.config.enedis_publication_hour = hour
+    newest = date.fromisoformat(last)
+
+    assert state.last_linky_day() == newest
+    described = await (await client.get("/_control")).json()
+    assert described["linky"] == {"publication_hour": hour, "last_published_day": last}
+    assert datetime.fromisoformat(described["now"]) == clock.now
+    # What the API serves: up to that day (asked up to today), and nothing of the next one.
+    today = str(clock.now.astimezone(PARIS).date())
+    week_before = str(newest - timedelta(days=6))
+    answer = await get(client, "consommation_quotidienne", CONSUMER_PRM, week_before, today)
+    assert [p["d"] for p in (await answer.json())["grandeur"][0]["points"]][-1] == last
+    following = str(newest + timedelta(days=1))
+    if following < today:
+        nothing = await get(client, "consommation_quotidienne", CONSUMER_PRM, following, today)
+        assert nothing.status == 404

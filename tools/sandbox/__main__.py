@@ -12,7 +12,7 @@ from aiohttp import web
 from . import create_app
 from .control import describe
 from .persist import SandboxStore
-from .state import SandboxConfig, SandboxState
+from .state import ENEDIS_PUBLICATION_HOUR, SandboxConfig, SandboxState
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,13 +28,27 @@ def main(argv: list[str] | None = None) -> None:
         "--red-in-hours", type=int, default=2, help="start of the red Ecowatt run, from now"
     )
     parser.add_argument(
+        "--enedis-publication-hour",
+        type=int,
+        choices=range(24),
+        default=ENEDIS_PUBLICATION_HOUR,
+        metavar="HOUR",
+        help="hour (Paris) from which yesterday's Linky data are served (default 8, as Enedis; "
+        "0: each day as soon as it ends, what script/develop's demo uses)",
+    )
+    parser.add_argument(
         "--state",
         help="JSON file that keeps the red run set through /_control and the consents across "
         "restarts (none: forgotten at exit)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox %(message)s")
-    state = SandboxState(SandboxConfig(enedis_redirect_url=args.enedis_redirect_url))
+    state = SandboxState(
+        SandboxConfig(
+            enedis_redirect_url=args.enedis_redirect_url,
+            enedis_publication_hour=args.enedis_publication_hour,
+        )
+    )
     state.red_start = state.default_red_start(args.red_in_hours)
     app = create_app(state)
     if args.state:

@@ -66,6 +66,13 @@ def describe(state: SandboxState, origin: str) -> dict[str, Any]:
             "start": state.red_start.isoformat(),
             "end": (state.red_start + timedelta(hours=state.red_hours)).isoformat(),
         },
+        # The simulator's clock and the newest Linky day it serves (what a demo check expects
+        # to see as "yesterday"; a clock shifted with libfaketime shows here too).
+        "now": state.now().isoformat(),
+        "linky": {
+            "publication_hour": config.enedis_publication_hour,
+            "last_published_day": state.last_linky_day().isoformat(),
+        },
     }
 
 

@@ -245,12 +245,6 @@ courbe de charge, puissance maximale, contrat.</p>
             )
         return meter
 
-    def last_published_day(self) -> date:
-        """Latest day with data: yesterday from the morning publication on (enedis.md §11)."""
-        local = self.state.now().astimezone(PARIS)
-        back = 1 if local.hour >= self.state.config.enedis_publication_hour else 2
-        return local.date() - timedelta(days=back)
-
     async def measure(self, request: web.Request) -> web.Response:
         """``GET /mesure_synchrone_auto/v2/{resource}``."""
         if not self._authorized(request):
@@ -299,7 +293,7 @@ courbe de charge, puissance maximale, contrat.</p>
             return enedis_error(
                 400, "ADAM-ERR0123", "La période demandée est antérieure à la mise en service"
             )
-        last = min(end - timedelta(days=1), self.last_published_day())
+        last = min(end - timedelta(days=1), self.state.last_linky_day())
         start = max(first, meter.activation)
         if last < start:
             return enedis_error(404, "no_data_found", "Aucune donnée pour cette période")

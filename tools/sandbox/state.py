@@ -12,9 +12,12 @@ import hmac
 import json
 import secrets
 
+from .weather import PARIS
+
 PROVIDERS = ("rte", "enedis", "meteofrance", "conso_api", "myelectricaldata")
 # Signs the tokens (a fixed key: tokens survive a restart of the simulator, as real ones do).
 TOKEN_KEY = b"delestage-sandbox-token-key"
+ENEDIS_PUBLICATION_HOUR = 8  # Enedis serves day D from about 08:00 on D+1 (Paris)
 FAULT_KINDS = ("429", "500", "503", "timeout", "malformed", "401")
 
 
@@ -128,7 +131,10 @@ class SandboxConfig:
     enedis_client_id: str = "sandbox-enedis-client"
     enedis_client_secret: str = "sandbox-enedis-secret"
     enedis_token_lifetime: int = 12600
-    enedis_publication_hour: int = 8
+    # Hour (Paris) from which yesterday's Linky data are served, as Enedis does around 08:00
+    # (enedis.md §11); before it, the newest day is the day before. 0 publishes each day as soon
+    # as it ends: script/develop's demo (tools/develop.py, DEMO_PUBLICATION_HOUR).
+    enedis_publication_hour: int = ENEDIS_PUBLICATION_HOUR
     enedis_redirect_url: str | None = None
     meteofrance_api_key: str = "sandbox-meteofrance-key"
     meteofrance_client_id: str = "sandbox-meteofrance-app"
@@ -193,6 +199,12 @@ class SandboxState:
     def now(self) -> datetime:
         """The simulator's current time (UTC)."""
         return self.clock().astimezone(UTC)
+
+    def last_linky_day(self) -> date:
+        """The newest day whose Linky data are published (``enedis_publication_hour``, Paris)."""
+        local = self.now().astimezone(PARIS)
+        back = 1 if local.hour >= self.config.enedis_publication_hour else 2
+        return local.date() - timedelta(days=back)
 
     def changed(self) -> None:
         """Tell the listeners that a scenario switch or a consent changed."""
