@@ -34,12 +34,29 @@ env_kind() {
   if [[ -f "$KIND_FILE" ]]; then cat "$KIND_FILE"; fi
 }
 
+# DELESTAGE_FAKETIME="@2026-12-08 00:40:00" runs the command at that time (libfaketime: the clock
+# starts there and ticks; the monotonic clock stays real, asyncio needs it), e.g. to check the demo
+# at night: DELESTAGE_FAKETIME="@2026-12-08 00:40:00" script/develop. Needs libfaketime in the
+# environment (the rootfs has it; DELESTAGE_FAKETIME_LIB for a local one).
+FAKETIME_LIB="${DELESTAGE_FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1}"
+faketime_env() {
+  [[ -n "${DELESTAGE_FAKETIME:-}" ]] || return 0
+  printf 'LD_PRELOAD=%q FAKETIME=%q FAKETIME_DONT_FAKE_MONOTONIC=1 ' "$FAKETIME_LIB" "$DELESTAGE_FAKETIME"
+}
+
 # Run a command (relative to the repository) inside the environment, from the repository folder.
 run_in_env() {
-  local kind
+  local kind faketime
   kind="$(env_kind)"
+  faketime="$(faketime_env)"
   if [[ "$kind" == "local" ]]; then
-    (cd "$REPO" && PATH="$REPO/.venv/bin:$PATH" "$@")
+    (
+      cd "$REPO"
+      if [[ -n "$faketime" ]]; then
+        export LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$DELESTAGE_FAKETIME" FAKETIME_DONT_FAKE_MONOTONIC=1
+      fi
+      PATH="$REPO/.venv/bin:$PATH" "$@"
+    )
   elif [[ "$kind" == "rootfs" ]]; then
     local quoted
     quoted="$(printf '%q ' "$@")"
@@ -49,7 +66,7 @@ run_in_env() {
       mount --bind '$REPO' '$ROOTFS$REPO'
       mount -t proc proc '$ROOTFS/proc' 2>/dev/null || true
       exec chroot '$ROOTFS' env -u PIP_FIND_LINKS PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
-        HOME=/root LANG=C.UTF-8 TMPDIR=/tmp PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+        HOME=/root LANG=C.UTF-8 TMPDIR=/tmp PIP_CERT=/etc/ssl/certs/ca-certificates.crt $faketime \
         bash -c 'cd \"$REPO\" && exec $quoted'"
   else
     echo "No environment yet: run script/setup" >&2
