@@ -9,6 +9,7 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .anticipation import async_setup_anticipation
 from .api.enedis_gateways import Source
 from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from .enedis.const import CONF_CONSENT_DURATION, CONF_SOURCE
@@ -35,6 +36,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_tariff(hass)
     async_setup_report(hass)
     await async_setup_shedding(hass)
+    await async_setup_anticipation(hass)
     return True
 
 

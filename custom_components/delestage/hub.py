@@ -21,6 +21,11 @@ What is published (by whom), how a feature reads it, and how it is told of a cha
 - **Weather observations** (each Météo-France entry): :meth:`Hub.observation_stations`.
 - **Calendar hours and descriptions** (a feature, the report, for the RTE alert calendar):
   :meth:`Hub.register_calendar_hook`; the calendar reads :meth:`Hub.calendar_hooks`.
+- **Signal entries** (each RTE entry, a :class:`SignalEntry`): a feature with entities of its
+  own beside the grid signals (pre-heating's per-thermostat sensors) registers it with
+  :meth:`Hub.register_signal_feature`, as per-meter features do.
+- **Off-peak hours** (a feature, the tariff, from the meter's or the typed ranges):
+  :meth:`Hub.register_offpeak`; read with :meth:`Hub.offpeak_ranges` (the hot-water plan).
 
 Decisions:
 
@@ -48,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -130,7 +135,7 @@ class LinkyMeter:
 
 
 class MeterFeature:
-    """A feature's part attached to one meter (its entities, life cycle, diagnostics)."""
+    """A feature's part attached to a meter's or an RTE entry (entities, life, diagnostics)."""
 
     # Key of its diagnostics in the entry's diagnostics.
     key: str = ""
@@ -138,22 +143,34 @@ class MeterFeature:
     def async_add_platform_entities(
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add the feature's entities of ``platform`` to the meter's entry."""
+        """Add the feature's entities of ``platform`` to the entry."""
 
     @callback
     def async_started(self) -> None:
         """Start the feature's work: Home Assistant runs (the recorder writes)."""
 
     async def async_shutdown(self) -> None:
-        """Stop and write what must be kept: the meter's entry unloads."""
+        """Stop and write what must be kept: the entry unloads."""
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the feature's state for the entry's diagnostics (no PRM, no secret)."""
         return {}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalEntry:
+    """What an RTE entry shares with the features that add entities beside its signals."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    device_info: DeviceInfo  # the entry's device: a feature's own devices go "via" it
+
+
 type ConsumptionListener = Callable[[ConsumptionImport], Awaitable[None]]
 type MeterFeatureFactory = Callable[[LinkyMeter], Awaitable[MeterFeature]]
+type SignalFeatureFactory = Callable[[SignalEntry], Awaitable[MeterFeature]]
+# Off-peak ranges in local time (``end <= start``: the range wraps midnight).
+type OffPeakRanges = Sequence[tuple[time, time]]
 
 
 # --------------------------------------------------------------------------- the hub
@@ -172,6 +189,8 @@ class Hub:
         self._meter_features: list[MeterFeatureFactory] = []
         self._stations: dict[str, ObservationStation] = {}
         self._calendar_hooks: list[CalendarHook] = []
+        self._signal_features: list[SignalFeatureFactory] = []
+        self._offpeak: dict[str, Callable[[], OffPeakRanges]] = {}
 
     # ------------------------------------------------------------------ Ecowatt
 
@@ -255,15 +274,34 @@ class Hub:
         When one fails, the parts already built are shut down before the error goes on (the
         entry's set-up fails with nothing left attached).
         """
-        parts: list[MeterFeature] = []
-        try:
-            for factory in list(self._meter_features):
-                parts.append(await factory(meter))
-        except BaseException:
-            for part in parts:
-                await part.async_shutdown()
-            raise
-        return parts
+        return await _async_build(self._meter_features, meter)
+
+    # ------------------------------------------------------------------ signal entries
+
+    @callback
+    def register_signal_feature(self, factory: SignalFeatureFactory) -> CALLBACK_TYPE:
+        """Add a feature with a part per RTE entry (once, from ``async_setup``)."""
+        self._signal_features.append(factory)
+        return lambda: self._remove(self._signal_features, factory)
+
+    async def async_attach_signal(self, signal: SignalEntry) -> list[MeterFeature]:
+        """Build every feature's part of an RTE entry (as :meth:`async_attach_meter`)."""
+        return await _async_build(self._signal_features, signal)
+
+    # ------------------------------------------------------------------ off-peak hours
+
+    @callback
+    def register_offpeak(self, key: str, ranges: Callable[[], OffPeakRanges]) -> CALLBACK_TYPE:
+        """Publish a meter's off-peak ranges (read when asked: always the newest)."""
+        self._offpeak[key] = ranges
+        return lambda: self._drop(self._offpeak, key, ranges)
+
+    def offpeak_ranges(self) -> list[tuple[time, time]]:
+        """Return the off-peak ranges of the first meter that has some (empty: none known)."""
+        for read in self._offpeak.values():
+            if ranges := read():
+                return list(ranges)
+        return []
 
     # ------------------------------------------------------------------ weather
 
@@ -311,6 +349,21 @@ class Hub:
         """Remove ``key`` only if it still holds ``value`` (a reload may have replaced it)."""
         if items.get(key) is value:
             del items[key]
+
+
+async def _async_build[T](
+    factories: Sequence[Callable[[T], Awaitable[MeterFeature]]], owner: T
+) -> list[MeterFeature]:
+    """Build the parts of ``owner``; on a failure, shut down those built, then re-raise."""
+    parts: list[MeterFeature] = []
+    try:
+        for factory in list(factories):
+            parts.append(await factory(owner))
+    except BaseException:
+        for part in parts:
+            await part.async_shutdown()
+        raise
+    return parts
 
 
 @callback

@@ -5,15 +5,17 @@ from __future__ import annotations
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from ..api.auth import AccessToken
 from ..api.rte import Environment, RteClient, RteCredentials
 from ..const import CONF_API_BASE_URL
-from ..hub import get_hub
+from ..hub import SignalEntry, get_hub
 from ..runtime import DelestageConfigEntry
 from .const import CONF_ENVIRONMENT
 from .coordinator import EcowattCoordinator, TempoCoordinator
+from .entity import device_info
 from .runtime import RteRuntime
 from .store import RteCache
 
@@ -52,6 +54,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelestageConfigEntry) ->
         await tempo.async_refresh()
     tempo.reload_when_unsubscribed = True
     runtime = RteRuntime(hass, entry, client, cache, ecowatt, tempo, not tempo.not_subscribed)
+    # The features' parts on this entry (their entities go to the platforms set up next).
+    entry.async_on_unload(runtime.async_shutdown_features)
+    assert entry.unique_id is not None
+    runtime.features = await get_hub(hass).async_attach_signal(
+        SignalEntry(hass=hass, entry=entry, device_info=device_info(hass, entry.unique_id))
+    )
+    entry.async_on_unload(async_at_started(hass, runtime.async_started))
     _async_publish(hass, entry, runtime)
     return runtime
 

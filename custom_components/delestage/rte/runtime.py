@@ -16,6 +16,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from ..api.rte import DEFAULT_BASE_URL, RteClient
+from ..hub import MeterFeature
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .binary_sensor import ECOWATT_BINARY_SENSORS, EcowattBinarySensor
 from .calendar import EcowattAlertCalendar
@@ -58,6 +59,8 @@ class RteRuntime(DelestageRuntime):
         self.tempo_active = tempo_active
         # Past colours, for the features (the tariff split, the report) through ``hub.py``.
         self.tempo_history = TempoHistory(self)
+        # The features' parts on this entry (hub.py: pre-heating's per-thermostat sensors).
+        self.features: list[MeterFeature] = []
         self._unsubs: list[CALLBACK_TYPE] = [
             # French offsets are whole hours: every UTC hour is a local hour, DST days included.
             async_track_utc_time_change(hass, self._async_hour_started, minute=0, second=0)
@@ -91,6 +94,20 @@ class RteRuntime(DelestageRuntime):
         elif platform is Platform.CALENDAR:
             entities.append(EcowattAlertCalendar(self.ecowatt))
         async_add_entities(entities)
+        for feature in self.features:
+            feature.async_add_platform_entities(platform, async_add_entities)
+
+    @callback
+    def async_started(self, _hass: HomeAssistant) -> None:
+        """Home Assistant runs: the features attached to this entry start their work."""
+        for feature in self.features:
+            feature.async_started()
+
+    async def async_shutdown_features(self) -> None:
+        """Stop the features attached to this entry (unload, or a set-up that failed later)."""
+        features, self.features = self.features, []
+        for feature in features:
+            await feature.async_shutdown()
 
     async def async_shutdown(self) -> None:
         """Stop the timers and write the cache."""

@@ -14,6 +14,7 @@ the feature up once, from the integration's ``async_setup``, through ``hub.py``:
 from __future__ import annotations
 
 import asyncio
+from datetime import time
 from functools import partial
 from typing import Any
 
@@ -87,6 +88,10 @@ class TariffFeature:
         meter.entry.async_on_unload(
             meter.entry.add_update_listener(partial(_async_options_updated, manager))
         )
+        # The ranges in effect, for the features that plan around them (the hot-water plan).
+        meter.entry.async_on_unload(
+            get_hub(self.hass).register_offpeak(meter.prm, partial(_local_ranges, manager))
+        )
         return MeterTariff(meter, manager)
 
     async def async_consumption_imported(self, imported: ConsumptionImport) -> None:
@@ -107,6 +112,14 @@ class TariffFeature:
 
     def _manager(self, prm: str) -> TariffManager | None:
         return next((m for m in async_get_tariffs(self.hass).values() if m.prm == prm), None)
+
+
+def _local_ranges(manager: TariffManager) -> list[tuple[time, time]]:
+    """Return the meter's off-peak ranges as local times (24:00 reads as midnight)."""
+    return [
+        (time(r.start // 60 % 24, r.start % 60), time(r.end // 60 % 24, r.end % 60))
+        for r in manager.config.ranges
+    ]
 
 
 async def _async_options_updated(

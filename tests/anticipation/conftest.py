@@ -1,0 +1,313 @@
+"""Rooms for the pre-heating tests: real thermostats on a simulated room, a weather entity.
+
+A set-point room is Home Assistant's own ``generic_thermostat`` switching an
+``input_boolean`` heater on the readings of ``sensor.<room>_temperature``, a sensor written
+from a simulated room (``tools/sandbox/rooms.py``: known R, C and heater power) as time moves
+on. A preset-only heater is a ``template`` climate whose preset is an ``input_select``
+(comfort, eco, frost, like a pilot-wire module), heating the same kind of simulated room with
+its own thermostat at the preset's temperature. The outdoor temperature is a ``template``
+weather entity reading ``input_number.outdoor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.delestage.const import DOMAIN
+from tools.sandbox import rooms
+
+PARIS = ZoneInfo("Europe/Paris")
+DAY = datetime(2026, 12, 7, tzinfo=PARIS)
+RED_START = DAY + timedelta(hours=18)
+RED_END = DAY + timedelta(hours=20)
+OUTDOOR = 2.0
+STEP = timedelta(minutes=5)
+PRESET_TEMPERATURES = {"comfort": 20.0, "eco": 16.5, "frost": 7.0}
+
+
+class FlatWeather:
+    """The simulated room's outdoor side: a fixed temperature, no sun."""
+
+    def __init__(self, outdoor: float) -> None:
+        """Outdoor temperature (°C)."""
+        self.outdoor = outdoor
+
+    def outdoor_c(self, _at: datetime) -> float:
+        """Outdoor air temperature (°C)."""
+        return self.outdoor
+
+    def sun_kw_m2(self, _at: datetime) -> float:
+        """No sun."""
+        return 0.0
+
+
+@dataclass
+class SimulatedRoom:
+    """A room heated by a relay (``input_boolean``); its temperature sensor follows it."""
+
+    name: str
+    room: rooms.Room
+    heater: str
+    sensor: str
+    readings: list[tuple[datetime, float]] = field(default_factory=list)
+    heater_minutes: list[tuple[datetime, bool]] = field(default_factory=list)
+
+    def publish(self, hass: HomeAssistant, at: datetime) -> None:
+        """Write the sensor's reading (0.1 °C), as a real sensor would."""
+        reading = round(self.room.temperature, 1)
+        self.readings.append((at, self.room.temperature))
+        hass.states.async_set(
+            self.sensor,
+            str(reading),
+            {"unit_of_measurement": "°C", "device_class": "temperature"},
+        )
+
+    def advance(self, hass: HomeAssistant, at: datetime, step: timedelta) -> None:
+        """Move the room on by ``step`` with its heater as it is now."""
+        state = hass.states.get(self.heater)
+        on = state is not None and state.state == "on"
+        self.heater_minutes.append((at, on))
+        self.room.advance(at, step, 1.0 if on else 0.0)
+
+    def lowest(self, start: datetime, end: datetime) -> float:
+        """Lowest true temperature in ``[start, end[``."""
+        return min(value for at, value in self.readings if start <= at < end)
+
+    def heating_share(self, start: datetime, end: datetime) -> float:
+        """Share of ``[start, end[`` with the heater on."""
+        steps = [on for at, on in self.heater_minutes if start <= at < end]
+        return sum(steps) / len(steps)
+
+
+def make_room(
+    name: str, *, tau_h: float = 10.0, heater_kw: float = 1.5, start: float = 20.0
+) -> rooms.Room:
+    """A room of the benchmark's kind (heater sized 1.3 times the loss at −7 °C)."""
+    spec = rooms.sized_room(name, tau_h, heater_kw, oversize=1.3, gains_kw=0.0, solar_m2=0.0)
+    return rooms.Room(spec, FlatWeather(OUTDOOR), start)  # type: ignore[arg-type]
+
+
+async def async_setup_outdoor(hass: HomeAssistant, value: float = OUTDOOR) -> None:
+    """``weather.outside``: a template weather entity at ``input_number.outdoor``."""
+    assert await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"outdoor": {"min": -30, "max": 40, "step": 0.1, "initial": value}}},
+    )
+    assert await async_setup_component(
+        hass,
+        "template",
+        {
+            "template": [
+                {
+                    "weather": [
+                        {
+                            "name": "Outside",
+                            "condition_template": "cloudy",
+                            "temperature_template": "{{ states('input_number.outdoor') }}",
+                            "temperature_unit": "°C",
+                            "humidity_template": "80",
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+
+
+async def async_setup_thermostat(
+    hass: HomeAssistant,
+    name: str = "living",
+    *,
+    target: float = 20.0,
+    room: rooms.Room | None = None,
+) -> SimulatedRoom:
+    """``climate.<name>``: a ``generic_thermostat`` on a relay, over a simulated room."""
+    simulated = SimulatedRoom(
+        name, room or make_room(name), f"input_boolean.{name}_heater", f"sensor.{name}_temperature"
+    )
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {f"{name}_heater": {"name": f"{name} heater"}}}
+    )
+    simulated.publish(hass, datetime.now(PARIS))
+    assert await async_setup_component(
+        hass,
+        "climate",
+        {
+            "climate": [
+                {
+                    "platform": "generic_thermostat",
+                    "name": name.capitalize(),
+                    "unique_id": f"thermostat_{name}",
+                    "heater": simulated.heater,
+                    "target_sensor": simulated.sensor,
+                    "initial_hvac_mode": "heat",
+                    "target_temp": target,
+                    "min_temp": 7,
+                    "max_temp": 25,
+                    "precision": 0.1,
+                    "target_temp_step": 0.1,
+                    "cold_tolerance": 0.3,
+                    "hot_tolerance": 0.3,
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    return simulated
+
+
+async def async_setup_preset_heater(
+    hass: HomeAssistant, name: str = "bedroom", *, preset: str = "comfort"
+) -> SimulatedRoom:
+    """``climate.<name>``: presets only (comfort, eco, frost), like a pilot-wire module.
+
+    The radiator's own thermostat holds the preset's temperature (± 0.3 K) over a simulated
+    room: an automation switches its heater on the room's readings, as the radiator does.
+    """
+    simulated = SimulatedRoom(
+        name, make_room(name), f"input_boolean.{name}_heater", f"sensor.{name}_temperature"
+    )
+    options = list(PRESET_TEMPERATURES)
+    assert await async_setup_component(
+        hass,
+        "input_select",
+        {"input_select": {f"{name}_order": {"options": options, "initial": preset}}},
+    )
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {f"{name}_heater": {"name": f"{name} heater"}}}
+    )
+    simulated.publish(hass, datetime.now(PARIS))
+    order = f"input_select.{name}_order"
+    held = f"({PRESET_TEMPERATURES!r}[states('{order}')])"
+    reading = f"states('{simulated.sensor}') | float(0)"
+    assert await async_setup_component(
+        hass,
+        "template",
+        {
+            "template": [
+                {
+                    "climate": [
+                        {
+                            "name": name.capitalize(),
+                            "unique_id": f"heater_{name}",
+                            "hvac_modes": "{{ ['heat'] }}",
+                            "hvac_mode": "heat",
+                            "hvac_action": (
+                                f"{{{{ 'heating' if is_state('{simulated.heater}', 'on') "
+                                "else 'idle' }}"
+                            ),
+                            "current_temperature": f"{{{{ states('{simulated.sensor}') }}}}",
+                            "preset_modes": "{{ " + repr(options) + " }}",
+                            "preset_mode": f"{{{{ states('{order}') }}}}",
+                            "set_preset_mode": {
+                                "action": "input_select.select_option",
+                                "target": {"entity_id": order},
+                                "data": {"option": "{{ preset_mode }}"},
+                            },
+                            "set_hvac_mode": [],
+                        }
+                    ]
+                },
+            ]
+        },
+    )
+    # The radiator's own thermostat: on below the preset's temperature − 0.3, off above + 0.3.
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "id": f"{name}_radiator",
+                    "triggers": [{"trigger": "state", "entity_id": [simulated.sensor, order]}],
+                    "actions": [
+                        {
+                            "choose": [
+                                {
+                                    "conditions": f"{{{{ {reading} < {held} - 0.3 }}}}",
+                                    "sequence": {
+                                        "action": "input_boolean.turn_on",
+                                        "target": {"entity_id": simulated.heater},
+                                    },
+                                },
+                                {
+                                    "conditions": f"{{{{ {reading} > {held} + 0.3 }}}}",
+                                    "sequence": {
+                                        "action": "input_boolean.turn_off",
+                                        "target": {"entity_id": simulated.heater},
+                                    },
+                                },
+                            ]
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    return simulated
+
+
+async def async_run(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    until: datetime,
+    simulated: list[SimulatedRoom],
+    *,
+    step: timedelta = STEP,
+    each: Callable[[datetime], None] | None = None,
+) -> None:
+    """Let time run to ``until``: the rooms move on, their sensors publish, timers fire."""
+    now = datetime.now(PARIS)
+    while now < until:
+        following = min(now + step, until)
+        for room in simulated:
+            room.advance(hass, now, following - now)
+        freezer.move_to(following)
+        for room in simulated:
+            room.publish(hass, following)
+        async_fire_time_changed(hass, following)
+        await hass.async_block_till_done()
+        if each is not None:
+            each(following)
+        now = following
+
+
+async def async_setup_delestage(hass: HomeAssistant) -> None:
+    """Délestage set up (its actions exist from ``async_setup``)."""
+    await hass.config.async_set_time_zone("Europe/Paris")
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+
+async def async_precondition(
+    hass: HomeAssistant, context: Context | None = None, **data: Any
+) -> dict[str, Any]:
+    """Call ``delestage.precondition``; return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, "precondition", data, blocking=True, return_response=True, context=context
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    return dict(response)
+
+
+def target_of(hass: HomeAssistant, entity_id: str) -> Any:
+    """A thermostat's set point (or its preset, for a preset-only heater)."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    if "temperature" in state.attributes and state.attributes["temperature"] is not None:
+        return state.attributes["temperature"]
+    return state.attributes.get("preset_mode")
