@@ -96,167 +96,164 @@ def make_room(
     return rooms.Room(spec, FlatWeather(OUTDOOR), start)  # type: ignore[arg-type]
 
 
-async def async_setup_outdoor(hass: HomeAssistant, value: float = OUTDOOR) -> None:
+def _outdoor_config() -> dict[str, Any]:
     """``weather.outside``: a template weather entity at ``input_number.outdoor``."""
+    return {
+        "name": "Outside",
+        "condition_template": "cloudy",
+        "temperature_template": "{{ states('input_number.outdoor') }}",
+        "temperature_unit": "°C",
+        "humidity_template": "80",
+    }
+
+
+def _thermostat_config(simulated: SimulatedRoom, target: float) -> dict[str, Any]:
+    """A ``generic_thermostat`` on the room's relay and sensor."""
+    return {
+        "platform": "generic_thermostat",
+        "name": simulated.name.capitalize(),
+        "unique_id": f"thermostat_{simulated.name}",
+        "heater": simulated.heater,
+        "target_sensor": simulated.sensor,
+        "initial_hvac_mode": "heat",
+        "target_temp": target,
+        "min_temp": 7,
+        "max_temp": 25,
+        "precision": 0.1,
+        "target_temp_step": 0.1,
+        "cold_tolerance": 0.3,
+        "hot_tolerance": 0.3,
+    }
+
+
+def _preset_heater_config(simulated: SimulatedRoom) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A preset-only ``template`` climate, and the radiator's own thermostat (an automation).
+
+    The radiator holds the preset's temperature (± 0.3 K) over its simulated room; an
+    ``input_boolean.<room>_online`` stands for its radio link (off: unavailable).
+    """
+    name = simulated.name
+    order = f"input_select.{name}_order"
+    online = f"input_boolean.{name}_online"
+    options = list(PRESET_TEMPERATURES)
+    climate = {
+        "name": name.capitalize(),
+        "unique_id": f"heater_{name}",
+        "availability": f"{{{{ is_state('{online}', 'on') }}}}",
+        "hvac_modes": "{{ ['heat'] }}",
+        "hvac_mode": "heat",
+        "hvac_action": f"{{{{ 'heating' if is_state('{simulated.heater}', 'on') else 'idle' }}}}",
+        "current_temperature": f"{{{{ states('{simulated.sensor}') }}}}",
+        "preset_modes": "{{ " + repr(options) + " }}",
+        "preset_mode": f"{{{{ states('{order}') }}}}",
+        "set_preset_mode": {
+            "action": "input_select.select_option",
+            "target": {"entity_id": order},
+            "data": {"option": "{{ preset_mode }}"},
+        },
+        "set_hvac_mode": [],
+    }
+    held = f"({PRESET_TEMPERATURES!r}[states('{order}')])"
+    reading = f"states('{simulated.sensor}') | float(0)"
+
+    def switch(condition: str, service: str) -> dict[str, Any]:
+        return {
+            "conditions": f"{{{{ {reading} {condition} }}}}",
+            "sequence": {"action": service, "target": {"entity_id": simulated.heater}},
+        }
+
+    radiator = {
+        "id": f"{name}_radiator",
+        "triggers": [{"trigger": "state", "entity_id": [simulated.sensor, order]}],
+        "actions": [
+            {
+                "choose": [
+                    switch(f"< {held} - 0.3", "input_boolean.turn_on"),
+                    switch(f"> {held} + 0.3", "input_boolean.turn_off"),
+                ]
+            }
+        ],
+    }
+    return climate, radiator
+
+
+async def async_setup_home(
+    hass: HomeAssistant,
+    *,
+    thermostats: dict[str, float] | None = None,
+    preset_heaters: dict[str, str] | None = None,
+    tank: bool = False,
+    outdoor: float = OUTDOOR,
+    simulated: dict[str, rooms.Room] | None = None,
+) -> dict[str, SimulatedRoom]:
+    """The home: ``weather.outside``, thermostats (name → set point), preset heaters (name →
+    preset), and a tank's contactor ``switch.water_tank``; returns the simulated rooms.
+    """
+    thermostats = {"living": 20.0} if thermostats is None else thermostats
+    preset_heaters = preset_heaters or {}
+    simulated = simulated or {}
+    found = {
+        name: SimulatedRoom(
+            name,
+            simulated.get(name) or make_room(name),
+            f"input_boolean.{name}_heater",
+            f"sensor.{name}_temperature",
+        )
+        for name in [*thermostats, *preset_heaters]
+    }
+    booleans: dict[str, Any] = {f"{name}_heater": {"name": f"{name} heater"} for name in found}
+    booleans |= {f"{name}_online": {"initial": True} for name in preset_heaters}
+    if tank:
+        booleans["tank_relay"] = {"initial": True}
+    assert await async_setup_component(hass, "input_boolean", {"input_boolean": booleans})
     assert await async_setup_component(
         hass,
         "input_number",
-        {"input_number": {"outdoor": {"min": -30, "max": 40, "step": 0.1, "initial": value}}},
+        {"input_number": {"outdoor": {"min": -30, "max": 40, "step": 0.1, "initial": outdoor}}},
     )
-    assert await async_setup_component(
-        hass,
-        "template",
-        {
-            "template": [
-                {
-                    "weather": [
-                        {
-                            "name": "Outside",
-                            "condition_template": "cloudy",
-                            "temperature_template": "{{ states('input_number.outdoor') }}",
-                            "temperature_unit": "°C",
-                            "humidity_template": "80",
-                        }
-                    ]
-                }
-            ]
-        },
-    )
-    await hass.async_block_till_done()
-
-
-async def async_setup_thermostat(
-    hass: HomeAssistant,
-    name: str = "living",
-    *,
-    target: float = 20.0,
-    room: rooms.Room | None = None,
-) -> SimulatedRoom:
-    """``climate.<name>``: a ``generic_thermostat`` on a relay, over a simulated room."""
-    simulated = SimulatedRoom(
-        name, room or make_room(name), f"input_boolean.{name}_heater", f"sensor.{name}_temperature"
-    )
-    assert await async_setup_component(
-        hass, "input_boolean", {"input_boolean": {f"{name}_heater": {"name": f"{name} heater"}}}
-    )
-    simulated.publish(hass, datetime.now(PARIS))
-    assert await async_setup_component(
-        hass,
-        "climate",
-        {
-            "climate": [
-                {
-                    "platform": "generic_thermostat",
-                    "name": name.capitalize(),
-                    "unique_id": f"thermostat_{name}",
-                    "heater": simulated.heater,
-                    "target_sensor": simulated.sensor,
-                    "initial_hvac_mode": "heat",
-                    "target_temp": target,
-                    "min_temp": 7,
-                    "max_temp": 25,
-                    "precision": 0.1,
-                    "target_temp_step": 0.1,
-                    "cold_tolerance": 0.3,
-                    "hot_tolerance": 0.3,
-                }
-            ]
-        },
-    )
-    await hass.async_block_till_done()
-    return simulated
-
-
-async def async_setup_preset_heater(
-    hass: HomeAssistant, name: str = "bedroom", *, preset: str = "comfort"
-) -> SimulatedRoom:
-    """``climate.<name>``: presets only (comfort, eco, frost), like a pilot-wire module.
-
-    The radiator's own thermostat holds the preset's temperature (± 0.3 K) over a simulated
-    room: an automation switches its heater on the room's readings, as the radiator does.
-    """
-    simulated = SimulatedRoom(
-        name, make_room(name), f"input_boolean.{name}_heater", f"sensor.{name}_temperature"
-    )
-    options = list(PRESET_TEMPERATURES)
     assert await async_setup_component(
         hass,
         "input_select",
-        {"input_select": {f"{name}_order": {"options": options, "initial": preset}}},
-    )
-    assert await async_setup_component(
-        hass, "input_boolean", {"input_boolean": {f"{name}_heater": {"name": f"{name} heater"}}}
-    )
-    simulated.publish(hass, datetime.now(PARIS))
-    order = f"input_select.{name}_order"
-    held = f"({PRESET_TEMPERATURES!r}[states('{order}')])"
-    reading = f"states('{simulated.sensor}') | float(0)"
-    assert await async_setup_component(
-        hass,
-        "template",
         {
-            "template": [
-                {
-                    "climate": [
-                        {
-                            "name": name.capitalize(),
-                            "unique_id": f"heater_{name}",
-                            "hvac_modes": "{{ ['heat'] }}",
-                            "hvac_mode": "heat",
-                            "hvac_action": (
-                                f"{{{{ 'heating' if is_state('{simulated.heater}', 'on') "
-                                "else 'idle' }}"
-                            ),
-                            "current_temperature": f"{{{{ states('{simulated.sensor}') }}}}",
-                            "preset_modes": "{{ " + repr(options) + " }}",
-                            "preset_mode": f"{{{{ states('{order}') }}}}",
-                            "set_preset_mode": {
-                                "action": "input_select.select_option",
-                                "target": {"entity_id": order},
-                                "data": {"option": "{{ preset_mode }}"},
-                            },
-                            "set_hvac_mode": [],
-                        }
-                    ]
+            "input_select": {
+                f"{name}_order": {"options": list(PRESET_TEMPERATURES), "initial": preset}
+                for name, preset in preset_heaters.items()
+            }
+        },
+    )
+    for room in found.values():
+        room.publish(hass, datetime.now(PARIS))
+    heaters = [_preset_heater_config(found[name]) for name in preset_heaters]
+    template: dict[str, Any] = {"weather": [_outdoor_config()]}
+    if heaters:
+        template["climate"] = [climate for climate, _ in heaters]
+    if tank:
+        template["switch"] = [
+            {
+                "name": "Water tank",
+                "unique_id": "water_tank",
+                "state": "{{ is_state('input_boolean.tank_relay', 'on') }}",
+                "turn_on": {
+                    "action": "input_boolean.turn_on",
+                    "target": {"entity_id": "input_boolean.tank_relay"},
                 },
-            ]
-        },
+                "turn_off": {
+                    "action": "input_boolean.turn_off",
+                    "target": {"entity_id": "input_boolean.tank_relay"},
+                },
+            }
+        ]
+    assert await async_setup_component(hass, "template", {"template": [template]})
+    assert await async_setup_component(
+        hass, "automation", {"automation": [radiator for _, radiator in heaters]}
     )
-    # The radiator's own thermostat: on below the preset's temperature − 0.3, off above + 0.3.
     assert await async_setup_component(
         hass,
-        "automation",
-        {
-            "automation": [
-                {
-                    "id": f"{name}_radiator",
-                    "triggers": [{"trigger": "state", "entity_id": [simulated.sensor, order]}],
-                    "actions": [
-                        {
-                            "choose": [
-                                {
-                                    "conditions": f"{{{{ {reading} < {held} - 0.3 }}}}",
-                                    "sequence": {
-                                        "action": "input_boolean.turn_on",
-                                        "target": {"entity_id": simulated.heater},
-                                    },
-                                },
-                                {
-                                    "conditions": f"{{{{ {reading} > {held} + 0.3 }}}}",
-                                    "sequence": {
-                                        "action": "input_boolean.turn_off",
-                                        "target": {"entity_id": simulated.heater},
-                                    },
-                                },
-                            ]
-                        }
-                    ],
-                }
-            ]
-        },
+        "climate",
+        {"climate": [_thermostat_config(found[n], t) for n, t in thermostats.items()]},
     )
     await hass.async_block_till_done()
-    return simulated
+    return found
 
 
 async def async_run(

@@ -20,8 +20,7 @@ from .conftest import (
     async_precondition,
     async_run,
     async_setup_delestage,
-    async_setup_outdoor,
-    async_setup_thermostat,
+    async_setup_home,
     target_of,
 )
 
@@ -33,8 +32,7 @@ async def test_preheat_coast_hold_restore(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     await async_setup_delestage(hass)
-    await async_setup_outdoor(hass)
-    living = await async_setup_thermostat(hass)
+    living = (await async_setup_home(hass))["living"]
     await async_run(hass, freezer, DAY + timedelta(hours=13), [living])
 
     response = await async_precondition(

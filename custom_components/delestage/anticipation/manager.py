@@ -736,7 +736,7 @@ class Preconditioner:
 
     async def async_learn(self, entity_id: str) -> None:
         """Learn a thermostat's model from its recorder history (off the event loop)."""
-        if entity_id in self._learning:
+        if entity_id in self._learning or "recorder" not in self.hass.config.components:
             return
         self._learning.add(entity_id)
         try:
