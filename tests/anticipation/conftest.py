@@ -11,7 +11,7 @@ weather entity reading ``input_number.outdoor``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +20,14 @@ from zoneinfo import ZoneInfo
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.delestage.const import DOMAIN
 from tools.sandbox import rooms
+
+from ..rte.conftest import ENTRY_DATA
+from ..rte.fake_rte import FakeRte, day_payload
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = datetime(2026, 12, 7, tzinfo=PARIS)
@@ -35,15 +39,15 @@ PRESET_TEMPERATURES = {"comfort": 20.0, "eco": 16.5, "frost": 7.0}
 
 
 class FlatWeather:
-    """The simulated room's outdoor side: a fixed temperature, no sun."""
+    """The simulated room's outdoor side: a temperature (fixed, or over time), no sun."""
 
-    def __init__(self, outdoor: float) -> None:
-        """Outdoor temperature (°C)."""
+    def __init__(self, outdoor: float | Callable[[datetime], float]) -> None:
+        """Outdoor temperature (°C), or a function of the time."""
         self.outdoor = outdoor
 
-    def outdoor_c(self, _at: datetime) -> float:
+    def outdoor_c(self, at: datetime) -> float:
         """Outdoor air temperature (°C)."""
-        return self.outdoor
+        return self.outdoor(at) if callable(self.outdoor) else self.outdoor
 
     def sun_kw_m2(self, _at: datetime) -> float:
         """No sun."""
@@ -89,11 +93,16 @@ class SimulatedRoom:
 
 
 def make_room(
-    name: str, *, tau_h: float = 10.0, heater_kw: float = 1.5, start: float = 20.0
+    name: str,
+    *,
+    tau_h: float = 10.0,
+    heater_kw: float = 1.5,
+    start: float = 20.0,
+    outdoor: float | Callable[[datetime], float] = OUTDOOR,
 ) -> rooms.Room:
     """A room of the benchmark's kind (heater sized 1.3 times the loss at −7 °C)."""
     spec = rooms.sized_room(name, tau_h, heater_kw, oversize=1.3, gains_kw=0.0, solar_m2=0.0)
-    return rooms.Room(spec, FlatWeather(OUTDOOR), start)  # type: ignore[arg-type]
+    return rooms.Room(spec, FlatWeather(outdoor), start)  # type: ignore[arg-type]
 
 
 def _outdoor_config() -> dict[str, Any]:
@@ -189,6 +198,8 @@ async def async_setup_home(
     """The home: ``weather.outside``, thermostats (name → set point), preset heaters (name →
     preset), and a tank's contactor ``switch.water_tank``; returns the simulated rooms.
     """
+    await hass.config.async_set_time_zone("Europe/Paris")
+    assert await async_setup_component(hass, "homeassistant", {})
     thermostats = {"living": 20.0} if thermostats is None else thermostats
     preset_heaters = preset_heaters or {}
     simulated = simulated or {}
@@ -263,9 +274,14 @@ async def async_run(
     simulated: list[SimulatedRoom],
     *,
     step: timedelta = STEP,
-    each: Callable[[datetime], None] | None = None,
+    each: Callable[[datetime], Awaitable[None]] | None = None,
+    timers: bool = True,
 ) -> None:
-    """Let time run to ``until``: the rooms move on, their sensors publish, timers fire."""
+    """Let time run to ``until``: the rooms move on, their sensors publish, timers fire.
+
+    ``timers`` False: no timer fires (days of history made quicker; the thermostats react to
+    their sensors, not to time).
+    """
     now = datetime.now(PARIS)
     while now < until:
         following = min(now + step, until)
@@ -274,11 +290,24 @@ async def async_run(
         freezer.move_to(following)
         for room in simulated:
             room.publish(hass, following)
-        async_fire_time_changed(hass, following)
+        if timers:
+            async_fire_time_changed(hass, following)
         await hass.async_block_till_done()
         if each is not None:
-            each(following)
+            await each(following)
         now = following
+
+
+async def async_setup_rte(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -> MockConfigEntry:
+    """A real RTE entry (fake RTE server, green days): the pre-heating sensors' entry."""
+    FakeRte(aioclient_mock, signals={"signals": [day_payload(DAY.date(), [1] * 24)]})
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="RTE Ecowatt", unique_id=ENTRY_DATA["client_id"], data=ENTRY_DATA
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 async def async_setup_delestage(hass: HomeAssistant) -> None:

@@ -14,6 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, CoreState, HomeAssistant
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
@@ -223,8 +224,6 @@ async def test_each_malformation_is_caught(
 
 
 async def test_actions_are_admin_only(hass: HomeAssistant, hass_read_only_user: Any) -> None:
-    from homeassistant.exceptions import Unauthorized  # noqa: PLC0415
-
     await async_setup_delestage(hass)
     for service, data in (
         ("precondition", {"entity_id": [LIVING], **PERIOD}),

@@ -278,7 +278,7 @@ class Preconditioner:
         return max(held, key=held.__getitem__) if held else None
 
     def _setting_of(self, state: State) -> Setting | None:
-        if state.domain == CLIMATE_DOMAIN:
+        if state.entity_id.startswith(f"{CLIMATE_DOMAIN}."):
             setting = setting_of(state)
             return Setting(setting.temperature, setting.preset, None)
         return Setting(mode=mode_of(state))
@@ -883,7 +883,7 @@ class Preconditioner:
 
     @staticmethod
     def _holds(state: State, setting: Setting) -> bool:
-        if state.domain == CLIMATE_DOMAIN:
+        if state.entity_id.startswith(f"{CLIMATE_DOMAIN}."):
             return matches(state, setting)
         return setting.mode is None or mode_of(state) == setting.mode
 

@@ -4,9 +4,10 @@ The plan (``hot_water.py``) heats in the last off-peak window before the period 
 tank off during it. What that asks of the entity:
 
 - a ``switch``: ``on`` to heat, ``off`` during the period, then back to what it was;
-- a ``water_heater``: to heat, the user's own operation mode when it heats (else the first of
-  :data:`HEATING_MODES` it offers), switched on first when it is off; during the period
-  ``off`` (the operation mode, else ``water_heater.turn_off``); then back to the user's mode.
+- a ``water_heater``: to heat, ``performance`` (or ``high_demand``) when it offers one, the
+  whole tank at once, else the user's own mode when it heats, else the first of
+  :data:`HEATING_MODES` it offers; switched on first when it is off; during the period ``off``
+  (the operation mode, else ``water_heater.turn_off``); then back to the user's mode.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from ..report.model import ShedPeriod
 from .hot_water import HotWaterPlan, daily_windows, plan_hot_water
 from .store import Setting, StepRecord
 
-HEATING_MODES: Final = ("performance", "high_demand", "electric", "heat_pump", "eco", "gas")
+# Modes that heat the whole tank at once, preferred for the window before the period.
+FULL_HEAT_MODES: Final = ("performance", "high_demand")
+HEATING_MODES: Final = ("electric", "heat_pump", "eco", "gas")
 # Without off-peak hours from a Linky meter's tariff: the usual French night (and Tempo's).
 DEFAULT_OFFPEAK: Final = ((time(22), time(6)),)
 HEAT: Final = "heat"
@@ -56,13 +59,15 @@ def mode_of(state: State) -> str:
 
 
 def heating_mode(state: State, user: Setting) -> str:
-    """Return the mode that heats: ``on``, the user's own mode, or the first heating one offered."""
+    """Return the mode that heats: ``on``; a full-heat mode; the user's own; one that heats."""
     if not is_water_heater(state.entity_id):
         return STATE_ON
+    offered = state.attributes.get(ATTR_OPERATION_LIST) or []
+    if (full := next((mode for mode in FULL_HEAT_MODES if mode in offered), None)) is not None:
+        return full
     if user.mode not in (None, STATE_OFF):
         assert user.mode is not None
         return user.mode
-    offered = state.attributes.get(ATTR_OPERATION_LIST) or []
     return next((mode for mode in HEATING_MODES if mode in offered), STATE_ON)
 
 
