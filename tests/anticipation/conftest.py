@@ -298,7 +298,9 @@ async def async_run(
         now = following
 
 
-async def async_setup_rte(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -> MockConfigEntry:
+async def async_setup_rte(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> MockConfigEntry:
     """A real RTE entry (fake RTE server, green days): the pre-heating sensors' entry."""
     FakeRte(aioclient_mock, signals={"signals": [day_payload(DAY.date(), [1] * 24)]})
     entry = MockConfigEntry(

@@ -58,9 +58,7 @@ def quiet_logs() -> Generator[None]:
     logging.disable(logging.NOTSET)
 
 
-async def _live_days(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, days: int
-) -> None:
+async def _live_days(hass: HomeAssistant, freezer: FrozenDateTimeFactory, days: int) -> None:
     """``days`` of the living room with its user: 20 °C by day, 17 °C at night."""
     room = make_room("living", tau_h=TAU_H, outdoor=_outdoor)
     living = (await async_setup_home(hass, simulated={"living": room}))["living"]

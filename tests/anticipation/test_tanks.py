@@ -52,7 +52,7 @@ class Boiler(WaterHeaterEntity):
     _attr_unique_id = "boiler"
     _attr_should_poll = False
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
-    _attr_operation_list = ["eco", "performance", "off"]
+    _attr_operation_list = ["eco", "performance", "off"]  # noqa: RUF012 - Home Assistant's type
     _attr_supported_features = (
         WaterHeaterEntityFeature.OPERATION_MODE | WaterHeaterEntityFeature.ON_OFF
     )
@@ -104,7 +104,9 @@ async def test_tempo_red_day_heats_the_night_before(
     assert _state(hass, TANK) == "on"
     await async_run(hass, freezer, DAY + timedelta(hours=6, minutes=2), [])
     assert _state(hass, TANK) == "off"
-    await async_run(hass, freezer, DAY + timedelta(hours=21, minutes=55), [], step=timedelta(hours=1))
+    await async_run(
+        hass, freezer, DAY + timedelta(hours=21, minutes=55), [], step=timedelta(hours=1)
+    )
     assert _state(hass, TANK) == "off"
     await async_run(hass, freezer, DAY + timedelta(hours=22, minutes=2), [])
     assert _state(hass, TANK) == "off"  # the user's setting: it was off
@@ -138,15 +140,20 @@ async def test_water_heater_entity_and_the_meters_off_peak_hours(
     # The Linky meter's off-peak hours, as its tariff publishes them (``hub.py``).
     get_hub(hass).register_offpeak("meter", lambda: [(time(1, 30), time(7, 30))])
     response = await async_precondition(hass, water_heater=[BOILER], **TEMPO_RED)
-    assert response["water_heaters"][BOILER]["heat_from"] == datetime(
-        2026, 12, 7, 1, 30, tzinfo=PARIS
-    ).isoformat()
+    assert (
+        response["water_heaters"][BOILER]["heat_from"]
+        == datetime(2026, 12, 7, 1, 30, tzinfo=PARIS).isoformat()
+    )
 
-    await async_run(hass, freezer, DAY + timedelta(hours=1, minutes=32), [], step=timedelta(hours=1))
+    await async_run(
+        hass, freezer, DAY + timedelta(hours=1, minutes=32), [], step=timedelta(hours=1)
+    )
     assert _state(hass, BOILER) == "performance"
     await async_run(hass, freezer, DAY + timedelta(hours=6, minutes=2), [])
     assert _state(hass, BOILER) == "off"
-    await async_run(hass, freezer, DAY + timedelta(hours=22, minutes=2), [], step=timedelta(hours=1))
+    await async_run(
+        hass, freezer, DAY + timedelta(hours=22, minutes=2), [], step=timedelta(hours=1)
+    )
     assert _state(hass, BOILER) == "eco"
 
 
