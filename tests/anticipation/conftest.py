@@ -194,9 +194,11 @@ async def async_setup_home(
     tank: bool = False,
     outdoor: float = OUTDOOR,
     simulated: dict[str, rooms.Room] | None = None,
+    automations: list[dict[str, Any]] | None = None,
 ) -> dict[str, SimulatedRoom]:
     """The home: ``weather.outside``, thermostats (name → set point), preset heaters (name →
-    preset), and a tank's contactor ``switch.water_tank``; returns the simulated rooms.
+    preset), a tank's contactor ``switch.water_tank``, and the user's ``automations``;
+    returns the simulated rooms.
     """
     await hass.config.async_set_time_zone("Europe/Paris")
     assert await async_setup_component(hass, "homeassistant", {})
@@ -256,7 +258,9 @@ async def async_setup_home(
         ]
     assert await async_setup_component(hass, "template", {"template": [template]})
     assert await async_setup_component(
-        hass, "automation", {"automation": [radiator for _, radiator in heaters]}
+        hass,
+        "automation",
+        {"automation": [*(radiator for _, radiator in heaters), *(automations or [])]},
     )
     assert await async_setup_component(
         hass,
