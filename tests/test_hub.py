@@ -7,7 +7,7 @@ tariff) are tested through the user's path in ``tests/joins``; these are the hub
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 import logging
 
 from homeassistant.core import HomeAssistant
@@ -176,3 +176,43 @@ async def test_a_failing_feature_leaves_nothing_attached(hass: HomeAssistant) ->
     with pytest.raises(OSError, match="store unreadable"):
         await hub.async_attach_meter(object())  # type: ignore[arg-type]
     assert stopped == ["tariff"]
+
+
+async def test_signal_features_are_built_like_meter_features(hass: HomeAssistant) -> None:
+    """An RTE entry's parts: in registration order; a failing one leaves none attached."""
+    hub = get_hub(hass)
+    stopped: list[str] = []
+
+    class Part(MeterFeature):
+        key = "preheating"
+
+        async def async_shutdown(self) -> None:
+            stopped.append(self.key)
+
+    async def build(signal: object) -> MeterFeature:
+        return Part()
+
+    async def fail(signal: object) -> MeterFeature:
+        raise OSError("store unreadable")
+
+    unregister = hub.register_signal_feature(build)
+    assert [part.key for part in await hub.async_attach_signal(object())] == ["preheating"]  # type: ignore[arg-type]
+    hub.register_signal_feature(fail)
+    with pytest.raises(OSError, match="store unreadable"):
+        await hub.async_attach_signal(object())  # type: ignore[arg-type]
+    assert stopped == ["preheating"]
+    unregister()
+
+
+async def test_offpeak_ranges_of_the_first_meter_that_has_some(hass: HomeAssistant) -> None:
+    hub = get_hub(hass)
+    assert hub.offpeak_ranges() == []
+    hub.register_offpeak("base-meter", list)  # a base tariff: no range
+    night = [(time(22), time(6))]
+    unregister = hub.register_offpeak("hchp-meter", lambda: night)
+    assert hub.offpeak_ranges() == night
+    stale = hub.register_offpeak("hchp-meter", lambda: [(time(1), time(7))])  # reloaded
+    unregister()  # the old registration's undo keeps the reloaded one
+    assert hub.offpeak_ranges() == [(time(1), time(7))]
+    stale()
+    assert hub.offpeak_ranges() == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 from unittest.mock import patch
@@ -375,6 +375,11 @@ async def test_hp_hc_with_a_price_entity_and_typed_ranges(
     manager = async_get_tariffs(hass)[entry.entry_id]
     assert manager.meter_offpeak_available is False
     assert [str(r) for r in manager.config.ranges] == ["01:30-07:30", "12:30-14:30"]
+    # Published to the features that plan around them (the hot-water plan).
+    assert get_hub(hass).offpeak_ranges() == [
+        (time(1, 30), time(7, 30)),
+        (time(12, 30), time(14, 30)),
+    ]
     total = by_start(await hourly_sums(hass, stat("consumption")))
     hp = by_start(await hourly_sums(hass, stat("consumption_hp")))
     hc = by_start(await hourly_sums(hass, stat("consumption_hc")))
@@ -412,6 +417,7 @@ async def test_hp_hc_with_a_price_entity_and_typed_ranges(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await flush(hass)
     assert not await hourly_sums(hass, stat("consumption_hp"))
+    assert get_hub(hass).offpeak_ranges() == []
     cost = await hourly_sums(hass, stat("cost"))
     assert cost[-1]["sum"] == pytest.approx(sum(total.values()) * 0.2, abs=1e-6)
     registry = er.async_get(hass)
