@@ -161,4 +161,5 @@ class RteRuntime(DelestageRuntime):
                 if self.tempo.data is None
                 else {day.isoformat(): color for day, color in self.tempo.data.colors.items()},
             },
+            **{feature.key: feature.diagnostics() for feature in self.features},
         }
