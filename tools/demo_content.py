@@ -104,8 +104,14 @@ def series_name(texts: DemoTexts, series: str) -> str:
     return f"{texts.colours[colour]} {period.upper()}"
 
 
-def shedding_automation(language: str, level_entity: str) -> dict[str, Any]:
-    """The shipped blueprint on the two demo loads, red hours only, no lead time."""
+def shedding_automation(
+    language: str, level_entity: str, thermostats: list[str] | None = None
+) -> dict[str, Any]:
+    """The shipped blueprint on the two demo loads, red hours only, no lead time.
+
+    ``thermostats``: the demo rooms, pre-heated before each red run (``demo_rooms.py``).
+    """
+    preheating = {"thermostats": thermostats} if thermostats else {}
     return {
         "id": AUTOMATION_ID,
         "alias": TEXTS[language].automation,
@@ -117,6 +123,7 @@ def shedding_automation(language: str, level_entity: str) -> dict[str, Any]:
                 "loads": [f"input_boolean.{key}" for key in LOAD_IDS],
                 "lead_time": 0,
                 "restore": True,
+                **preheating,
             },
         },
     }
