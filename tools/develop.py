@@ -508,9 +508,8 @@ async def add_preheating_dashboard(hass: Hass) -> None:
             "config": demo_rooms.dashboard(hass.language, climates, sensors),
         }
     )
-    log(
-        f"Pre-heating dashboard: {', '.join(sorted(climates.values()))} (/{demo_rooms.PREHEAT_DASHBOARD})"
-    )
+    rooms = ", ".join(sorted(climates.values()))
+    log(f"Pre-heating dashboard: {rooms} (/{demo_rooms.PREHEAT_DASHBOARD})")
 
 
 async def set_energy(hass: Hass) -> None:
