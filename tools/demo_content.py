@@ -25,6 +25,7 @@ DEMO_METER = "09123456789012"
 LOAD_IDS = ("chauffe_eau", "radiateurs")
 AUTOMATION_ID = "delestage_demo_shedding"
 TEMPO_DASHBOARD = "linky-tempo"
+PREHEAT_DASHBOARD = "delestage-preheating"  # the demo rooms' (tools/demo_rooms.py)
 COLOURS = ("blue", "white", "red")
 PERIODS = ("hp", "hc")
 # The six series in Tempo's colours (HC lighter); greys for white, which would not show.

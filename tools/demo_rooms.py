@@ -37,7 +37,6 @@ START_TEMPERATURE: Final = 20.0
 # comfort − 3.5 K, frost protection 7 °C (reference/anticipation.md §2).
 ORDERS: Final = {"comfort": 19.0, "eco": 15.5, "frost": 7.0}
 BAND: Final = 0.3  # K: the radiator's thermostat switches at ± this
-PREHEAT_DASHBOARD: Final = "delestage-preheating"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ template:
         hvac_modes: "{{{{ ['heat'] }}}}"
         hvac_mode: heat
         hvac_action: "{{{{ 'heating' if is_state('{BEDROOM.heater}', 'on') else 'idle' }}}}"
-        current_temperature: "{{{{ states('{BEDROOM.sensor}') }}}}"
+        current_temperature: "{{{{ states('{BEDROOM.sensor}') | float(none) }}}}"
         preset_modes: "{{{{ {list(ORDERS)!r} }}}}"
         preset_mode: "{{{{ states('{BEDROOM.order}') }}}}"
         set_preset_mode:
@@ -151,6 +150,17 @@ async def climate_entities(hass: Hass) -> dict[str, str]:
     if len(found) != len(ROOMS):
         raise DemoStepFailed(f"Pre-heating: the demo thermostats are missing ({sorted(found)})")
     return found
+
+
+async def preheat_sensors(hass: Hass) -> list[str]:
+    """Every thermostat's pre-heating sensors, and the outdoor temperature they plan with."""
+    keys = ("preheat_start", "coast_duration", "temperature")
+    found = sorted(
+        (keys.index(entity["translation_key"]), str(entity["entity_id"]))
+        for entity in await hass.ws({"type": "config/entity_registry/list"})
+        if entity["platform"] == "delestage" and entity.get("translation_key") in keys
+    )
+    return [entity_id for _, entity_id in found]
 
 
 def dashboard(language: str, climates: dict[str, str], sensors: list[str]) -> dict[str, Any]:

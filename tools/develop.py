@@ -38,6 +38,7 @@ from aiohttp import web
 from tools import demo_check, demo_rooms
 from tools.demo_content import (
     LOAD_IDS,
+    PREHEAT_DASHBOARD,
     TEMPO_DASHBOARD,
     TEXTS,
     shedding_automation,
@@ -487,13 +488,14 @@ async def add_tempo_dashboard(hass: Hass) -> None:
 async def add_preheating_dashboard(hass: Hass) -> None:
     """The "Pre-heating" dashboard: the demo rooms' history and their pre-heating sensors."""
     climates = await demo_rooms.climate_entities(hass)
-    sensors = [await demo_check.entity_of(hass, key) for key in ("preheat_start", "coast_duration")]
+    await demo_check.entity_of(hass, "coast_duration")  # the sensors are there
+    sensors = await demo_rooms.preheat_sensors(hass)
     dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
-    if not any(d.get("url_path") == demo_rooms.PREHEAT_DASHBOARD for d in dashboards):
+    if not any(d.get("url_path") == PREHEAT_DASHBOARD for d in dashboards):
         await hass.ws(
             {
                 "type": "lovelace/dashboards/create",
-                "url_path": demo_rooms.PREHEAT_DASHBOARD,
+                "url_path": PREHEAT_DASHBOARD,
                 "title": demo_rooms.TEXTS[hass.language]["dashboard"],
                 "icon": "mdi:home-thermometer-outline",
                 "mode": "storage",
@@ -504,12 +506,12 @@ async def add_preheating_dashboard(hass: Hass) -> None:
     await hass.ws(
         {
             "type": "lovelace/config/save",
-            "url_path": demo_rooms.PREHEAT_DASHBOARD,
+            "url_path": PREHEAT_DASHBOARD,
             "config": demo_rooms.dashboard(hass.language, climates, sensors),
         }
     )
     rooms = ", ".join(sorted(climates.values()))
-    log(f"Pre-heating dashboard: {rooms} (/{demo_rooms.PREHEAT_DASHBOARD})")
+    log(f"Pre-heating dashboard: {rooms} (/{PREHEAT_DASHBOARD})")
 
 
 async def set_energy(hass: Hass) -> None:

@@ -152,7 +152,7 @@ def _preset_heater_config(simulated: SimulatedRoom) -> tuple[dict[str, Any], dic
         "hvac_modes": "{{ ['heat'] }}",
         "hvac_mode": "heat",
         "hvac_action": f"{{{{ 'heating' if is_state('{simulated.heater}', 'on') else 'idle' }}}}",
-        "current_temperature": f"{{{{ states('{simulated.sensor}') }}}}",
+        "current_temperature": f"{{{{ states('{simulated.sensor}') | float(none) }}}}",
         "preset_modes": "{{ " + repr(options) + " }}",
         "preset_mode": f"{{{{ states('{order}') }}}}",
         "set_preset_mode": {
