@@ -25,7 +25,11 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
@@ -39,7 +43,13 @@ from .manager import ACTIONS, Preconditioner
 from .sensor import SENSORS, PreheatSensor, room_key, thermostat_device
 from .store import Claim
 
-__all__ = ["ACTIONS", "DATA_PRECONDITIONER", "Preconditioner", "async_setup_anticipation"]
+__all__ = [
+    "ACTIONS",
+    "DATA_PRECONDITIONER",
+    "Preconditioner",
+    "async_remove_device",
+    "async_setup_anticipation",
+]
 
 SERVICE_PRECONDITION: Final = "precondition"
 SERVICE_CANCEL: Final = "cancel_precondition"
@@ -164,6 +174,23 @@ class PreheatPart(MeterFeature):
     def diagnostics(self) -> dict[str, Any]:
         """Return the rooms, tanks, models and plans."""
         return self.manager.diagnostics()
+
+
+async def async_remove_device(hass: HomeAssistant, device: dr.DeviceEntry) -> bool:
+    """Let the user delete a thermostat's pre-heating device (not during its period).
+
+    The thermostat is forgotten with its model; named again by a call, it comes back.
+    """
+    manager = hass.data.get(DATA_PRECONDITIONER)
+    keys = [
+        key.split("_preheat_", 1)[1]
+        for domain, key in device.identifiers
+        if domain == DOMAIN and "_preheat_" in key
+    ]
+    if manager is None or not keys:
+        return False
+    entity_id = er.async_resolve_entity_id(er.async_get(hass), keys[0]) or keys[0]
+    return await manager.async_forget(entity_id)
 
 
 async def async_setup_anticipation(hass: HomeAssistant) -> None:

@@ -480,12 +480,15 @@ class Preconditioner:
                 return
             steps = steps_of(plan.steps, preset=preset_only(state))
             step = _step_at(steps, now)
-            if step is None or not available(state):
+            if step is None or not available(state) or self.hass.is_stopping:
                 return
             record.run = Run(start=claim.start, end=claim.end, user=setting_of(state), steps=steps)
             await self._async_write_journal([entity_id], record)
         run = record.run
         assert run is not None
+        if entity_id not in self._plans:
+            # After a restart: the plan being carried out, for the sensors (its steps are kept).
+            await self._async_plan(entity_id, record, claim, state, user=run.user, now=now)
         if (claim.start, claim.end) != (run.start, run.end):
             # The period was revised (merged, extended): planned again from now, same user.
             run.start, run.end = claim.start, claim.end
@@ -566,7 +569,7 @@ class Preconditioner:
             user = record.run.user if record.run is not None else Setting(mode=mode_of(state))
             steps = tank_steps(plan, heating_mode(state, user))
             if record.run is None:
-                if _step_at(steps, now) is None or not available(state):
+                if _step_at(steps, now) is None or not available(state) or self.hass.is_stopping:
                     return
                 record.run = Run(start=claim.start, end=claim.end, user=user, steps=steps)
                 await self._async_write_journal([entity_id], record)
@@ -680,7 +683,12 @@ class Preconditioner:
             if cached_key == key and now - planned_at < REPLAN:
                 return plan
         result = await self._async_make_plan(state, record, claim, user=user, model=model, now=now)
-        self._plans[entity_id] = (key, now, result)
+        # No plan (the outdoor temperature not known yet at start-up…): tried again next time.
+        self._plans[entity_id] = (
+            key,
+            now if isinstance(result, RoomPlan) else now - REPLAN,
+            result,
+        )
         return result
 
     async def _async_make_plan(
@@ -751,6 +759,19 @@ class Preconditioner:
         LOGGER.debug("Pre-heating: %s learned: %s", entity_id, model)
         self._store.async_delay_save(self.state)
         self._notify()
+
+    async def async_forget(self, entity_id: str) -> bool:
+        """Forget a thermostat (its device deleted); refused while Délestage has changed it."""
+        async with self._lock:
+            record = self.state.rooms.get(entity_id)
+            if record is not None and record.run is not None:
+                return False
+            self.state.rooms.pop(entity_id, None)
+            self.state.models.pop(entity_id, None)
+            self._plans.pop(entity_id, None)
+            await self._store.async_save(self.state)
+            self._async_watch()
+        return True
 
     # ------------------------------------------------------------------ what the sensors show
 
