@@ -1,8 +1,5 @@
 """The logbook says who switched a load: Délestage, for which automation, and why.
 
-Pre-heating (``anticipation/``) fires the same event for each thermostat or tank command it
-sends by itself, with the setting asked (``target``).
-
 Délestage fires ``delestage_load_shedding`` in the context of each command it sends by itself
 (switching a load off again during a period, switching loads back on after it), before the
 command: the event is the origin of that context, so the load's logbook line reads "via
@@ -33,20 +30,16 @@ def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
 ) -> None:
-    """Describe Délestage's load-shedding and pre-heating commands."""
+    """Describe Délestage's load-shedding commands."""
     brand = async_get_loaded_integration(hass, DOMAIN).name
 
     @callback
     def async_describe_command(event: Event) -> dict[str, Any]:
         data = event.data
         text = cached_text(hass, LOGBOOK_MESSAGE, str(data.get("action"))) or "{load}"
-        who = data.get("name") or data.get("group")
         return {
-            # Pre-heating's commands belong to no group: "Délestage" alone.
-            LOGBOOK_ENTRY_NAME: f"{brand} ({who})" if who else brand,
-            LOGBOOK_ENTRY_MESSAGE: text.replace("{load}", str(data.get("load"))).replace(
-                "{target}", str(data.get("target", ""))
-            ),
+            LOGBOOK_ENTRY_NAME: f"{brand} ({data.get('name') or data.get('group')})",
+            LOGBOOK_ENTRY_MESSAGE: text.replace("{load}", str(data.get("load"))),
         }
 
     async_describe_event(DOMAIN, EVENT_LOAD_SHEDDING, async_describe_command)

@@ -21,8 +21,8 @@ Rules (DESIGN §2 "Pre-heating", the same never-strand rules as load shedding):
   effect is asked again, or, after the period, nothing more. An unreadable store is set aside;
   what it names is put back to the user's setting when that can be read, else to the setting
   the thermostat held longest in the recorder over the last :data:`USUAL_DAYS` days.
-- **Logbook.** Each command Délestage sends by itself fires the load-shedding event
-  (``delestage_load_shedding``) in its context: the logbook says "via Délestage" and why.
+- **Logbook.** Each command is preceded, in its context, by a logbook entry on the entity
+  saying what Délestage does and why (load shedding's texts, ``logbook_message``).
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ from zoneinfo import ZoneInfo
 from homeassistant.components.climate.const import DOMAIN as CLIMATE_DOMAIN
 from homeassistant.components.recorder import history
 from homeassistant.const import (
+    ATTR_DOMAIN,
     ATTR_ENTITY_ID,
+    ATTR_NAME,
     EVENT_HOMEASSISTANT_STOP,
+    EVENT_LOGBOOK_ENTRY,
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -59,12 +62,13 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.start import async_at_started
+from homeassistant.loader import async_get_loaded_integration
 from homeassistant.util import dt as dt_util
 
-from ..const import LOGGER
+from ..const import DOMAIN, LOGGER
 from ..hub import get_hub
 from ..report.model import PeriodKind, ShedPeriod
-from ..shedding import EVENT_LOAD_SHEDDING
+from ..texts import LOGBOOK_MESSAGE, cached_text
 from .history import async_learn
 from .hot_water import HotWaterPlan
 from .outdoor import OutdoorSource
@@ -641,11 +645,7 @@ class Preconditioner:
             context = Context()
         domain, service, data = call
         self._own_contexts.append(context.id)
-        self.hass.bus.async_fire(
-            EVENT_LOAD_SHEDDING,
-            {"group": "", "name": "", "load": entity_id, "action": action, "target": target},
-            context=context,
-        )
+        self._async_log(entity_id, action, target, context)
         try:
             await self.hass.services.async_call(
                 domain, service, data, blocking=True, context=context
@@ -655,6 +655,27 @@ class Preconditioner:
             return False
         LOGGER.info("Pre-heating: %s %s (%s)", entity_id, action, target)
         return True
+
+    @callback
+    def _async_log(self, entity_id: str, action: str, target: str, context: Context) -> None:
+        """Say in the entity's logbook what Délestage does and why, in the server's language.
+
+        A ``logbook_entry`` event, fired in the command's context before it: the thermostat's
+        logbook shows it (a set point is an attribute: its change has no line of its own; the
+        load-shedding event would only show in Délestage's), and a tank switched by the command
+        reads "via Délestage". The texts are load shedding's (``logbook_message``).
+        """
+        text = cached_text(self.hass, LOGBOOK_MESSAGE, action) or "{load}: {target}"
+        self.hass.bus.async_fire(
+            EVENT_LOGBOOK_ENTRY,
+            {
+                ATTR_NAME: async_get_loaded_integration(self.hass, DOMAIN).name,
+                "message": text.replace("{load}", entity_id).replace("{target}", target),
+                ATTR_DOMAIN: DOMAIN,
+                ATTR_ENTITY_ID: entity_id,
+            },
+            context=context,
+        )
 
     # ------------------------------------------------------------------ planning
 
