@@ -412,6 +412,9 @@ class PreheatStore:
         self._store = JournalStore(hass, STORAGE_VERSION, STORAGE_KEY, atomic_writes=True)
         self._malformed: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, MALFORMED_STORAGE_KEY)
         self.closed = False
+        # What the file holds (read or written last): an unchanged state is not written again,
+        # and a home that never uses pre-heating gets no file.
+        self._written: dict[str, Any] = PreheatState().as_dict()
 
     async def async_load(self, now: datetime) -> tuple[PreheatState, StoreDamage]:
         """Return the stored state (what could be read of it) and what could not be read."""
@@ -419,20 +422,26 @@ class PreheatStore:
         if raw is None:
             return PreheatState(), StoreDamage()
         state, damage = PreheatState.from_dict(raw, now)
+        self._written = state.as_dict()
         if damage.errors:
             await self._malformed.async_save({"data": raw, "error": "; ".join(damage.errors)})
-            await self._store.async_save(state.as_dict())
+            await self._store.async_save(self._written)
         return state, damage
 
     async def async_write_journal(self, state: PreheatState) -> None:
         """Write now and make sure it reached the disk; raise ``JournalWriteError`` if not."""
-        await self._store.async_write_checked(state.as_dict(), closed=self.closed)
+        data = state.as_dict()
+        await self._store.async_write_checked(data, closed=self.closed)
+        self._written = data
 
     async def async_save(self, state: PreheatState) -> None:
-        """Write now (best effort: a failure is logged by ``Store``)."""
-        await self._store.async_save(state.as_dict())
+        """Write now, if anything changed (best effort: a failure is logged by ``Store``)."""
+        if (data := state.as_dict()) != self._written and not self.closed:
+            self._written = data
+            await self._store.async_save(data)
 
     def async_delay_save(self, state: PreheatState) -> None:
-        """Write soon (from a callback)."""
-        if not self.closed:
-            self._store.async_delay_save(state.as_dict, 1)
+        """Write soon, if anything changed (from a callback)."""
+        if (data := state.as_dict()) != self._written and not self.closed:
+            self._written = data
+            self._store.async_delay_save(lambda: data, 1)
