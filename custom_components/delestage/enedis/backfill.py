@@ -6,7 +6,13 @@ production when the meter produces. About 4 + 105 = 109 data calls for a consump
 
 Each step is imported as soon as it is fetched (so nothing is lost), and the index of the next
 step is saved in a :class:`~homeassistant.helpers.storage.Store` after every step: a restart
-resumes where it stopped, with the same plan.
+resumes where it stopped, with the same plan. A "before activation" / "beyond history" /
+"before consent" answer narrows the step by halving (newer half first) to keep what exists, then
+ends that series' back-fill. A "load curve not activated" answer ends the curve part (daily
+values stay). A window Enedis refuses for good (HTTP 400 other than the history limits, e.g.
+``invalid_request``) is recorded in ``refused`` and skipped, not asked again at every resume.
+Transient errors (429, 5xx, network, a database that would not write) propagate after the
+progress is saved; call :meth:`BackfillRunner.async_run` again later to resume.
 
 Each day is written once, from its best readings (as the ``linky_import_history`` action does):
 a daily step imports the days no later curve step covers, and keeps the others (in the Store);
@@ -16,13 +22,7 @@ spread evenly, then again from the curve, showed flat days (and their flat off-p
 cost, issue 20) to whoever looked in between, a few seconds or, at a gateway's pace, hours. A
 curve window that is skipped (curve not activated, before the curve's history, refused) imports
 its daily values; so does a back-fill that pauses (quota, outage) for the curve windows it has
-not fetched yet: the best known values meanwhile, the curve replaces them when it comes. A "before activation" / "beyond history" /
-"before consent" answer narrows the step by halving (newer half first) to keep what exists, then
-ends that series' back-fill. A "load curve not activated" answer ends the curve part (daily
-values stay). A window Enedis refuses for good (HTTP 400 other than the history limits, e.g.
-``invalid_request``) is recorded in ``refused`` and skipped, not asked again at every resume.
-Transient errors (429, 5xx, network, a database that would not write) propagate after the
-progress is saved; call :meth:`BackfillRunner.async_run` again later to resume.
+not fetched yet: the best known values meanwhile, the curve replaces them when it comes.
 
 No hole at the end: the plan is made on its first day, and a back-fill that pauses (quota,
 outage) can end days later, beyond the week each daily refresh re-reads. When it ends after
@@ -103,20 +103,18 @@ class StepKind(StrEnum):
     @property
     def daily_kind(self) -> StepKind:
         """The daily step kind of the same series (a daily kind is its own)."""
-        if self is StepKind.CURVE:
-            return StepKind.DAILY
-        if self is StepKind.PRODUCTION_CURVE:
-            return StepKind.PRODUCTION_DAILY
-        return self
+        return next((d for d, c in _CURVE_OF.items() if c is self), self)
 
     @property
     def curve_kind(self) -> StepKind:
         """The curve step kind of the same series (a curve kind is its own)."""
-        if self is StepKind.DAILY:
-            return StepKind.CURVE
-        if self is StepKind.PRODUCTION_DAILY:
-            return StepKind.PRODUCTION_CURVE
-        return self
+        return _CURVE_OF.get(self, self)
+
+
+_CURVE_OF = {
+    StepKind.DAILY: StepKind.CURVE,
+    StepKind.PRODUCTION_DAILY: StepKind.PRODUCTION_CURVE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +501,7 @@ class BackfillRunner:
             )
 
     def _known_daily(self, step: BackfillStep) -> list[DailyValue]:
-        """The daily values fetched so far for the days of the step's window."""
+        """Return the daily values fetched so far for the days of the step's window."""
         first = step.start.isoformat()
         end = step.end.isoformat()
         known = self._daily.get(str(step.kind.daily_kind), {})
@@ -526,7 +524,7 @@ class BackfillRunner:
         return days
 
     async def _async_import_daily_of(self, step: BackfillStep) -> None:
-        """A curve window with no curve to fetch: its days from their daily values."""
+        """Import a curve window that has no curve to fetch from its daily values."""
         if step.kind.is_curve:
             await self._async_import(step, daily=self._known_daily(step))
 
@@ -589,9 +587,7 @@ class BackfillRunner:
         # No daily data before that day (activation, consent): no load curve either, so the
         # curve windows before it are skipped and the one across it is clamped, without calls.
         if not kind.is_curve:
-            curve_kind = (
-                StepKind.PRODUCTION_CURVE if kind == StepKind.PRODUCTION_DAILY else StepKind.CURVE
-            )
+            curve_kind = kind.curve_kind
             if curve_kind not in self._stopped:
                 self._stopped[curve_kind] = first_day.isoformat()
                 self.progress.oldest[curve_kind] = first_day.isoformat()
