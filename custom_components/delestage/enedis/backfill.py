@@ -164,6 +164,10 @@ class BackfillProgress:
         return data
 
 
+def _day(value: DailyValue) -> date:
+    return value.day
+
+
 def months_before(day: date, months: int) -> date:
     """Return the same day ``months`` calendar months earlier (clamped to the month's end)."""
     index = day.year * 12 + day.month - 1 - months
@@ -535,10 +539,15 @@ class BackfillRunner:
         the daily values are the best known. The pause's own error is what the caller sees:
         a database that refuses this write now is tried again at the resume.
         """
-        waiting = [s for s in self._steps[self.progress.done :] if s.kind.is_curve]
+        # One import per series (not one per week: two years would be a hundred writes).
+        waiting: dict[StepKind, tuple[BackfillStep, dict[date, DailyValue]]] = {}
+        for step in self._steps[self.progress.done :]:
+            if step.kind.is_curve:
+                _, values = waiting.setdefault(step.kind, (step, {}))
+                values.update((value.day, value) for value in self._known_daily(step))
         try:
-            for step in waiting:
-                await self._async_import_daily_of(step)
+            for step, values in waiting.values():
+                await self._async_import(step, daily=sorted(values.values(), key=_day))
         except StatisticsNotWrittenError:
             _LOGGER.debug("Linky %s daily values kept for the resume", self._meter)
 
