@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -257,3 +259,43 @@ async def test_the_cost_sensors_show_the_statistics_after_a_restart_without_rte(
     await async_settle(hass)
 
     assert await assert_sensors_show_the_statistics(hass) == before
+
+
+async def test_an_rte_entry_removed_then_added_again_brings_the_waiting_tempo_series(
+    hass: HomeAssistant,
+    simulator: tuple[SandboxState, str],
+    tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """RTE removed, a file imported (its Tempo hours wait, repair), RTE added again: filled."""
+    state, root = simulator
+    rte = rte_entry(root)
+    rte.add_to_hass(hass)
+    entry = add_with_options(hass, linky_entry(root), TEMPO_OPTIONS)
+    assert await async_setup_component(hass, DOMAIN, {})
+    await async_settle(hass)
+    issue = f"enedis_tempo_needs_rte_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is None
+
+    assert await hass.config_entries.async_remove(rte.entry_id)
+    await async_settle(hass)
+    write_history_file(hass, tmp_path)
+    await import_by_action(hass, entry.entry_id)
+    await async_settle(hass)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is not None
+    assert not file_hours(await rows(hass, "blue_hp")) | file_hours(await rows(hass, "blue_hc"))
+
+    again = rte_entry(root)
+    again.add_to_hass(hass)
+    # RTE remembers the app's call of a minute ago (1 call / 15 min): the set-up waits for it.
+    assert not await hass.config_entries.async_setup(again.entry_id)
+    assert again.state is ConfigEntryState.SETUP_RETRY
+    state.rte_last_production_call.clear()
+    for _ in range(8):
+        freezer.tick(timedelta(minutes=5))
+        await async_settle(hass, seconds=1)
+    assert again.state is ConfigEntryState.LOADED
+    await async_settle(hass)
+
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is None
+    await assert_split(hass, tempo=True)

@@ -17,7 +17,9 @@ Rules (DESIGN §4, docs/load-shedding.md):
   switched back on and a repair issue says why. Later sheds of that group wait until its
   automation ends the period (``restore_loads``).
 - A load renamed in the entity registry is followed (the group switches the new ID back on);
-  a removed one is dropped with a repair issue naming it.
+  a removed one is dropped with a repair issue naming it when it was still off (removed during
+  the restore after its switch-on: no issue, and a load removed before its turn is not counted
+  as switched on).
 - Nothing is switched off unrecorded: once Home Assistant stops (the journal is closed) or when
   the journal cannot be written (full or read-only disk), the load is left on, with a repair
   issue in the second case.
@@ -418,6 +420,8 @@ class LoadShedder:
         ]
         done: list[str] = []
         for entity_id in ready:
+            if entity_id not in group.to_restore():
+                continue  # removed (or renamed: switched on at the next look) meanwhile
             try:
                 await self._async_command(group_name, SERVICE_TURN_ON, entity_id, action, context)
             except Exception as err:
@@ -656,7 +660,8 @@ class LoadShedder:
             if not any(old in entity_ids for entity_ids in lists):
                 continue
             changed = True
-            switched_off = old in group.to_restore()
+            # Already back on (removed during the restore): nothing is left off.
+            switched_off = old in group.to_restore() and not is_running(self.hass.states.get(old))
             for entity_ids in lists:
                 _move(entity_ids, old, new)
             self.state.rename_period_load(name, old, new)
