@@ -20,8 +20,19 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.delestage.const import DOMAIN
 from tests.enedis.fake_enedis import PARIS
 
-# Sensor key (unique id suffix) → the statistic it totals.
-SERIES = {"cost_yesterday": "cost", "cost_month": "cost"}
+# Sensor key (unique id suffix) → the statistic it totals (€, or kWh for the parts).
+SERIES = {
+    "cost_yesterday": "cost",
+    "cost_month": "cost",
+    **{
+        f"month_{part}": part
+        for part in (
+            "consumption_hp",
+            "consumption_hc",
+            *(f"{color}_{period}" for color in ("blue", "white", "red") for period in ("hp", "hc")),
+        )
+    },
+}
 
 
 def _window(attributes: dict[str, Any]) -> tuple[datetime, str]:
