@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from ..api.auth import AccessToken
@@ -81,7 +81,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -
     secret) for the next entry of the app to reuse.
     """
     client_id = entry.data[CONF_CLIENT_ID]
-    until = await RteCache(hass, client_id).async_forget(dt_util.utcnow())
+    now = dt_util.utcnow()
+    until = await RteCache(hass, client_id).async_forget(now)
     if until is None:
         return
 
@@ -91,4 +92,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -
         ):
             await RteCache(hass, client_id).async_remove()
 
-    async_track_point_in_utc_time(hass, _async_delete, until)
+    async_call_later(
+        hass, (until - now).total_seconds(), HassJob(_async_delete, cancel_on_shutdown=True)
+    )
