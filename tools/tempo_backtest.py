@@ -8,12 +8,15 @@ each day T from ``start - 7`` forecasts T+1…T+7 with only what was known on th
 the colours up to T (so the stocks), RTE's day-before forecasts of the days up to T+1
 (consumption, wind, solar), the realised values up to T-1. The model is fitted once on the days
 before the first T (``start - 7``, so before ``--start`` too); ``--recalibrate-yearly`` fits it
-again each 1 September on every day before it (expanding-window cross-validation). The files
-hold no forecast further than the next day: days 2-7 rest on persistence and the calendar,
-where Home Assistant also has RTE's 2-9 day forecasts. Prints one JSON object on stdout (per
-horizon 1…7: accuracy, precision and recall of red and white, Brier score, reliability) for the
-model and three baselines (always blue, RTE's rule with its 2016 fixed normalisation,
-climatology per calendar week); missing inputs and the calibration used go to stderr.
+again each 1 September on every day before it (expanding-window cross-validation);
+``--leave-one-season-out`` forecasts each season with a fit on every other season of the files
+(a stability check, not a forecast: those fits see later seasons). The files hold no forecast
+further than the next day: days 2-7 rest on persistence and the calendar, where Home Assistant
+also has RTE's 2-9 day forecasts. Prints one JSON object on stdout (per horizon 1…7: accuracy,
+precision and recall of red and white, Brier score, reliability) for the model and three
+baselines (always blue, RTE's rule with its 2016 fixed normalisation, climatology per calendar
+week), every forecaster's announced colour chosen by the model's rule; the calibrations used,
+the model's day-1 figures season by season and the missing inputs go to stderr.
 
 Runs with any Python ≥ 3.11, standard library only: the model modules are loaded from their
 files, without importing the integration package (whose ``__init__`` imports Home Assistant).
@@ -63,6 +66,8 @@ rules, model, calibration = load_forecast_modules()
 Colour = rules.Colour
 COLOURS = (Colour.BLUE, Colour.WHITE, Colour.RED)
 HORIZONS = range(1, 8)
+# The forecasters scored, in the JSON's order.
+NAMES = ("model", "always_blue", "rule_2016", "climatology")
 ONE_DAY = timedelta(days=1)
 # Daily files hold 12 x the day's mean MW (SOURCES.md).
 DAILY_FACTOR = 12.0
@@ -230,6 +235,17 @@ def realised_net(item: DayData) -> float | None:
     return item.consumption - item.wind - (item.solar or 0.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Days from ``first`` to ``last``, both included."""
+
+    first: date
+    last: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+
 class KnownOn(Mapping[date, Any]):
     """A day → value table seen from day ``today``: days after it hidden, and ``today``'s only
     when known that morning (``early``)."""
@@ -303,10 +319,12 @@ class Views:
             forecasts=forecasts,
         )
 
-    def calibration_days(self, before: date) -> list[Any]:
-        """Every day before ``before``, for calibration."""
+    def calibration_days(self, before: date, leave_out: Period | None = None) -> list[Any]:
+        """Every day before ``before`` (and outside ``leave_out``), for calibration."""
         days = sorted(
-            d for d in {*self.colours, *self.forecast_net, *self.realised_net} if d < before
+            d
+            for d in {*self.colours, *self.forecast_net, *self.realised_net}
+            if d < before and (leave_out is None or d not in leave_out)
         )
         return [
             calibration.CalibrationDay(
@@ -363,12 +381,13 @@ def climatology_of(table: Mapping[int, tuple[float, float, float]], day: date) -
 
 
 def climatology_table(
-    colours: Mapping[date, Any], before: date
+    colours: Mapping[date, Any], before: date, leave_out: Period | None = None
 ) -> dict[int, tuple[float, float, float]]:
-    """Share of each colour by calendar week, over the days before ``before``."""
+    """Share of each colour by calendar week, over the days before ``before`` (outside
+    ``leave_out``)."""
     counts: dict[int, Counter[Any]] = {}
     for day, colour in colours.items():
-        if day < before:
+        if day < before and (leave_out is None or day not in leave_out):
             counts.setdefault(week_of(day), Counter())[colour] += 1
     table = {}
     for week, counter in counts.items():
@@ -393,7 +412,7 @@ class Score:
 
     def as_dict(self) -> dict[str, Any]:
         days = len(self.forecasts)
-        picks = [(_argmax(p), actual) for p, actual in self.forecasts]
+        picks = [(_expected(p), actual) for p, actual in self.forecasts]
         result: dict[str, Any] = {
             "days": days,
             "accuracy": _ratio(sum(pick == actual for pick, actual in picks), days),
@@ -430,9 +449,9 @@ class Score:
         ]
 
 
-def _argmax(p: Sequence[float]) -> int:
-    best = max(p)
-    return next(i for i, value in enumerate(p) if value == best)
+def _expected(p: Sequence[float]) -> int:
+    """Index of the colour a forecast announces (the model's rule, for every forecaster)."""
+    return COLOURS.index(model.expected_colour(p[0], p[1], p[2]))
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -473,6 +492,25 @@ def calibrate(views: Views, before: date, log: Callable[[str], None]) -> Calibra
     return Calibrated(params, climatology, source)
 
 
+def calibrate_without(views: Views, season: Period, log: Callable[[str], None]) -> Calibrated:
+    """Fit on every day but ``season`` and the week before it (leave-one-season-out)."""
+    left_out = Period(calibration_cutoff(season.first), season.last)
+    try:
+        params = calibration.calibrate(views.calibration_days(date.max, left_out))
+    except calibration.CalibrationError as err:
+        raise SystemExit(
+            f"Cannot calibrate without {season.first}…{season.last} ({err}): "
+            "leaving a season out needs other seasons in the files"
+        ) from err
+    climatology = climatology_table(views.colours, date.max, left_out) or shipped_climatology()
+    source = (
+        f"fitted on {params.calibrated_from}…{params.calibrated_to} "
+        f"without {left_out.first}…{left_out.last}"
+    )
+    log(f"calibration for the season {season.first}…{season.last}: {source}")
+    return Calibrated(params, climatology, source)
+
+
 def shipped_climatology() -> dict[int, tuple[float, float, float]]:
     """The climatology of the seasons the shipped parameters were fitted on."""
     data = json.loads(CLIMATOLOGY_FILE.read_text(encoding="utf-8"))
@@ -501,50 +539,120 @@ def calibration_cutoff(start: date) -> date:
     return start - timedelta(days=len(HORIZONS))
 
 
+def season_of(day: date) -> Period:
+    """The Tempo season (1 September - 31 August) holding ``day``."""
+    first = rules.season_start(day)
+    return Period(first, date(first.year + 1, 8, 31))
+
+
+@dataclass
+class Walk:
+    """The forecasts of a run and their scores: per forecaster and horizon, day 1 by season."""
+
+    data: Dataset
+    views: Views
+    scores: dict[str, dict[int, Score]]
+    seasons: dict[date, Score] = field(default_factory=dict)
+    most_filled: int = 0
+
+    def run(
+        self,
+        days: Period,
+        scored: Period,
+        current: Calibrated,
+        *,
+        refit: Callable[[date], Calibrated | None] = lambda _: None,
+    ) -> None:
+        """Forecast on each morning of ``days`` (``refit`` may fit again that morning); score
+        the forecasts of the days in ``scored``."""
+        data, views = self.data, self.views
+        today = days.first
+        while today <= days.last:
+            current = refit(today) or current
+            inputs = views.inputs(data, today)
+            self.most_filled = max(
+                self.most_filled, model.normalisation_filled(inputs, current.params)
+            )
+            predictions = {
+                "model": [(d.blue, d.white, d.red) for d in model.forecast(inputs, current.params)],
+                "always_blue": [(1.0, 0.0, 0.0)] * len(HORIZONS),
+                "rule_2016": rule_2016(views, inputs),
+                "climatology": [
+                    climatology_of(current.climatology, today + timedelta(days=h)) for h in HORIZONS
+                ],
+            }
+            for h in HORIZONS:
+                day = today + timedelta(days=h)
+                actual = views.colours.get(day)
+                if actual is None or day not in scored:
+                    continue
+                for name in NAMES:
+                    self.scores[name][h].add(predictions[name][h - 1], actual)
+                if h == 1:
+                    self.seasons.setdefault(rules.season_start(day), Score()).add(
+                        predictions["model"][0], actual
+                    )
+            today += ONE_DAY
+
+
 def backtest(
     data: Dataset,
     start: date,
     end: date,
     *,
     recalibrate_yearly: bool = False,
+    leave_one_season_out: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """Walk from ``start - 7`` to ``end``; scores per model and horizon."""
+    """Walk from ``start - 7`` to ``end``; scores per model and horizon.
+
+    ``leave_one_season_out``: each season is forecast by a model fitted on every other season
+    of the files (a stability check: those fits see later seasons, unlike a real forecast).
+    """
     views = Views.of(data)
-    names = ("model", "always_blue", "rule_2016", "climatology")
-    scores = {name: {h: Score() for h in HORIZONS} for name in names}
+    walk = Walk(data, views, {name: {h: Score() for h in HORIZONS} for name in NAMES})
     first_run = calibration_cutoff(start)
-    current = calibrate(views, first_run, log)
-    most_filled = 0
-    today = first_run
-    while today < end:
-        if recalibrate_yearly and today.month == 9 and today.day == 1 and today > first_run:
-            current = calibrate(views, today, log)  # what is known on the morning of 1 September
-        inputs = views.inputs(data, today)
-        most_filled = max(most_filled, model.normalisation_filled(inputs, current.params))
-        predictions = {
-            "model": [(d.blue, d.white, d.red) for d in model.forecast(inputs, current.params)],
-            "always_blue": [(1.0, 0.0, 0.0)] * len(HORIZONS),
-            "rule_2016": rule_2016(views, inputs),
-            "climatology": [
-                climatology_of(current.climatology, today + timedelta(days=h)) for h in HORIZONS
-            ],
-        }
-        for h in HORIZONS:
-            day = today + timedelta(days=h)
-            actual = views.colours.get(day)
-            if actual is None or not start <= day <= end:
-                continue
-            for name in names:
-                scores[name][h].add(predictions[name][h - 1], actual)
-        today += ONE_DAY
+    if leave_one_season_out:
+        season = season_of(start)
+        while season.first <= end:
+            scored = Period(max(season.first, start), min(season.last, end))
+            runs = Period(calibration_cutoff(scored.first), scored.last - ONE_DAY)
+            walk.run(runs, scored, calibrate_without(views, season, log))
+            season = season_of(season.last + ONE_DAY)
+    else:
+
+        def yearly(today: date) -> Calibrated | None:
+            if recalibrate_yearly and today.month == 9 and today.day == 1 and today > first_run:
+                return calibrate(views, today, log)  # what is known on the morning of 1 September
+            return None
+
+        runs = Period(first_run, end - ONE_DAY)
+        current = calibrate(views, first_run, log)
+        walk.run(runs, Period(start, end), current, refit=yearly)
+    for first, score in sorted(walk.seasons.items()):
+        log(f"day 1, season {first.year}-{(first.year + 1) % 100:02d}: " + season_line(score))
     missing = missing_inputs(data, start, end)
     # Days of a 365-day normalisation window taken from the reference year (the worst forecast).
-    missing["normalisation_window_days_filled"] = most_filled
+    missing["normalisation_window_days_filled"] = walk.most_filled
     log("missing inputs: " + json.dumps(missing, sort_keys=True))
     if data.rejected:
         log("rejected rows: " + json.dumps(dict(data.rejected), sort_keys=True))
-    return {name: {str(h): scores[name][h].as_dict() for h in HORIZONS} for name in names}
+    return {name: {str(h): walk.scores[name][h].as_dict() for h in HORIZONS} for name in NAMES}
+
+
+def season_line(score: Score) -> str:
+    """One season's day-1 figures, for the report on stderr."""
+    result = score.as_dict()
+
+    def pct(key: str) -> str:
+        value = result[key]
+        return "-" if value is None else f"{100 * value:.1f} %"
+
+    return (
+        f"{result['days']} days, accuracy {pct('accuracy')}, red precision "
+        f"{pct('red_precision')} recall {pct('red_recall')}, white precision "
+        f"{pct('white_precision')} recall {pct('white_recall')}, Brier {result['brier']:.3f}"
+    )
 
 
 def _write_json(path: Path, data: Any, indent: int | None = None) -> None:
@@ -564,6 +672,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="fit again at each 1 September on every day before it (expanding window)",
     )
     parser.add_argument(
+        "--leave-one-season-out",
+        action="store_true",
+        help="forecast each season with a model fitted on every other season (stability check)",
+    )
+    parser.add_argument(
         "--save-parameters", type=Path, help="write the parameters fitted before --start (JSON)"
     )
     parser.add_argument(
@@ -578,6 +691,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"{args.data} is not a folder")
     if args.end < args.start:
         parser.error("--end is before --start")
+    if args.recalibrate_yearly and args.leave_one_season_out:
+        parser.error("--recalibrate-yearly and --leave-one-season-out exclude each other")
     data = read_data(args.data)
     if not data.files:
         parser.error(f"no rte_daily_*.csv, tempo_*.csv, … file in {args.data}")
@@ -598,7 +713,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         log(f"fitted on the days before {calibration_cutoff(args.start)} and written")
     result = backtest(
-        data, args.start, args.end, recalibrate_yearly=args.recalibrate_yearly, log=log
+        data,
+        args.start,
+        args.end,
+        recalibrate_yearly=args.recalibrate_yearly,
+        leave_one_season_out=args.leave_one_season_out,
+        log=log,
     )
     print(json.dumps(result))
     return 0

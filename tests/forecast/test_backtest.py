@@ -103,6 +103,18 @@ def test_baselines_score_what_they_are(run: tuple[dict[str, Any], str], folder: 
     assert output["climatology"]["1"] == output["climatology"]["7"]
 
 
+def test_scores_count_the_colour_users_are_shown() -> None:
+    """A near tie between white and red is announced red, as on the entities."""
+    score = tool.Score()
+    score.add((0.02, 0.53, 0.45), tool.Colour.RED)
+    score.add((0.02, 0.56, 0.42), tool.Colour.WHITE)
+    score.add((0.9, 0.1, 0.0), tool.Colour.BLUE)
+    result = score.as_dict()
+    assert result["accuracy"] == 1.0
+    assert result["red_precision"] == result["red_recall"] == 1.0
+    assert result["white_precision"] == result["white_recall"] == 1.0
+
+
 def test_model_beats_the_baselines(run: tuple[dict[str, Any], str]) -> None:
     output, _ = run
     for horizon in map(str, range(1, 8)):
@@ -119,6 +131,52 @@ def test_reports_missing_inputs_on_stderr(run: tuple[dict[str, Any], str]) -> No
     assert missing["consumption_forecast_d1"] > 0
     assert missing["colour"] > 0  # the missing row
     assert "calibration before 2018-11-24: fitted on 2016-09-01…2018-11-23" in report
+    # The model's day 1 season by season: the tested winter lies in the 2018-19 season.
+    season = next(line for line in report.splitlines() if line.startswith("day 1, season "))
+    assert season.startswith("day 1, season 2018-19: ")
+    for figure in ("accuracy ", "red precision ", "white precision ", "Brier "):
+        assert figure in season
+
+
+def test_leave_one_season_out(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each season is forecast by a fit on the other seasons, never on itself."""
+    arguments = ["--data", str(folder), "--start", "2017-09-01", "--end", "2018-08-31"]
+    assert tool.main([*arguments, "--leave-one-season-out"]) == 0
+    captured = capsys.readouterr()
+    output = json.loads(captured.out)
+    assert output["model"]["1"]["days"] == output["climatology"]["7"]["days"] > 300
+    assert (
+        "calibration for the season 2017-09-01…2018-08-31: fitted on 2016-09-01…2019-02-28 "
+        "without 2017-08-25…2018-08-31"
+    ) in captured.err
+    assert "day 1, season 2017-18: " in captured.err
+
+    # The season's own colours and consumption do not move its fit.
+    data = tool.read_data(folder)
+    season = tool.Period(date(2017, 9, 1), date(2018, 8, 31))
+    fitted = tool.calibrate_without(tool.Views.of(data), season, lambda _: None).params
+    for day, item in data.days.items():
+        if day in season:
+            item.colour = tool.Colour.RED if day.weekday() < 5 else tool.Colour.BLUE
+            item.consumption_forecast = item.consumption = 90_000.0
+    scrambled = tool.calibrate_without(tool.Views.of(data), season, lambda _: None).params
+    assert scrambled == fitted
+
+
+def test_leave_one_season_out_needs_other_seasons(tmp_path: Path) -> None:
+    write_files(tmp_path, seasons(date(2021, 9, 1), date(2022, 3, 31), seed=3))
+    with pytest.raises(SystemExit, match="needs other seasons"):
+        tool.main(
+            [
+                "--data",
+                str(tmp_path),
+                "--start",
+                "2021-12-01",
+                "--end",
+                "2021-12-20",
+                "--leave-one-season-out",
+            ]
+        )
 
 
 def _data_known_on(data: tool.Dataset, today: date) -> tool.Dataset:
@@ -215,6 +273,16 @@ def test_without_earlier_seasons_the_shipped_fit_is_used(
         ["--data", "{empty}", "--start", "2020-01-01", "--end", "2020-02-01"],
         ["--data", "{empty}", "--start", "2020-03-01", "--end", "2020-02-01"],
         ["--data", "{empty}", "--start", "2020-13-01", "--end", "2020-02-01"],
+        [
+            "--data",
+            "{empty}",
+            "--start",
+            "2020-01-01",
+            "--end",
+            "2020-02-01",
+            "--recalibrate-yearly",
+            "--leave-one-season-out",
+        ],
     ],
 )
 def test_bad_arguments_are_usage_errors(

@@ -13,9 +13,11 @@ from custom_components.delestage.forecast.calibration import (
     CalibrationError,
     calibrate,
     capped_logistic_fit,
+    fisher_covariance,
     least_squares,
     logistic_fit,
     solve,
+    spent_share,
 )
 from custom_components.delestage.forecast.model import logistic
 
@@ -59,6 +61,40 @@ def test_a_ceiling_is_found_when_outcomes_stop_short_of_certain() -> None:
     assert capped_logistic_fit(plain_xs, plain_ys)[1] == 1.0
 
 
+def test_covariance_of_a_fitted_share() -> None:
+    """One weight, the log-odds of a share: its variance is 1 / (n p (1 - p))."""
+    xs = [[1.0]] * 200
+    ys = [True] * 50 + [False] * 150
+    weights, _ = logistic_fit(xs, ys, ridge=0.0)
+    assert logistic(weights[0]) == pytest.approx(0.25)
+    [[variance]] = fisher_covariance(xs, weights, ridge=0.0)
+    assert variance == pytest.approx(1 / (200 * 0.25 * 0.75))
+    # Fewer days, less certain weights.
+    fewer, _ = logistic_fit(xs[:40], ys[:10] + ys[50:80], ridge=0.0)
+    assert fisher_covariance(xs[:40], fewer, ridge=0.0)[0][0] > variance
+
+
+def test_covariance_matches_the_spread_of_refits() -> None:
+    """Refitting on fresh samples scatters the slope as the covariance says."""
+    slopes = []
+    for seed in range(40):
+        xs, ys = _bernoulli([-0.5, 1.5], 1.0, 300, seed=100 + seed)
+        slopes.append(logistic_fit(xs, ys)[0][1])
+    xs, ys = _bernoulli([-0.5, 1.5], 1.0, 300, seed=99)
+    weights, _ = logistic_fit(xs, ys)
+    predicted = math.sqrt(fisher_covariance(xs, weights)[1][1])
+    mean = math.fsum(slopes) / len(slopes)
+    observed = math.sqrt(math.fsum((s - mean) ** 2 for s in slopes) / (len(slopes) - 1))
+    assert observed == pytest.approx(predicted, rel=0.35)
+
+
+def test_forced_reds_count_once_per_season() -> None:
+    """Spent in two seasons, not in a third (its four forced days count as one season)."""
+    assert spent_share([(3, 3), (2, 2), (4, 0)]) == pytest.approx((2 + 1) / (3 + 2))
+    assert spent_share([]) == 0.5  # the prior alone
+    assert spent_share([(0, 0)]) == 0.5
+
+
 def test_calibration_on_synthetic_seasons() -> None:
     days = seasons(date(2016, 9, 1), date(2018, 8, 31), seed=5)
     params = calibrate(
@@ -82,6 +118,14 @@ def test_calibration_on_synthetic_seasons() -> None:
     # Winter days vary more than summer days.
     assert params.monthly_spread[0] > params.monthly_spread[6]
     assert len(params.reference_net) == 366
+    for weights, covariance in (
+        (params.red, params.red_covariance),
+        (params.white, params.white_covariance),
+    ):
+        assert len(covariance) == len(weights)
+        assert all(covariance[i][i] > 0 for i in range(len(weights)))
+        assert covariance[0][1] == pytest.approx(covariance[1][0])
+    assert 0.0 < params.red_forced < 1.0
     assert params.renewables_mean[0] == pytest.approx(
         sum(i.wind for d, i in days.items() if d.month == 1) / 62, rel=0.01
     )

@@ -17,6 +17,7 @@ from custom_components.delestage.forecast.model import (
     Parameters,
     Spread,
     _Forecaster,
+    expected_colour,
     forecast,
     load_parameters,
     make_inputs,
@@ -222,19 +223,64 @@ def test_forecast_is_deterministic() -> None:
 
 
 def test_day_forecast_dict_and_most_likely() -> None:
-    day = DayForecast(date(2027, 1, 5), 0.2, 0.4, 0.4)
-    assert day.most_likely is Colour.WHITE  # ties go to the milder colour
+    day = DayForecast(date(2027, 1, 5), 0.3, 0.3, 0.4)
+    assert day.most_likely is Colour.RED
     assert day.probability(Colour.RED) == 0.4
     assert day.as_dict() == {
         "date": "2027-01-05",
-        "blue": 0.2,
-        "white": 0.4,
+        "blue": 0.3,
+        "white": 0.3,
         "red": 0.4,
-        "most_likely": "white",
+        "most_likely": "red",
         "official": False,
     }
-    assert DayForecast(date(2027, 1, 5), 0.1, 0.2, 0.7).most_likely is Colour.RED
     assert DayForecast(date(2027, 1, 5), 0.5, 0.3, 0.2).most_likely is Colour.BLUE
+    assert DayForecast(date(2027, 1, 5), 0.4, 0.4, 0.2).most_likely is Colour.BLUE  # ties: milder
+    assert DayForecast(date(2027, 1, 5), 0.2, 0.5, 0.3).most_likely is Colour.WHITE
+
+
+@pytest.mark.parametrize(
+    ("white", "red", "expected"),
+    [
+        (0.53, 0.45, Colour.RED),  # red wins from 45.5 % when blue is out of the question
+        (0.56, 0.44, Colour.WHITE),
+        (0.50, 0.50, Colour.RED),
+    ],
+)
+def test_a_likely_red_is_announced_before_it_is_the_likeliest(
+    white: float, red: float, expected: Colour
+) -> None:
+    """A red day announced white costs more than the reverse (red weighted by RED_WEIGHT)."""
+    day = DayForecast(date(2027, 1, 5), 1.0 - white - red, white, red)
+    assert day.most_likely is expected
+    assert day.as_dict()["most_likely"] == str(expected)
+    assert expected_colour(day.blue, day.white, day.red) is expected
+
+
+def test_uncertain_curves_give_less_extreme_probabilities() -> None:
+    """The weights' covariance is integrated: a shaky fit is not certain far from threshold."""
+    inputs = inputs_with_z(date(2027, 1, 12), 2.5)
+    size = len(PARAMS.red)
+    shaky = replace(
+        PARAMS,
+        red_covariance=tuple(
+            tuple(4.0 if i == j else 0.0 for j in range(size)) for i in range(size)
+        ),
+    )
+    certain = replace(PARAMS, red_covariance=(), white_covariance=())
+
+    assert forecast(inputs, shaky)[0].red < forecast(inputs, PARAMS)[0].red
+    assert forecast(inputs, PARAMS)[0].red <= forecast(inputs, certain)[0].red
+    assert forecast(inputs, shaky)[0].red > 0.5
+
+
+def test_parameters_without_covariances_still_load() -> None:
+    """A parameters file written before the covariances were fitted stays readable."""
+    raw = PARAMS.as_dict()
+    del raw["red_covariance"], raw["white_covariance"]
+    older = Parameters.from_dict(raw)
+    assert older.red_covariance == older.white_covariance == ()
+    assert len(forecast(inputs_with_z(date(2027, 1, 12), 1.0), older)) == 7
 
 
 def test_season_offset_follows_the_outcomes() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 import math
+from typing import Any
 
 from .model import (
     WINDOW,
@@ -23,7 +24,7 @@ from .model import (
     red_forced,
     white_features,
 )
-from .rules import ONE_DAY, Colour, Stocks, day_of_season, stocks_on
+from .rules import ONE_DAY, Colour, Stocks, day_of_season, season_start, stocks_on
 
 # Error of RTE's consumption forecast (MW) beyond its day-before one, by lead 1…9 days. Not in
 # the calibration files (they hold day-before forecasts only): an assumption from the growth of
@@ -33,10 +34,15 @@ from .rules import ONE_DAY, Colour, Stocks, day_of_season, stocks_on
 CONSUMPTION_ERROR = (0.0, 1300.0, 1900.0, 2500.0, 3100.0, 3600.0, 4200.0, 4700.0, 5200.0)
 # Days after the latest known anomaly for which persistence is fitted.
 PERSISTENCE_DAYS = 10
-# Spread of the season shifts of the two curves (logit units), chosen by cross-validation.
-OFFSET_SD = 1.0
-# Prior of "a day that must be red is red": Beta(4, 1) (2014-2021: 5 of 9, March 2020 aside).
-FORCED_PRIOR = (4.0, 1.0)
+# Spread of the season shifts of the red and white curves (logit units), chosen by the
+# cross-validated Brier score (docs/tempo-forecast.md): RTE's red choices move more from one
+# season to the next than its white ones.
+OFFSET_SD_RED = 1.0
+OFFSET_SD_WHITE = 0.5
+# Prior of "RTE spends its last reds when they fill the days left to place them": Beta(1, 1)
+# over seasons (a season's forced days are one decision: spent in 2017 and 2019, not during
+# the March 2020 lockdown).
+FORCED_PRIOR = (1.0, 1.0)
 # Ridge on the logistic weights (keeps a fit with few days finite).
 RIDGE = 1e-3
 # Months whose anomalies the persistence is fitted on (where colours are decided).
@@ -141,6 +147,29 @@ def logistic_fit(
     return weights, loglik
 
 
+def fisher_covariance(
+    xs: Sequence[Sequence[float]],
+    weights: Sequence[float],
+    ceiling: float = 1.0,
+    ridge: float = RIDGE,
+) -> list[list[float]]:
+    """Covariance of fitted weights: the inverse of the Fisher information at ``weights``.
+
+    The forecast integrates it (few past days: flatter curves, e.g. a fit on two seasons).
+    """
+    size = len(weights)
+    information = [[ridge if i == j else 0.0 for j in range(size)] for i in range(size)]
+    for x in xs:
+        weight = _bernoulli_terms(dot(weights, x), True, ceiling)[2]
+        for i in range(size):
+            wi = weight * x[i]
+            row = information[i]
+            for j in range(size):
+                row[j] += wi * x[j]
+    columns = [solve(information, [float(i == j) for i in range(size)]) for j in range(size)]
+    return [[columns[j][i] for j in range(size)] for i in range(size)]
+
+
 def capped_logistic_fit(
     xs: Sequence[Sequence[float]], ys: Sequence[bool]
 ) -> tuple[list[float], float]:
@@ -217,8 +246,8 @@ def calibrate(days: Sequence[CalibrationDay]) -> Parameters:
         red_ceiling=1.0,
         white_ceiling=1.0,
         red_forced=0.0,
-        offset_sd_red=OFFSET_SD,
-        offset_sd_white=OFFSET_SD,
+        offset_sd_red=OFFSET_SD_RED,
+        offset_sd_white=OFFSET_SD_WHITE,
         climate=(),
         persistence=(),
         anomaly_sd=0.0,
@@ -233,16 +262,12 @@ def calibrate(days: Sequence[CalibrationDay]) -> Parameters:
     climate = least_squares([climate_terms(day) for day in z], list(z.values()))
     anomaly = {day: value - dot(climate, climate_terms(day)) for day, value in z.items()}
     persistence, anomaly_sd = _persistence(anomaly)
-    red, red_ceiling, white, white_ceiling, forced = _decisions(z, colours)
+    decisions = _decisions(z, colours)
     renewables_mean, renewables_change_sd = _renewables(ordered)
     return Parameters(
         **{
             **draft.as_dict(),
-            "red": tuple(red),
-            "white": tuple(white),
-            "red_ceiling": red_ceiling,
-            "white_ceiling": white_ceiling,
-            "red_forced": forced,
+            **decisions,
             "climate": tuple(climate),
             "persistence": tuple(persistence),
             "anomaly_sd": anomaly_sd,
@@ -294,15 +319,14 @@ def _persistence(anomaly: Mapping[date, float]) -> tuple[list[tuple[float, float
     return result, anomaly_sd
 
 
-def _decisions(
-    z: Mapping[date, float], colours: Mapping[date, Colour]
-) -> tuple[list[float], float, list[float], float, float]:
-    """Fit the red and white curves (weights, ceiling), and the share of forced days red."""
+def _decisions(z: Mapping[date, float], colours: Mapping[date, Colour]) -> dict[str, Any]:
+    """Fit the red and white curves (weights, ceiling, covariance) and the forced-red share."""
     red_x: list[list[float]] = []
     red_y: list[bool] = []
     white_x: list[list[float]] = []
     white_y: list[bool] = []
-    forced = forced_red = 0
+    # Forced days by season: (days, red days).
+    forced: dict[date, list[int]] = {}
     if not colours:
         raise CalibrationError("no Tempo colour to calibrate on")
     day = min(colours)
@@ -315,8 +339,9 @@ def _decisions(
         value = z.get(day)
         if colour is not None and value is not None:
             if red_forced(day, stocks):
-                forced += 1
-                forced_red += colour is Colour.RED
+                counts = forced.setdefault(season_start(day), [0, 0])
+                counts[0] += 1
+                counts[1] += colour is Colour.RED
             elif stocks.red_allowed(day):
                 red_x.append(red_features(value, day, stocks))
                 red_y.append(colour is Colour.RED)
@@ -327,10 +352,32 @@ def _decisions(
         day += ONE_DAY
     if sum(red_y) < 5 or sum(white_y) < 5:
         raise CalibrationError("fewer than 5 red or white days with net consumption")
-    alpha, beta = FORCED_PRIOR
     red, red_ceiling = capped_logistic_fit(red_x, red_y)
     white, white_ceiling = capped_logistic_fit(white_x, white_y)
-    return red, red_ceiling, white, white_ceiling, (forced_red + alpha) / (forced + alpha + beta)
+    return {
+        "red": tuple(red),
+        "red_ceiling": red_ceiling,
+        "red_covariance": _rows(fisher_covariance(red_x, red, red_ceiling)),
+        "white": tuple(white),
+        "white_ceiling": white_ceiling,
+        "white_covariance": _rows(fisher_covariance(white_x, white, white_ceiling)),
+        "red_forced": spent_share(list(forced.values())),
+    }
+
+
+def spent_share(seasons: Sequence[Sequence[int]]) -> float:
+    """Probability that a day that must be red is red, from ``(forced days, red ones)`` by season.
+
+    A season's forced days are one decision (RTE spends its last reds or not): each season
+    counts once, by the share of its forced days that were red, over a Beta prior.
+    """
+    alpha, beta = FORCED_PRIOR
+    spent = math.fsum(red_days / days for days, red_days in seasons if days)
+    return (spent + alpha) / (sum(1 for days, _ in seasons if days) + alpha + beta)
+
+
+def _rows(matrix: Sequence[Sequence[float]]) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(row) for row in matrix)
 
 
 def _renewables(days: Sequence[CalibrationDay]) -> tuple[list[float], list[float]]:

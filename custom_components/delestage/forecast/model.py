@@ -58,6 +58,11 @@ YEAR = 365.25
 # Quantile nodes over which an uncertain z is integrated (equal weights).
 NODES = 24
 _STANDARD_NODES = tuple(NormalDist().inv_cdf((i + 0.5) / NODES) for i in range(NODES))
+# Weight of red when choosing the colour to announce: a red day announced white costs a
+# household more (nothing prepared) than a white day announced red. With 1.2, a day that can
+# only be white or red is announced red from 45.5 %. Chosen once by cross-validation
+# (docs/tempo-forecast.md), not refitted per season.
+RED_WEIGHT = 1.2
 # Coefficients of RTE's published thresholds (2016 method).
 RED_THRESHOLD = (3.15, 0.010, 0.031)
 WHITE_THRESHOLD = (4.0, 0.015, 0.026)
@@ -175,6 +180,9 @@ class Parameters:
     renewables_change_sd: tuple[float, ...]
     # Error (MW) of RTE's consumption forecast by lead 1, 2, … days, beyond the day-before one.
     consumption_error: tuple[float, ...] = field(default=())
+    # Covariance of the curves' weights (their uncertainty is integrated; empty: none).
+    red_covariance: tuple[tuple[float, ...], ...] = field(default=())
+    white_covariance: tuple[tuple[float, ...], ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -184,7 +192,8 @@ class Parameters:
     def from_dict(cls, data: Mapping[str, Any]) -> Parameters:
         """Read the JSON form back."""
         values = dict(data)
-        values["persistence"] = tuple(tuple(pair) for pair in values["persistence"])
+        for key in ("persistence", "red_covariance", "white_covariance"):
+            values[key] = tuple(tuple(row) for row in values.get(key, ()))
         for key in (
             "red",
             "white",
@@ -268,6 +277,19 @@ def make_inputs(
     return ForecastInputs(today, parsed, dict(history or {}), forecasts)
 
 
+def expected_colour(blue: float, white: float, red: float) -> Colour:
+    """Return the colour to announce: the likeliest once red is weighted by ``RED_WEIGHT``.
+
+    Ties go to the milder colour (blue, then white). Used by the entities, the action and the
+    backtest alike, so the scores measure what users see.
+    """
+    weighted_red = red * RED_WEIGHT
+    best = max(blue, white, weighted_red)
+    if blue == best:
+        return Colour.BLUE
+    return Colour.WHITE if white == best else Colour.RED
+
+
 @dataclass(frozen=True, slots=True)
 class DayForecast:
     """Probabilities of one day's colour; ``official`` when RTE has published it."""
@@ -280,11 +302,8 @@ class DayForecast:
 
     @property
     def most_likely(self) -> Colour:
-        """The most probable colour (blue on ties, then white)."""
-        best = max(self.blue, self.white, self.red)
-        if self.blue == best:
-            return Colour.BLUE
-        return Colour.WHITE if self.white == best else Colour.RED
+        """The colour to expect (``expected_colour``: red weighted by ``RED_WEIGHT``)."""
+        return expected_colour(self.blue, self.white, self.red)
 
     def probability(self, colour: Colour) -> float:
         """Probability of ``colour``."""
@@ -468,31 +487,25 @@ class _Forecaster:
     def probabilities(
         self, day: date, stocks: Stocks, nodes: Sequence[float]
     ) -> tuple[float, float, float]:
-        """P(blue), P(white), P(red) of ``day`` from these stocks and the z nodes.
-
-        Both curves are linear in z through the margin only, so each node costs two logistics.
-        """
+        """P(blue), P(white), P(red) of ``day`` from these stocks and the z nodes."""
         params = self.params
         red_offset, white_offset = self.offsets
         forced = red_forced(day, stocks)
         red_ok = stocks.red_allowed(day) and not forced
         white_ok = stocks.white_allowed(day)
-        # The offsets are uncertain: integrate them (probit approximation, MacKay 1992).
-        red_flat, white_flat = red_offset.flattening, white_offset.flattening
-        red_base = (dot(params.red, red_features(0.0, day, stocks)) + red_offset.mean) * red_flat
-        white_base = (
-            dot(params.white, white_features(0.0, day, stocks)) + white_offset.mean
-        ) * white_flat
-        red_slope, white_slope = params.red[1] * red_flat, params.white[1] * white_flat
+        red_curve = _Curve(
+            params.red, red_features(0.0, day, stocks), red_offset, params.red_covariance
+        )
+        white_curve = _Curve(
+            params.white, white_features(0.0, day, stocks), white_offset, params.white_covariance
+        )
         red = white = 0.0
         for z in nodes:
             p_red = params.red_forced if forced else 0.0
             if red_ok:
-                p_red = params.red_ceiling * logistic(red_base + red_slope * z)
+                p_red = params.red_ceiling * red_curve.probability(z)
             if white_ok:
-                white += (
-                    (1.0 - p_red) * params.white_ceiling * logistic(white_base + white_slope * z)
-                )
+                white += (1.0 - p_red) * params.white_ceiling * white_curve.probability(z)
             red += p_red
         red /= len(nodes)
         white /= len(nodes)
@@ -553,10 +566,36 @@ class Offset:
     mean: float
     variance: float
 
-    @property
-    def flattening(self) -> float:
-        """Factor on the score that integrates the shift's uncertainty (probit approximation)."""
-        return 1.0 / math.sqrt(1.0 + math.pi * self.variance / 8.0)
+
+class _Curve:
+    """One curve at z, the uncertainty of its score integrated (probit approximation).
+
+    The score is ``w.x + offset``: the features ``x`` depend on z only through the margin
+    (index 1), so the score's mean is a line in z and its variance (weights' covariance plus
+    the offset's variance) a parabola; each z then costs one logistic.
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        features: Sequence[float],
+        offset: Offset,
+        covariance: Sequence[Sequence[float]],
+    ) -> None:
+        self.base = dot(weights, features) + offset.mean
+        self.slope = weights[1]
+        self.var0 = offset.variance
+        self.var1 = self.var2 = 0.0
+        if covariance:
+            row = [dot(line, features) for line in covariance]
+            self.var0 += dot(features, row)
+            self.var1 = 2.0 * row[1]
+            self.var2 = covariance[1][1]
+
+    def probability(self, z: float) -> float:
+        """P at z: logistic of the mean score, flattened by its variance (MacKay 1992)."""
+        variance = max(self.var0 + z * (self.var1 + z * self.var2), 0.0)
+        return logistic((self.base + self.slope * z) / math.sqrt(1.0 + math.pi * variance / 8.0))
 
 
 def season_offset(
