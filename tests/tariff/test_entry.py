@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -14,7 +15,7 @@ from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir, storage
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -23,7 +24,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.delestage.const import DOMAIN
 from custom_components.delestage.enedis.statistics import StatisticsNotWrittenError
-from custom_components.delestage.hub import get_hub
+from custom_components.delestage.hub import ConsumptionImport, get_hub
 from custom_components.delestage.tariff.manager import TariffManager, async_get_tariffs
 from tests.enedis.conftest import make_entry, open_linky_options, paris_today
 from tests.enedis.fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
@@ -696,3 +697,59 @@ async def test_statistic_names_and_units_in_the_server_language(
         f"selector.{config['translation_key']}.unit_of_measurement.{config['unit_of_measurement']}"
     )
     assert lookup(language, unit) == SUBSCRIPTION_UNIT[language]
+
+
+def _day_readings(day: date, wh: float) -> list[tuple[datetime, datetime, float]]:
+    """One local day of hourly readings of ``wh`` each."""
+    start = datetime(day.year, day.month, day.day, tzinfo=PARIS)
+    hours = [start + timedelta(hours=n) for n in range(24)]
+    return [(hour, hour + timedelta(hours=1), wh) for hour in hours]
+
+
+async def test_an_import_during_the_unload_is_not_overwritten(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+) -> None:
+    """A file imported while the meter's entry unloads (a reload, a reauth) keeps every hour.
+
+    The first import is still in the split's memory (its Store is written a little later);
+    the second reaches the split while the unload writes that Store (a slow SD card). Both are
+    in the Store the entry reads when it starts again, and both are split.
+    """
+    options = {"tariff": "hp_hc", "offpeak_hours": "22:00-06:00", "prices": {"hp": 0.27, "hc": 0.2}}
+    entry = await setup_with_options(hass, api_url, options)
+    first, second = (paris_today() - timedelta(days=n) for n in (31, 30))
+    hub = get_hub(hass)
+    await hub.async_publish_consumption(ConsumptionImport(PRM, _day_readings(first, 500.0)))
+    key = f"{DOMAIN}.enedis_tariff.{entry.entry_id}"
+    write = storage.Store._async_write_data
+    concurrent: list[asyncio.Task[None]] = []
+
+    async def _slow_write(store: storage.Store, data: dict[str, Any]) -> None:
+        if store.key == key and not concurrent:
+            concurrent.append(
+                hass.async_create_task(
+                    hub.async_publish_consumption(
+                        ConsumptionImport(PRM, _day_readings(second, 700.0))
+                    )
+                )
+            )
+            for _ in range(20):  # the disk is slow: the import runs meanwhile
+                await asyncio.sleep(0)
+        await write(store, data)
+
+    with patch.object(storage.Store, "_async_write_data", _slow_write):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    assert concurrent
+    assert concurrent[0].done()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await flush(hass)
+
+    hp = by_start(await hourly_sums(hass, stat("consumption_hp")))
+    hc = by_start(await hourly_sums(hass, stat("consumption_hc")))
+    for day, wh in ((first, 500.0), (second, 700.0)):
+        for start, _end, _wh in _day_readings(day, wh):
+            hour = start.timestamp()
+            assert hp.get(hour, 0.0) + hc.get(hour, 0.0) == pytest.approx(wh / 1000), start
