@@ -18,6 +18,7 @@ from custom_components.delestage.hub import (
     ConsumptionImport,
     MeterFeature,
     ObservationStation,
+    RteFeature,
     get_hub,
 )
 from tests.rte.fake_rte import day_payload
@@ -178,30 +179,35 @@ async def test_a_failing_feature_leaves_nothing_attached(hass: HomeAssistant) ->
     assert stopped == ["tariff"]
 
 
-async def test_signal_features_are_built_like_meter_features(hass: HomeAssistant) -> None:
-    """An RTE entry's parts: in registration order; a failing one leaves none attached."""
+async def test_rte_features_attach_like_meter_features(hass: HomeAssistant) -> None:
+    """Each RTE entry gets every RTE feature's part, in order; a failure leaves none."""
     hub = get_hub(hass)
     stopped: list[str] = []
 
-    class Part(MeterFeature):
-        key = "preheating"
+    class Forecast(RteFeature):
+        key = "tempo_forecast"
 
         async def async_shutdown(self) -> None:
             stopped.append(self.key)
 
-    async def build(signal: object) -> MeterFeature:
-        return Part()
+    async def build(app: object) -> RteFeature:
+        return Forecast()
 
-    async def fail(signal: object) -> MeterFeature:
-        raise OSError("store unreadable")
+    unregister = hub.register_rte_feature(build)
+    assert [part.key for part in await hub.async_attach_rte(object())] == ["tempo_forecast"]  # type: ignore[arg-type]
+    assert await hub.async_attach_meter(object()) == []  # type: ignore[arg-type]
 
-    unregister = hub.register_signal_feature(build)
-    assert [part.key for part in await hub.async_attach_signal(object())] == ["preheating"]  # type: ignore[arg-type]
-    hub.register_signal_feature(fail)
-    with pytest.raises(OSError, match="store unreadable"):
-        await hub.async_attach_signal(object())  # type: ignore[arg-type]
-    assert stopped == ["preheating"]
+    async def fail(app: object) -> RteFeature:
+        raise OSError("parameters unreadable")
+
+    hub.register_rte_feature(fail)
+    with pytest.raises(OSError, match="parameters unreadable"):
+        await hub.async_attach_rte(object())  # type: ignore[arg-type]
+    assert stopped == ["tempo_forecast"]
     unregister()
+    with pytest.raises(OSError, match="parameters unreadable"):
+        await hub.async_attach_rte(object())  # type: ignore[arg-type]
+    assert stopped == ["tempo_forecast"]
 
 
 async def test_offpeak_ranges_of_the_first_meter_that_has_some(hass: HomeAssistant) -> None:

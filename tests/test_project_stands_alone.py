@@ -1,4 +1,4 @@
-"""A clone alone (nothing beside it) lints; the README names no path outside the repository."""
+"""A clone alone (nothing beside it) lints; the README and docs name no path outside it."""
 
 from __future__ import annotations
 
@@ -76,7 +76,24 @@ def test_ci_entry_point_requires_hassfest() -> None:
     assert lint == ['CI="${CI:-1}" script/lint']
 
 
-def test_readme_names_no_path_outside_the_repository() -> None:
-    readme = (REPO / "README.md").read_text()
-    outside = re.findall(r"\.\./[\w./-]*|(?<![\w/])shared/[\w./-]+|/work/[\w./-]*", readme)
+DOC_PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", DOC_PAGES, ids=lambda page: page.name)
+def test_docs_name_no_path_outside_the_repository(page: Path) -> None:
+    """The README and docs/*.md name no path outside the repository (``../`` stays inside)."""
+    named = re.findall(r"\.\./[\w./-]*|(?<![\w/])shared/[\w./-]+|/work/[\w./-]*", page.read_text())
+    outside = [
+        path
+        for path in named
+        if not path.startswith("../")
+        or REPO.resolve() not in (page.parent / path).resolve().parents
+    ]
     assert outside == []
+
+
+def test_readme_names_the_test_command() -> None:
+    """CI runs the README's test command: .ci/run runs script/test, and the README says so."""
+    readme = (REPO / "README.md").read_text()
+    assert re.search(r"^script/test\s+#", readme, re.MULTILINE)
+    assert "script/test" in (REPO / ".ci" / "run").read_text().splitlines()

@@ -16,6 +16,7 @@ from tools.sandbox import SandboxState, create_app
 REPO = Path(__file__).parents[1]
 TEXTS = [
     REPO / "README.md",
+    *sorted((REPO / "docs").glob("*.md")),
     *sorted((REPO / "custom_components" / DOMAIN / "translations").glob("*.json")),
 ]
 # A local address with a port: the simulator's, or Home Assistant's own web interface.
@@ -40,9 +41,16 @@ def _suggested() -> list[tuple[str, str]]:
 
 
 def test_texts_suggest_simulator_addresses() -> None:
-    """The RTE form's help and the README show the simulator's addresses (not a stale port)."""
+    """The RTE form's help, README and docs show the simulator's addresses (no stale port)."""
     names = {name for name, _ in _suggested()}
-    assert {"README.md", "en.json", "fr.json"} <= names
+    assert {
+        "README.md",
+        "contributing.md",
+        "rte.md",
+        "meteofrance.md",
+        "en.json",
+        "fr.json",
+    } <= names
 
 
 @pytest.mark.parametrize(("text", "url"), _suggested())

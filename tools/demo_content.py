@@ -9,6 +9,8 @@ the README and script/e2e name them.
 Linky data arrive the morning after (Enedis publishes yesterday's curve around 08:00), so the
 "Tempo" dashboard opens on yesterday: its top row shows yesterday's figures (statistic cards
 with a calendar offset of one day back, which Home Assistant allows), then the last 30 days.
+Its second view is the week ahead: the seven Tempo forecast sensors of the RTE entry and a
+table of their probabilities.
 The Energy dashboard cannot be told to: its period is the browser's own choice (its date
 picker remembers the last preset picked, in the browser's local storage), hence the quick
 start's hint to pick "Yesterday" there.
@@ -57,6 +59,12 @@ class DemoTexts:
     cost_title: str
     cost: str
     colours: dict[str, str]
+    forecast_view: str
+    forecast_title: str
+    forecast_table: str
+    forecast_columns: tuple[str, str, str, str, str]
+    weekdays: tuple[str, ...]
+    forecast_days: tuple[str, ...]
 
 
 TEXTS = {
@@ -73,6 +81,12 @@ TEXTS = {
         cost_title=f"Cost (€ / day, last {DAYS_SHOWN} days)",
         cost="Cost",
         colours={"blue": "Blue", "white": "White", "red": "Red"},
+        forecast_view="Week ahead",
+        forecast_title="Tempo forecast (RTE's colour once published)",
+        forecast_table="Probabilities",
+        forecast_columns=("Day", "Expected", "Blue", "White", "Red"),
+        weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        forecast_days=("Tomorrow", *(f"In {n} days" for n in range(2, 8))),
     ),
     "fr": DemoTexts(
         home="Délestage (démo)",
@@ -87,6 +101,12 @@ TEXTS = {
         cost_title=f"Coût (€ / jour, {DAYS_SHOWN} derniers jours)",
         cost="Coût",
         colours={"blue": "Bleu", "white": "Blanc", "red": "Rouge"},
+        forecast_view="Semaine à venir",
+        forecast_title="Prévision Tempo (couleur de RTE une fois publiée)",
+        forecast_table="Probabilités",
+        forecast_columns=("Jour", "Prévue", "Bleu", "Blanc", "Rouge"),
+        weekdays=("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+        forecast_days=("Demain", *(f"Dans {n} jours" for n in range(2, 8))),
     ),
 }
 
@@ -141,8 +161,48 @@ def _yesterday_card(name: str, series: str) -> dict[str, Any]:
     }
 
 
-def tempo_dashboard(language: str) -> dict[str, Any]:
-    """The "Tempo" dashboard: yesterday's cost and use, the six series stacked, the cost."""
+def forecast_view(language: str, forecast_entities: list[str]) -> dict[str, Any]:
+    """The week ahead: the seven forecast sensors, then their probabilities in a table.
+
+    ``forecast_entities``: the ``tempo_forecast_day_1`` … ``_7`` sensors (their ids follow the
+    server's language). A day RTE has published is marked with a check mark.
+    """
+    texts = TEXTS[language]
+    weekdays = list(texts.weekdays)
+    header = " | ".join(texts.forecast_columns)
+    rows = (
+        "{% set days = " + repr(weekdays) + " %}"
+        "{% for e in " + repr(forecast_entities) + " %}"
+        "{% set d = state_attr(e, 'date') %}"
+        "{% if d %}{% set p = strptime(d, '%Y-%m-%d') %}"
+        "| {{ days[p.weekday()] }} {{ p.strftime('%d/%m') }} "
+        "| {{ state_translated(e) }}{{ ' ✔' if state_attr(e, 'official') else '' }} "
+        "{% for c in ['blue', 'white', 'red'] %}"
+        "| {{ (state_attr(e, 'probability_' ~ c) | float(0) * 100) | round(0) | int }} % "
+        "{% endfor %}|\n{% endif %}{% endfor %}"
+    )
+    table = {
+        "type": "markdown",
+        "title": texts.forecast_table,
+        "content": f"| {header} |\n|---|---|---:|---:|---:|\n{rows}",
+    }
+    sensors = {
+        "type": "entities",
+        "title": texts.forecast_title,
+        "entities": [
+            {"entity": entity, "name": name}
+            for entity, name in zip(forecast_entities, texts.forecast_days, strict=True)
+        ],
+    }
+    column = {"type": "vertical-stack", "cards": [sensors, table]}
+    return {"title": texts.forecast_view, "path": "week-ahead", "panel": True, "cards": [column]}
+
+
+def tempo_dashboard(language: str, forecast_entities: list[str] | None = None) -> dict[str, Any]:
+    """The "Tempo" dashboard: yesterday's cost and use, the six series stacked, the cost.
+
+    With the forecast sensors, a second view shows the week ahead.
+    """
     texts = TEXTS[language]
     stacked = {
         "type": "statistics-graph",
@@ -181,4 +241,7 @@ def tempo_dashboard(language: str) -> dict[str, Any]:
     }
     # One column the width of the page (a panel view): yesterday, then the two graphs.
     column = {"type": "vertical-stack", "cards": [yesterday, stacked, cost]}
-    return {"views": [{"title": texts.dashboard, "panel": True, "cards": [column]}]}
+    views = [{"title": texts.dashboard, "panel": True, "cards": [column]}]
+    if forecast_entities:
+        views.append(forecast_view(language, forecast_entities))
+    return {"views": views}

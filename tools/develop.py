@@ -179,8 +179,8 @@ def write_config(config: Path, port: int, language: str = DEFAULT_LANGUAGE) -> N
             ),
             encoding="utf-8",
         )
-    blueprint = REPO / BLUEPRINT
-    if blueprint.exists():
+    # Every shipped blueprint (load shedding, preparing for a likely red day…).
+    for blueprint in sorted((REPO / BLUEPRINT).parent.glob("*.yaml")):
         target = config / "blueprints" / "automation" / "delestage"
         target.mkdir(parents=True, exist_ok=True)
         link = target / blueprint.name
@@ -460,6 +460,17 @@ async def set_tariff(hass: Hass) -> None:
     log(f"Enedis: Tempo tariff saved for Linky …{CONSUMER_PRM[-4:]} ({', '.join(answered)})")
 
 
+async def forecast_sensors(hass: Hass) -> list[str]:
+    """The RTE entry's seven Tempo forecast sensors, day 1 first (none without the entry)."""
+    keys = [f"tempo_forecast_day_{day}" for day in range(1, 8)]
+    found = {
+        entity.get("translation_key"): str(entity["entity_id"])
+        for entity in await hass.ws({"type": "config/entity_registry/list"})
+        if entity["platform"] == "delestage"
+    }
+    return [found[key] for key in keys] if all(key in found for key in keys) else []
+
+
 async def add_tempo_dashboard(hass: Hass) -> None:
     """The "Tempo" dashboard (tools/demo_content.py), in the server's language."""
     dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
@@ -475,14 +486,16 @@ async def add_tempo_dashboard(hass: Hass) -> None:
                 "show_in_sidebar": True,
             }
         )
+    forecast = await forecast_sensors(hass)
     await hass.ws(
         {
             "type": "lovelace/config/save",
             "url_path": TEMPO_DASHBOARD,
-            "config": tempo_dashboard_config(hass.language),
+            "config": tempo_dashboard_config(hass.language, forecast),
         }
     )
-    log(f"Tempo dashboard: yesterday, the six series stacked and the cost (/{TEMPO_DASHBOARD})")
+    week = f", the week ahead (/{TEMPO_DASHBOARD}/week-ahead)" if forecast else ""
+    log(f"Tempo dashboard: yesterday, the six series and the cost (/{TEMPO_DASHBOARD}){week}")
 
 
 async def add_preheating_dashboard(hass: Hass) -> None:

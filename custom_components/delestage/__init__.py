@@ -15,6 +15,7 @@ from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from .enedis.const import CONF_CONSENT_DURATION, CONF_SOURCE
 from .enedis.oauth import async_register_consent_view
 from .entry_types import ENTRY_REMOVE, ENTRY_SETUP
+from .forecast.feature import async_setup_forecast
 from .repairs import async_check_api_base_url, async_delete_api_base_url_issue
 from .report import async_setup_report
 from .runtime import DelestageConfigEntry
@@ -36,6 +37,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_tariff(hass)
     async_setup_report(hass)
     await async_setup_shedding(hass)
+    async_setup_forecast(hass)
     await async_setup_anticipation(hass)
     return True
 

@@ -15,6 +15,7 @@ from .enedis import (
     async_remove_entry as async_remove_enedis,
     async_setup_entry as async_setup_enedis,
 )
+from .forecast.feature import async_remove_forecast
 from .meteofrance import (
     async_remove_entry as async_remove_meteofrance,
     async_setup_entry as async_setup_meteofrance,
@@ -41,9 +42,15 @@ async def _async_remove_linky(hass: HomeAssistant, entry: DelestageConfigEntry) 
     await async_remove_tariff(hass, entry)
 
 
+async def _async_remove_rte_app(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
+    """Delete what the RTE entry's cache and its Tempo forecast keep."""
+    await async_remove_rte(hass, entry)
+    await async_remove_forecast(hass, entry)
+
+
 # Clean-up when an entry is deleted: the files its type keeps in .storage.
 ENTRY_REMOVE: dict[EntryType, EntryRemove] = {
     EntryType.ENEDIS: _async_remove_linky,
     EntryType.METEOFRANCE: async_remove_meteofrance,
-    EntryType.RTE: async_remove_rte,
+    EntryType.RTE: _async_remove_rte_app,
 }

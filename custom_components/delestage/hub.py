@@ -18,12 +18,13 @@ What is published (by whom), how a feature reads it, and how it is told of a cha
   :meth:`Hub.listen_consumption`, awaited, in order, with a :class:`ConsumptionImport`.
 - **Linky meters** (each Enedis entry, a :class:`LinkyMeter`): a feature with a part per meter
   registers it with :meth:`Hub.register_meter_feature`.
+- **RTE applications** (each RTE entry, an :class:`RteApp`): a feature with a part per RTE
+  entry (the Tempo forecast, on the RTE device, calling RTE with the entry's own client;
+  pre-heating's per-thermostat sensors, on devices connected via it) registers it with
+  :meth:`Hub.register_rte_feature`.
 - **Weather observations** (each Météo-France entry): :meth:`Hub.observation_stations`.
 - **Calendar hours and descriptions** (a feature, the report, for the RTE alert calendar):
   :meth:`Hub.register_calendar_hook`; the calendar reads :meth:`Hub.calendar_hooks`.
-- **Signal entries** (each RTE entry, a :class:`SignalEntry`): a feature with entities of its
-  own beside the grid signals (pre-heating's per-thermostat sensors) registers it with
-  :meth:`Hub.register_signal_feature`, as per-meter features do.
 - **Off-peak hours** (a feature, the tariff, from the meter's or the typed ranges):
   :meth:`Hub.register_offpeak`; read with :meth:`Hub.offpeak_ranges` (the hot-water plan).
 
@@ -38,11 +39,12 @@ Decisions:
   reload) reads what is already known: the Tempo colours the RTE entry has stored, the Ecowatt
   forecast in effect, the stations set up. ``listen_*`` tells what changes afterwards; a Tempo
   source registering is such a change (a meter waiting for colours gets them then).
-- **Per-meter features.** A feature that adds entities to a meter's device (the tariff's
-  sensors, the report's) registers a factory once, from the integration's ``async_setup``; each
-  Enedis entry calls :meth:`Hub.async_attach_meter` during its set-up and keeps the parts it
-  gets (their entities, start once Home Assistant runs, shutdown, diagnostics). The entry
-  never names a feature.
+- **Per-meter and per-RTE-entry features.** A feature that adds entities to a meter's device
+  (the tariff's sensors, the report's) or to the RTE device (the Tempo forecast) registers a
+  factory once, from the integration's ``async_setup``; each Enedis entry calls
+  :meth:`Hub.async_attach_meter` (each RTE entry :meth:`Hub.async_attach_rte`) during its
+  set-up and keeps the parts it gets (their entities, start once Home Assistant runs,
+  shutdown, diagnostics). The entry never names a feature.
 - **Relays** (``phidget/``) publish nothing here: features act on loads through their
   ``switch`` entities, like any automation (the shedding actions take entity ids).
 - Colours keep RTE's names (``"BLUE"``, ``"WHITE"``, ``"RED"``); Ecowatt levels and runs are
@@ -65,6 +67,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .api.linky_client import LinkyClient
 from .api.meteofrance import Observation
+from .api.rte import RteClient
 from .api.rte_models import EcowattForecast
 from .const import DOMAIN, LOGGER
 
@@ -134,8 +137,21 @@ class LinkyMeter:
     listen_refresh: Callable[[CALLBACK_TYPE], CALLBACK_TYPE]
 
 
-class MeterFeature:
-    """A feature's part attached to a meter's or an RTE entry (entities, life, diagnostics)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RteApp:
+    """What an RTE entry shares with the features attached to it."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    device_info: DeviceInfo  # the RTE device: features' entities go there
+    # The entry's client: the same token and the same quota as the entry's own calls.
+    client: RteClient
+    # This app's Tempo colours; None when the app is not subscribed to Tempo.
+    tempo: TempoSource | None
+
+
+class FeaturePart:
+    """A feature's part attached to one entry (its entities, life cycle, diagnostics)."""
 
     # Key of its diagnostics in the entry's diagnostics.
     key: str = ""
@@ -157,18 +173,17 @@ class MeterFeature:
         return {}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SignalEntry:
-    """What an RTE entry shares with the features that add entities beside its signals."""
+class MeterFeature(FeaturePart):
+    """A feature's part attached to one meter."""
 
-    hass: HomeAssistant
-    entry: ConfigEntry
-    device_info: DeviceInfo  # the entry's device: a feature's own devices go "via" it
+
+class RteFeature(FeaturePart):
+    """A feature's part attached to one RTE entry."""
 
 
 type ConsumptionListener = Callable[[ConsumptionImport], Awaitable[None]]
 type MeterFeatureFactory = Callable[[LinkyMeter], Awaitable[MeterFeature]]
-type SignalFeatureFactory = Callable[[SignalEntry], Awaitable[MeterFeature]]
+type RteFeatureFactory = Callable[[RteApp], Awaitable[RteFeature]]
 # Off-peak ranges in local time (``end <= start``: the range wraps midnight).
 type OffPeakRanges = Sequence[tuple[time, time]]
 
@@ -187,9 +202,9 @@ class Hub:
         self._tempo_listeners: list[CALLBACK_TYPE] = []
         self._consumption_listeners: list[tuple[str | None, ConsumptionListener]] = []
         self._meter_features: list[MeterFeatureFactory] = []
+        self._rte_features: list[RteFeatureFactory] = []
         self._stations: dict[str, ObservationStation] = {}
         self._calendar_hooks: list[CalendarHook] = []
-        self._signal_features: list[SignalFeatureFactory] = []
         self._offpeak: dict[str, Callable[[], OffPeakRanges]] = {}
 
     # ------------------------------------------------------------------ Ecowatt
@@ -269,24 +284,20 @@ class Hub:
         return lambda: self._remove(self._meter_features, factory)
 
     async def async_attach_meter(self, meter: LinkyMeter) -> list[MeterFeature]:
-        """Build every feature's part of ``meter``, in registration order.
-
-        When one fails, the parts already built are shut down before the error goes on (the
-        entry's set-up fails with nothing left attached).
-        """
+        """Build every feature's part of ``meter``, in registration order (see ``_async_build``)."""
         return await _async_build(self._meter_features, meter)
 
-    # ------------------------------------------------------------------ signal entries
+    # ------------------------------------------------------------------ RTE entries
 
     @callback
-    def register_signal_feature(self, factory: SignalFeatureFactory) -> CALLBACK_TYPE:
+    def register_rte_feature(self, factory: RteFeatureFactory) -> CALLBACK_TYPE:
         """Add a feature with a part per RTE entry (once, from ``async_setup``)."""
-        self._signal_features.append(factory)
-        return lambda: self._remove(self._signal_features, factory)
+        self._rte_features.append(factory)
+        return lambda: self._remove(self._rte_features, factory)
 
-    async def async_attach_signal(self, signal: SignalEntry) -> list[MeterFeature]:
-        """Build every feature's part of an RTE entry (as :meth:`async_attach_meter`)."""
-        return await _async_build(self._signal_features, signal)
+    async def async_attach_rte(self, app: RteApp) -> list[RteFeature]:
+        """Build every feature's part of the RTE entry ``app``, in registration order."""
+        return await _async_build(self._rte_features, app)
 
     # ------------------------------------------------------------------ off-peak hours
 
@@ -351,14 +362,18 @@ class Hub:
             del items[key]
 
 
-async def _async_build[T](
-    factories: Sequence[Callable[[T], Awaitable[MeterFeature]]], owner: T
-) -> list[MeterFeature]:
-    """Build the parts of ``owner``; on a failure, shut down those built, then re-raise."""
-    parts: list[MeterFeature] = []
+async def _async_build[S, P: FeaturePart](
+    factories: Sequence[Callable[[S], Awaitable[P]]], subject: S
+) -> list[P]:
+    """Build each factory's part of ``subject``, in order.
+
+    When one fails, the parts already built are shut down before the error goes on (the
+    entry's set-up fails with nothing left attached).
+    """
+    parts: list[P] = []
     try:
         for factory in list(factories):
-            parts.append(await factory(owner))
+            parts.append(await factory(subject))
     except BaseException:
         for part in parts:
             await part.async_shutdown()

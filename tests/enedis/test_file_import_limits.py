@@ -229,6 +229,20 @@ async def test_errors_never_echo_the_file(hass: HomeAssistant, allowed: Path) ->
         assert not any("s3cr3t" in text for text in shown), (name, shown)
 
 
+async def test_errors_never_name_the_meter_in_full(hass: HomeAssistant, allowed: Path) -> None:
+    """Enedis names its exports after the meter: an error (logged when an automation fails)
+    shows the file and the path with the PRM masked (``…1234``), like every log line."""
+    entry = offline_entry(hass)
+    name = f"Enedis_Conso_Heure_20240318-20240325_{PRM}.csv"
+    (allowed / name).write_bytes(b"Horodate;Valeur\n2024-03-18T00:30:00+01:00;abc\n")
+    for path in (f"linky/{name}", f"linky/historique_conso_{PRM}.csv", f"/etc/{PRM}"):
+        with pytest.raises(ServiceValidationError) as err:
+            await import_file(hass, entry.entry_id, path)
+        shown = [str(err.value), *(err.value.translation_placeholders or {}).values()]
+        assert not any(PRM in text for text in shown), (path, shown)
+        assert any(f"…{PRM[-4:]}" in text for text in shown), (path, shown)
+
+
 # --------------------------------------------------------------------------- item 8
 
 

@@ -569,6 +569,77 @@ def test_budget_restored_from_a_clock_that_ran_ahead() -> None:
     assert budget.block("HTTP 429", 10 * 86400) == 86400
 
 
+class SteadyClock:
+    """A monotonic clock: the time that really passed, whatever the wall clock says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _tick(wall: FakeClock, steady: SteadyClock, seconds: float) -> None:
+    wall.now += seconds
+    steady.now += seconds
+
+
+def test_budget_follows_a_clock_set_back_while_running() -> None:
+    """A clock 5 years ahead, corrected back by NTP while running: blocked a window, not 5 years."""
+    wall, steady = FakeClock(), SteadyClock()
+    policy = BudgetPolicy(window=3600, backfill=2, total=3, block=600)
+    wall.now += 5 * 365 * 86400  # the wall clock was far ahead at start
+    budget = RequestBudget(policy, clock=wall, monotonic=steady)
+    for _ in range(3):
+        budget.acquire(Purpose.REFRESH)
+        _tick(wall, steady, 60)
+    budget.block("HTTP 429", 600)
+    wall.now -= 5 * 365 * 86400  # NTP answers: the wall clock jumps back
+
+    assert budget.wait(Purpose.REFRESH) == pytest.approx(600)
+    _tick(wall, steady, 600)
+    # The oldest request was made 780 s ago (real time): it leaves the window in 2820 s.
+    assert budget.wait(Purpose.REFRESH) == pytest.approx(3600 - 780)
+    _tick(wall, steady, 3600 - 780)
+    budget.acquire(Purpose.REFRESH)
+
+
+def test_budget_follows_a_clock_set_forward_while_running() -> None:
+    """A clock behind (no real-time clock), corrected forward: the requests still count."""
+    wall, steady = FakeClock(), SteadyClock()
+    wall.now -= 2 * 86400  # two days behind at start
+    budget = RequestBudget(CONSO_API_POLICY, clock=wall, monotonic=steady)
+    for _ in range(60):
+        budget.acquire(Purpose.REFRESH)
+        _tick(wall, steady, 10)
+    wall.now += 2 * 86400  # NTP answers: the wall clock jumps forward
+
+    # The 60 requests of the last 10 minutes are still in the 12 h window: none more may go
+    # (another 60 would be 120 in 12 h: Conso API bans the home's IP at 100).
+    assert budget.used() == 60
+    with pytest.raises(GatewayBudgetSpentError):
+        budget.acquire(Purpose.REFRESH)
+    saved = RequestBudget(CONSO_API_POLICY, clock=wall, monotonic=steady)
+    saved.restore(json.loads(json.dumps(budget.as_dict())))
+    assert saved.used() == 60
+
+
+def test_budget_without_a_steady_clock_clamps_a_clock_set_back() -> None:
+    """With only a wall clock, a request "in the future" counts as made now at each look."""
+    wall = FakeClock()
+    policy = BudgetPolicy(window=3600, backfill=2, total=3, block=600)
+    budget = RequestBudget(policy, clock=wall)
+    wall.now += 5 * 365 * 86400
+    for _ in range(3):
+        budget.acquire(Purpose.REFRESH)
+    budget.block("banned")
+    wall.now -= 5 * 365 * 86400
+
+    assert budget.wait(Purpose.REFRESH) <= budget.longest_block
+    wall.now += budget.longest_block
+    assert budget.wait(Purpose.REFRESH) == 0
+
+
 def test_request_purpose_defaults_to_refresh() -> None:
     budget = RequestBudget(BudgetPolicy(window=3600, backfill=0, total=5, block=60))
     budget.acquire()  # a refresh

@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.delestage.api.enedis_models import PARIS
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.forecast.store import storage_key
 from custom_components.delestage.hub import get_hub
 from tests.phidget.conftest import settle
 from tests.phidget.hardware import Hardware
@@ -33,6 +34,11 @@ from .stack import async_run_home, async_settle, home_ids
 
 FIXTURE = Path(__file__).parent / "fixtures" / "home_v1_3.json"
 CAPTURED: dict[str, Any] = json.loads(FIXTURE.read_text(encoding="utf-8"))
+# What versions after 1.3 add to that home (new features, nothing renamed): the Tempo forecast's
+# seven sensors on the RTE device (issue 23) and its Store.
+RTE_APP = "sandbox-rte-client"
+ADDED_ENTITIES = {f"{RTE_APP}_tempo_forecast_day_{n}" for n in range(1, 8)}
+ADDED_STORES = {storage_key(RTE_APP)}
 
 pytestmark = pytest.mark.usefixtures("recorder_mock", "quiet_sql")
 
@@ -127,7 +133,13 @@ async def test_a_home_of_version_1_3_loads_unchanged(
             k: v for k, v in item["data"].items() if k != "api_base_url"
         }
     ids = await home_ids(hass)
-    assert ids["entities"] == CAPTURED["entities"]  # no entity renamed, added or dropped
+    # No entity renamed or dropped; only the later features' are added.
+    kept = [e for e in ids["entities"] if e["unique_id"] not in ADDED_ENTITIES]
+    assert kept == CAPTURED["entities"]
+    assert {e["unique_id"] for e in ids["entities"]} - ADDED_ENTITIES == {
+        e["unique_id"] for e in CAPTURED["entities"]
+    }
+    assert len(ids["entities"]) == len(CAPTURED["entities"]) + len(ADDED_ENTITIES)
     assert ids["devices"] == CAPTURED["devices"]
     # The finished back-fill is not run again: only the daily refresh asks the gateway.
     # (none the day of the capture: its data are still fresh; a later day, a refresh)
@@ -139,7 +151,7 @@ async def test_a_home_of_version_1_3_loads_unchanged(
     hass.bus.async_fire("homeassistant_final_write")
     await hass.async_block_till_done()
     stored = {key: value for key, value in hass_storage.items() if key.startswith(DOMAIN)}
-    assert set(stored) == set(captured)  # same keys: nothing renamed, nothing new
+    assert set(stored) == set(captured) | ADDED_STORES  # same keys: nothing renamed
     for key, value in captured.items():
         assert (stored[key]["version"], stored[key]["minor_version"]) == (
             value["version"],
@@ -185,10 +197,12 @@ async def test_a_new_home_gets_the_ids_of_version_1_3(
     assert [
         (e["unique_id"], e["translation_key"], e["disabled_by"], e["device"])
         for e in sorted(ids["entities"], key=lambda e: e["unique_id"])
+        if e["unique_id"] not in ADDED_ENTITIES
     ] == [
         (e["unique_id"], e["translation_key"], e["disabled_by"], e["device"])
         for e in sorted(CAPTURED["entities"], key=lambda e: e["unique_id"])
     ]
+    assert {e["unique_id"] for e in ids["entities"]} >= ADDED_ENTITIES
     assert ids["devices"] == CAPTURED["devices"]
     assert ids["statistic_ids"] == CAPTURED["statistic_ids"]
     # The station is published to the features (the report) with its temperature sensor.

@@ -11,6 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.delestage.const import DOMAIN
+from custom_components.delestage.forecast.store import storage_key
 
 from .fake_rte import FakeRte
 
@@ -62,7 +63,13 @@ def seed_store(
     tempo_subscribed: bool | None = None,
     token_expires_at: float | None = None,
 ) -> None:
-    """Write the RTE cache as a previous run would have left it."""
+    """Write the RTE cache as a previous run would have left it.
+
+    The Tempo forecast's Store says the app was found not subscribed to Consumption when Tempo
+    was last fetched (the app of these tests is subscribed to Ecowatt and Tempo only).
+    """
+    if tempo_fetched_at is not None:
+        seed_forecast_store(hass_storage, consumption_checked_at=tempo_fetched_at)
     hass_storage[STORE_KEY] = {
         "version": 1,
         "minor_version": 1,
@@ -90,5 +97,28 @@ def seed_store(
             if token_expires_at is None
             else {"access_token": "persisted-token", "expires_at": token_expires_at},
             "token_url": "https://digital.iservices.rte-france.com/token/oauth/",
+        },
+    }
+
+
+def seed_forecast_store(
+    hass_storage: dict[str, Any], *, consumption_checked_at: datetime, client_id: str = CLIENT_ID
+) -> None:
+    """Write the Tempo forecast's Store: Consumption answered 403 at that time."""
+    key = storage_key(client_id)
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "consumption": {
+                "last_call": consumption_checked_at.isoformat(),
+                "last_success": None,
+                "failures": 0,
+                "subscribed": False,
+            },
+            "generation": {},
+            "not_before": None,
+            "days": {},
         },
     }

@@ -28,6 +28,7 @@ from custom_components.delestage.api.rte import (
     TEMPO_PATH,
     TOKEN_PATH,
 )
+from tests.forecast.fake_rte_forecasts import FakeRteForecasts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUOTA = timedelta(minutes=15)
@@ -101,6 +102,9 @@ class FakeRte:
         aioclient_mock.get(f"{base_url}{SIGNALS_PATH}", side_effect=self._signals)
         aioclient_mock.get(f"{base_url}{SANDBOX_SIGNALS_PATH}", side_effect=self._sandbox)
         aioclient_mock.get(f"{base_url}{TEMPO_PATH}", side_effect=self._tempo)
+        # Consumption and Generation Forecast (the Tempo forecast's calls): the app of these
+        # tests is not subscribed to them unless a test says so (``forecasts.subscribe()``).
+        self.forecasts = FakeRteForecasts(aioclient_mock, base_url, subscribed=False)
 
     @property
     def data_calls(self) -> int:

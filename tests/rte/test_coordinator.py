@@ -8,8 +8,8 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_UNAVAILABLE
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -68,7 +68,11 @@ async def test_restart_with_fresh_cache_makes_no_call(
         token_expires_at=(now + timedelta(hours=1)).timestamp(),
     )
 
+    hass.set_state(CoreState.not_running)  # as when Home Assistant boots
     await _setup(hass, rte_entry)
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
 
     assert rte_entry.state is ConfigEntryState.LOADED
     assert aioclient_mock.call_count == 0

@@ -30,6 +30,10 @@ ENGLISH = {
     "calendar.rte_ecowatt_alerts": "RTE Ecowatt Alerts",
     "sensor.rte_ecowatt_tempo_today": "RTE Ecowatt Tempo today",
     "sensor.rte_ecowatt_tempo_tomorrow": "RTE Ecowatt Tempo tomorrow",
+    **{
+        f"sensor.rte_ecowatt_tempo_forecast_day_{n}": f"RTE Ecowatt Tempo forecast day {n}"
+        for n in range(1, 8)
+    },
 }
 FRENCH = {
     "sensor.rte_ecowatt_niveau_actuel": "RTE Ecowatt Niveau actuel",
@@ -44,6 +48,10 @@ FRENCH = {
     "calendar.rte_ecowatt_alertes": "RTE Ecowatt Alertes",
     "sensor.rte_ecowatt_tempo_aujourd_hui": "RTE Ecowatt Tempo aujourd'hui",
     "sensor.rte_ecowatt_tempo_demain": "RTE Ecowatt Tempo demain",
+    **{
+        f"sensor.rte_ecowatt_prevision_tempo_j_{n}": f"RTE Ecowatt Prévision Tempo J+{n}"
+        for n in range(1, 8)
+    },
 }
 
 

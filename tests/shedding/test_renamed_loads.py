@@ -115,3 +115,34 @@ async def test_load_removed_during_a_period_is_dropped_with_an_issue(
     assert await async_restore(hass) == [water_heater]
     # Nothing is left waiting for a load that will never come back.
     assert GROUP not in await _written(hass, freezer, hass_storage)
+
+
+@pytest.mark.usefixtures("shed")
+async def test_load_removed_while_the_period_ends(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+    loads: tuple[str, ...],
+) -> None:
+    """Removed during the restore: one already back on raises no issue, one still off does."""
+    water_heater, radiator, _dryer = loads
+
+    @callback
+    def _remove_once_on(event: Event) -> None:
+        new_state = event.data["new_state"]
+        if event.data["entity_id"] == water_heater and new_state and new_state.state == "on":
+            # Switched back on, then removed; the radiator, still off, is removed too.
+            entity_registry.async_remove(water_heater)
+            entity_registry.async_remove(radiator)
+
+    unsub = hass.bus.async_listen("state_changed", _remove_once_on)
+    switched_on = await async_restore(hass)
+    unsub()
+    await hass.async_block_till_done()
+
+    assert switched_on == [water_heater]
+    assert issue_registry.async_get_issue(DOMAIN, f"shedding_load_removed_{radiator}") is not None
+    assert issue_registry.async_get_issue(DOMAIN, f"shedding_load_removed_{water_heater}") is None
+    assert GROUP not in await _written(hass, freezer, hass_storage)

@@ -47,6 +47,7 @@ LOCALES = {"en": "en-GB", "fr": "fr-FR"}
 CHECKS = (
     "meter_device_costs",
     "tempo_dashboard",
+    "week_ahead",
     "energy_yesterday",
     "automation_title",
     "red_period",
@@ -57,6 +58,7 @@ RED_PERIOD_WAIT_S = 240  # the sandbox is polled about every minute (measured: 2
 DOCS = {
     "en": {
         "tempo-dashboard": "linky-tempo-series.png",
+        "week-ahead": "tempo-forecast.png",
         "energy-yesterday": "energy-tempo-cost.png",
         "linky-device": "linky-device-costs.png",
         "shedding-logbook": "shedding-logbook.png",
@@ -202,6 +204,24 @@ class DemoCheck(Check):
             f"Tempo dashboard: {len(bars)} stacked series ({bars[0]['points']} days), "
             f"cost line, yesterday {yesterday:.2f} €"
         )
+
+    def week_ahead(self) -> None:
+        """The Tempo dashboard's second view: the seven forecast days, each with a colour."""
+        self.goto(f"/{TEMPO_DASHBOARD}/week-ahead")
+        expect(self.page.get_by_text(self.texts.forecast_title).first).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        table = self.page.locator("hui-markdown-card").first
+        expect(table).to_be_visible(timeout=TIMEOUT_MS)
+        colours = "|".join(self.texts.colours.values())
+        day = re.compile(rf"(?:{colours})(?: ✔)?(?:\s+\d+ %){{3}}")
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while len(day.findall(text := table.evaluate(DEEP_TEXT))) < 7:
+            assert time.monotonic() < deadline, f"not seven forecast days: {text}"
+            self.page.wait_for_timeout(500)
+        self.page.wait_for_timeout(1000)
+        self.shot("week-ahead", full_page=True)
+        self.step("week ahead: seven forecast days with their probabilities")
 
     def energy_yesterday(self) -> None:
         """Pick Yesterday in the Energy dashboard's date picker: a cost above zero, remembered."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from . import conso_api, control, enedis, errors, meteofrance, myelectricaldata, rte
+from . import conso_api, control, enedis, errors, meteofrance, myelectricaldata, rte, rte_forecasts
 from .state import PROVIDERS, Fault, SandboxState
 
 STATE = control.STATE
@@ -20,7 +20,9 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     state = state or SandboxState()
     app = web.Application(middlewares=[count_and_fault])
     app[STATE] = state
-    app.add_subapp("/rte", rte.create_app(state))
+    rte_app = rte.create_app(state)
+    rte_forecasts.add_routes(rte_app, state)
+    app.add_subapp("/rte", rte_app)
     app.add_subapp("/enedis", enedis.create_app(state))
     app.add_subapp("/meteofrance", meteofrance.create_app(state))
     app.add_subapp("/conso_api", conso_api.create_app(state))

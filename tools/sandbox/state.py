@@ -109,7 +109,10 @@ class SandboxConfig:
 
     rte_apps: dict[str, RteApp] = field(
         default_factory=lambda: {
-            "sandbox-rte-client": RteApp("sandbox-rte-secret", frozenset({"ecowatt", "tempo"})),
+            "sandbox-rte-client": RteApp(
+                "sandbox-rte-secret",
+                frozenset({"ecowatt", "tempo", "consumption", "generation_forecast"}),
+            ),
             "sandbox-rte-ecowatt-only": RteApp("sandbox-rte-secret", frozenset({"ecowatt"})),
             "sandbox-rte-v4": RteApp("sandbox-rte-secret", frozenset()),
         }

@@ -38,7 +38,7 @@ from homeassistant.util.json import JsonValueType
 import probatio
 
 from ..const import DOMAIN
-from ..hub import MeterFeature, SignalEntry, get_hub
+from ..hub import RteApp, RteFeature, get_hub
 from .manager import ACTIONS, Preconditioner
 from .sensor import SENSORS, PreheatSensor, room_key, thermostat_device
 from .store import Claim
@@ -115,12 +115,12 @@ def _claim(data: dict[str, Any]) -> Claim:
     return Claim(start, end, (data[ATTR_GROUP],))
 
 
-class PreheatPart(MeterFeature):
+class PreheatPart(RteFeature):
     """Pre-heating's sensors on an RTE entry (the first one set up hosts them)."""
 
     key = "preheating"
 
-    def __init__(self, signal: SignalEntry, manager: Preconditioner) -> None:
+    def __init__(self, signal: RteApp, manager: Preconditioner) -> None:
         """Attached to an RTE entry; its sensors are added when the sensor platform sets up."""
         self.signal = signal
         self.manager = manager
@@ -199,10 +199,10 @@ async def async_setup_anticipation(hass: HomeAssistant) -> None:
     await manager.async_load()
     hass.data[DATA_PRECONDITIONER] = manager
 
-    async def _async_attach(signal: SignalEntry) -> MeterFeature:
+    async def _async_attach(signal: RteApp) -> RteFeature:
         return PreheatPart(signal, manager)
 
-    get_hub(hass).register_signal_feature(_async_attach)
+    get_hub(hass).register_rte_feature(_async_attach)
 
     async def _async_precondition(call: ServiceCall) -> ServiceResponse:
         claim = _claim(dict(call.data))

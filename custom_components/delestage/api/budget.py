@@ -12,7 +12,14 @@ allowance inside the window so that the daily refresh always finds room. The sta
 times, a block after a quota/ban answer) is a plain dict for the owner to persist: a restart
 changes nothing.
 
-Plain Python (no Home Assistant import); the clock is injectable for tests and benchmarks.
+The wall clock may jump while Home Assistant runs (a Raspberry Pi without a real-time clock
+starts behind, or ahead, until NTP answers): each look at the clock compares how far it moved
+with the monotonic clock (the time that really passed) and moves every saved time by the
+difference, so a request keeps counting for exactly one window of real time, and a block lasts
+what it said, whichever way the clock was corrected. Without a monotonic clock (tests with only
+a wall clock) a time "in the future" counts as now, as after a restart.
+
+Plain Python (no Home Assistant import); the clocks are injectable for tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -97,6 +104,15 @@ def epoch_now() -> float:
     return time.time()
 
 
+def steady_now() -> float:
+    """Return the monotonic time, looked up at each call (a frozen test clock applies)."""
+    return time.monotonic()
+
+
+# A difference between the wall and monotonic clocks' steps below this is drift, not a jump.
+CLOCK_JUMP = 60.0
+
+
 class RequestBudget:
     """Counts a gateway's requests in a rolling window and refuses those over the policy."""
 
@@ -105,16 +121,41 @@ class RequestBudget:
         policy: BudgetPolicy,
         *,
         clock: Callable[[], float] | None = None,
+        monotonic: Callable[[], float] | None = None,
         on_change: Callable[[], None] | None = None,
     ) -> None:
-        """Start empty; :meth:`restore` puts back a saved state."""
+        """Start empty; :meth:`restore` puts back a saved state.
+
+        ``monotonic`` defaults to the system's only with the system's wall clock (an injected
+        wall clock alone is taken as it is).
+        """
         self.policy = policy
-        self._clock = clock or epoch_now
+        self._wall = clock or epoch_now
+        self._monotonic = monotonic or (steady_now if clock is None else None)
+        # The last look at both clocks (wall, monotonic), to see the wall clock jump.
+        self._seen: tuple[float, float] | None = None
         self._on_change = on_change
         self._requests: list[tuple[float, Purpose]] = []
         self.blocked_until: float | None = None
         self.block_reason: str | None = None
         self.peak: int = 0  # most requests ever seen in one window (benchmarks, diagnostics)
+
+    # ------------------------------------------------------------------ clocks
+
+    def _clock(self) -> float:
+        """Return the wall time; a jump since the last look moves every saved time with it."""
+        now = self._wall()
+        if self._monotonic is None:
+            return now
+        steady = self._monotonic()
+        if self._seen is not None:
+            jump = (now - self._seen[0]) - (steady - self._seen[1])
+            if math.isfinite(jump) and abs(jump) > CLOCK_JUMP:
+                self._requests = [(at + jump, purpose) for at, purpose in self._requests]
+                if self.blocked_until is not None:
+                    self.blocked_until += jump
+        self._seen = (now, steady)
+        return now
 
     # ------------------------------------------------------------------ state
 
@@ -168,6 +209,10 @@ class RequestBudget:
     # ------------------------------------------------------------------ counting
 
     def _forget(self, now: float) -> None:
+        if self._requests and self._requests[-1][0] > now:  # only after a clock set back
+            self._requests = [(min(at, now), purpose) for at, purpose in self._requests]
+        if self.blocked_until is not None:
+            self.blocked_until = min(self.blocked_until, now + self.longest_block)
         horizon = now - self.policy.window
         if self._requests and self._requests[0][0] <= horizon:
             self._requests = [item for item in self._requests if item[0] > horizon]

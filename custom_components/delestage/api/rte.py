@@ -7,7 +7,7 @@ caller's job, which also persists tokens (``on_token``) and restores them (``aut
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time as dt_time
 from enum import StrEnum
@@ -17,8 +17,16 @@ from typing import Final
 import aiohttp
 
 from .auth import AccessToken, ClientCredentialsAuth, split_basic_auth_value
-from .errors import ApiAuthError, ApiForbiddenError
+from .errors import ApiAuthError, ApiError, ApiForbiddenError
 from .http import RawResponse, async_fetch, raise_for_status
+from .rte_forecast_models import (
+    GenerationForecast,
+    ShortTermConsumption,
+    WeeklyConsumption,
+    parse_generation,
+    parse_short_term,
+    parse_weekly,
+)
 from .rte_models import PARIS, EcowattForecast, TempoCalendar, parse_signals, parse_tempo
 
 DEFAULT_BASE_URL: Final = "https://digital.iservices.rte-france.com"
@@ -26,6 +34,9 @@ TOKEN_PATH: Final = "/token/oauth/"
 SIGNALS_PATH: Final = "/open_api/ecowatt/v5/signals"
 SANDBOX_SIGNALS_PATH: Final = "/open_api/ecowatt/v5/sandbox/signals"
 TEMPO_PATH: Final = "/open_api/tempo_like_supply_contract/v1/tempo_like_calendars"
+SHORT_TERM_PATH: Final = "/open_api/consumption/v1/short_term"
+WEEKLY_FORECASTS_PATH: Final = "/open_api/consumption/v1/weekly_forecasts"
+GENERATION_FORECAST_PATH: Final = "/open_api/generation_forecast/v3/forecasts"
 
 # RTE tokens live ~2 h (expires_in 7199); renew two minutes before.
 TOKEN_LIFETIME: Final = 7200.0
@@ -44,6 +55,8 @@ class RteApi(StrEnum):
 
     ECOWATT = "ecowatt"
     TEMPO = "tempo"
+    CONSUMPTION = "consumption"
+    GENERATION_FORECAST = "generation_forecast"
 
 
 class RteNotSubscribedError(ApiForbiddenError):
@@ -53,6 +66,19 @@ class RteNotSubscribedError(ApiForbiddenError):
         """Keep which API refused."""
         super().__init__(message)
         self.api = api
+
+
+class RteRequestError(ApiError):
+    """400/404: RTE refused the parameters (dates out of range, a type it does not serve).
+
+    ``code`` is RTE's ``error`` field when it sent one.
+    """
+
+    def __init__(self, message: str, status: int, code: str | None = None) -> None:
+        """Keep the status and RTE's error code."""
+        super().__init__(message)
+        self.status = status
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +135,8 @@ class RteClient:
         )
         self.signal_requests = 0
         self.tempo_requests = 0
+        self.consumption_requests = 0
+        self.generation_requests = 0
 
     @property
     def token_url(self) -> str:
@@ -147,6 +175,51 @@ class RteClient:
         self._raise_for_status(response, RteApi.TEMPO, "Tempo calendar")
         return parse_tempo(response.json())
 
+    async def async_get_short_term(
+        self,
+        kinds: Iterable[str] = ("D-1", "D-2"),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> ShortTermConsumption:
+        """Read Consumption ``short_term`` curves (``REALISED``, ``ID``, ``D-1``, ``D-2``).
+
+        Without dates RTE answers its current window; with them, the days ``start`` to
+        ``end`` (exclusive).
+        """
+        self.consumption_requests += 1
+        response = await self._async_get(
+            f"{self.base_url}{SHORT_TERM_PATH}",
+            params={"type": ",".join(kinds), **_date_params(start, end)},
+        )
+        self._raise_for_status(response, RteApi.CONSUMPTION, "Consumption short_term")
+        return parse_short_term(response.json())
+
+    async def async_get_weekly_forecasts(
+        self, start: date | None = None, end: date | None = None
+    ) -> WeeklyConsumption:
+        """Read Consumption ``weekly_forecasts`` (one forecast per day, D-3…D-9)."""
+        self.consumption_requests += 1
+        response = await self._async_get(
+            f"{self.base_url}{WEEKLY_FORECASTS_PATH}", params=_date_params(start, end) or None
+        )
+        self._raise_for_status(response, RteApi.CONSUMPTION, "Consumption weekly_forecasts")
+        return parse_weekly(response.json())
+
+    async def async_get_generation_forecast(
+        self, production_type: str, kind: str, start: date, end: date
+    ) -> GenerationForecast:
+        """Read Generation Forecast v3 curves of one production type (``SOLAR``…) and kind.
+
+        v3 wants the range to match the kind: ``D-1`` = tomorrow, midnight to midnight.
+        """
+        self.generation_requests += 1
+        response = await self._async_get(
+            f"{self.base_url}{GENERATION_FORECAST_PATH}",
+            params={"production_type": production_type, "type": kind, **_date_params(start, end)},
+        )
+        self._raise_for_status(response, RteApi.GENERATION_FORECAST, "Generation forecast")
+        return parse_generation(response.json())
+
     async def _async_get(self, url: str, params: dict[str, str] | None = None) -> RawResponse:
         """GET with the bearer token; on 401 get a new token and try once more."""
         response: RawResponse | None = None
@@ -172,6 +245,13 @@ class RteClient:
                 f"{what}: forbidden (HTTP 403): the app is not subscribed to this API or version",
                 api,
             )
+        if response.status in (400, 404):
+            code, description = _error_fields(response)
+            raise RteRequestError(
+                f"{what}: request refused (HTTP {response.status}){description}",
+                response.status,
+                code,
+            )
         raise_for_status(response, what)
 
 
@@ -185,6 +265,26 @@ def _rte_date(day: date) -> str:
     return datetime.combine(day, dt_time(0), PARIS).isoformat()
 
 
+def _date_params(start: date | None, end: date | None) -> dict[str, str]:
+    """``start_date``/``end_date`` when both are given (RTE wants both or none)."""
+    if start is None or end is None:
+        return {}
+    return {"start_date": _rte_date(start), "end_date": _rte_date(end)}
+
+
+def _error_fields(response: RawResponse) -> tuple[str | None, str]:
+    """RTE's ``error`` code and a short ``: description`` of an error answer."""
+    try:
+        data = response.json_object()
+    except ApiError:
+        return None, ""
+    code, description = data.get("error"), data.get("error_description")
+    return (
+        code if isinstance(code, str) else None,
+        f": {description[:200]}" if isinstance(description, str) and description else "",
+    )
+
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "Environment",
@@ -192,5 +292,6 @@ __all__ = [
     "RteClient",
     "RteCredentials",
     "RteNotSubscribedError",
+    "RteRequestError",
     "normalize_base_url",
 ]

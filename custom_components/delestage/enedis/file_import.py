@@ -9,7 +9,7 @@ Decisions:
   plus the folders the user lists). A relative path is taken from the configuration
   folder; symbolic links are followed before the check. The configuration folder itself is
   NOT readable this way: ``secrets.yaml``, ``.storage/auth`` and the database are there.
-  Errors name the path the user typed, never a line of a file.
+  Errors name the path the user typed, never a line of a file, and mask a PRM in a name.
 - Bounds (``api/enedis_files.py`` for one file): a folder reads at most
   :data:`MAX_FOLDER_FILES` files and :data:`MAX_FOLDER_BYTES` in all (two years of the portal's
   weekly workbooks are 104 files of ≈ 12 kB; a few full-size CSVs fit too), and at most
@@ -66,7 +66,7 @@ from ..api.enedis_files import (
 from ..api.enedis_models import PARIS, CurvePoint
 from ..const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from . import EnedisRuntime
-from .const import CONF_PRM
+from .const import CONF_PRM, mask_prms
 from .meter_lock import meter_writer
 from .statistics import EnergyKind, async_import_energy, curve_to_hourly
 
@@ -165,8 +165,15 @@ def readings_of_hours(
 
 
 def _fail(key: str, **placeholders: str) -> ServiceValidationError:
+    """Return a translated error; a PRM in a file name or path is masked (``…1234``).
+
+    Enedis names its exports after the meter (``Enedis_Conso_Heure_…_<PRM>.csv``), and the
+    message of a failed action ends up in the log (an automation's error).
+    """
     return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={name: mask_prms(text) for name, text in placeholders.items()},
     )
 
 
@@ -293,7 +300,13 @@ def _direction(parsed: HistoryFile, requested: str | None, name: str) -> EnergyK
         return EnergyKind(parsed.direction or Direction.CONSUMPTION)
     kind = EnergyKind(requested)
     if parsed.direction is not None and parsed.direction.value != kind.value:
-        raise _fail("enedis_file_wrong_direction", file=name, direction=parsed.direction.value)
+        # One key a direction: the message names it in the reader's language (a placeholder
+        # would carry the raw value, "des données de consumption").
+        raise _fail(
+            f"enedis_file_holds_{parsed.direction.value}",
+            file=name,
+            direction=parsed.direction.value,
+        )
     return kind
 
 

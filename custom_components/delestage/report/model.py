@@ -5,7 +5,7 @@ from the Linky statistics), the outdoor temperature (°C, the hourly mean of a M
 station) and the price of each hour (€/kWh). Everything here is a pure function, so the
 validation benchmark (``tests/report/test_bench.py``) runs the very code Home Assistant runs.
 
-Method (documented in the README, "Did shedding work?"):
+Method (documented in docs/shedding-report.md, "Did shedding work?"):
 
 1. **Comparable days.** For an hour of a shed period on local day D, the samples are the same
    local clock hour on the most recent :data:`COMPARABLE_DAYS` days before D, within

@@ -16,7 +16,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from ..api.rte import DEFAULT_BASE_URL, RteClient
-from ..hub import MeterFeature
+from ..hub import RteFeature
 from ..runtime import DelestageConfigEntry, DelestageRuntime
 from .binary_sensor import ECOWATT_BINARY_SENSORS, EcowattBinarySensor
 from .calendar import EcowattAlertCalendar
@@ -59,8 +59,8 @@ class RteRuntime(DelestageRuntime):
         self.tempo_active = tempo_active
         # Past colours, for the features (the tariff split, the report) through ``hub.py``.
         self.tempo_history = TempoHistory(self)
-        # The features' parts on this entry (hub.py: pre-heating's per-thermostat sensors).
-        self.features: list[MeterFeature] = []
+        # The features' parts attached to this entry (hub.py), e.g. the Tempo forecast.
+        self.features: list[RteFeature] = []
         self._unsubs: list[CALLBACK_TYPE] = [
             # French offsets are whole hours: every UTC hour is a local hour, DST days included.
             async_track_utc_time_change(hass, self._async_hour_started, minute=0, second=0)
@@ -80,10 +80,22 @@ class RteRuntime(DelestageRuntime):
         """Set the entry up again a day after Tempo answered 403, which probes Tempo once."""
         self.hass.config_entries.async_schedule_reload(self.entry.entry_id)
 
+    @callback
+    def async_started(self, _hass: HomeAssistant) -> None:
+        """Home Assistant runs: the features attached to the entry start their work."""
+        for feature in self.features:
+            feature.async_started()
+
+    async def async_shutdown_features(self) -> None:
+        """Stop the features attached to the entry (unload, or a set-up that failed after)."""
+        features, self.features = self.features, []
+        for feature in features:
+            await feature.async_shutdown()
+
     def async_add_platform_entities(
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add the Ecowatt entities, and the Tempo ones when the app is subscribed to Tempo."""
+        """Add the Ecowatt (and, when subscribed, Tempo) entities, then the features' ones."""
         entities: list[Entity] = []
         if platform is Platform.SENSOR:
             entities.extend(EcowattSensor(self.ecowatt, d) for d in ECOWATT_SENSORS)
@@ -96,18 +108,6 @@ class RteRuntime(DelestageRuntime):
         async_add_entities(entities)
         for feature in self.features:
             feature.async_add_platform_entities(platform, async_add_entities)
-
-    @callback
-    def async_started(self, _hass: HomeAssistant) -> None:
-        """Home Assistant runs: the features attached to this entry start their work."""
-        for feature in self.features:
-            feature.async_started()
-
-    async def async_shutdown_features(self) -> None:
-        """Stop the features attached to this entry (unload, or a set-up that failed later)."""
-        features, self.features = self.features, []
-        for feature in features:
-            await feature.async_shutdown()
 
     async def async_shutdown(self) -> None:
         """Stop the timers and write the cache."""
