@@ -17,7 +17,10 @@ from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import async_test_home_assistant
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
 
 from custom_components.delestage.anticipation.store import MALFORMED_STORAGE_KEY, STORAGE_KEY
 from custom_components.delestage.const import DOMAIN
@@ -88,6 +91,10 @@ async def test_restart_in_the_middle_of_the_period(
     hass.set_state(CoreState.not_running)
     await async_setup_delestage(hass)
     living = (await async_setup_home(hass, simulated={"living": room}))["living"]
+    # Minutes pass while other integrations still set up: nothing is changed before the start.
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
     assert target_of(hass, LIVING) == 20.0
     await hass.async_start()
     await hass.async_block_till_done()

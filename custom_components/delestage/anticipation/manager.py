@@ -415,7 +415,10 @@ class Preconditioner:
 
     @callback
     def _async_tick(self, _now: datetime) -> None:
-        self.hass.async_create_task(self._async_evaluate(), "delestage pre-heating tick")
+        # Before Home Assistant runs, the start-up evaluation (``_async_started``) comes first:
+        # thermostats are still being set up, and their own state restore must not be raced.
+        if self.hass.is_running:
+            self.hass.async_create_task(self._async_evaluate(), "delestage pre-heating tick")
 
     async def _async_evaluate(self, context: Context | None = None) -> None:
         """Bring every thermostat and tank to what its plan asks now."""
@@ -918,7 +921,7 @@ class Preconditioner:
             self._store.async_delay_save(self.state)
             self._notify()
             return
-        if came_back and available(new):
+        if came_back and available(new) and self.hass.is_running:
             self.hass.async_create_task(
                 self._async_evaluate(), f"delestage pre-heating {entity_id} back"
             )
