@@ -7,7 +7,7 @@ tariff) are tested through the user's path in ``tests/joins``; these are the hub
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 import logging
 
 from homeassistant.core import HomeAssistant
@@ -208,3 +208,17 @@ async def test_rte_features_attach_like_meter_features(hass: HomeAssistant) -> N
     with pytest.raises(OSError, match="parameters unreadable"):
         await hub.async_attach_rte(object())  # type: ignore[arg-type]
     assert stopped == ["tempo_forecast"]
+
+
+async def test_offpeak_ranges_of_the_first_meter_that_has_some(hass: HomeAssistant) -> None:
+    hub = get_hub(hass)
+    assert hub.offpeak_ranges() == []
+    hub.register_offpeak("base-meter", list)  # a base tariff: no range
+    night = [(time(22), time(6))]
+    unregister = hub.register_offpeak("hchp-meter", lambda: night)
+    assert hub.offpeak_ranges() == night
+    stale = hub.register_offpeak("hchp-meter", lambda: [(time(1), time(7))])  # reloaded
+    unregister()  # the old registration's undo keeps the reloaded one
+    assert hub.offpeak_ranges() == [(time(1), time(7))]
+    stale()
+    assert hub.offpeak_ranges() == []

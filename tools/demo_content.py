@@ -27,6 +27,7 @@ DEMO_METER = "09123456789012"
 LOAD_IDS = ("chauffe_eau", "radiateurs")
 AUTOMATION_ID = "delestage_demo_shedding"
 TEMPO_DASHBOARD = "linky-tempo"
+PREHEAT_DASHBOARD = "delestage-preheating"  # the demo rooms' (tools/demo_rooms.py)
 COLOURS = ("blue", "white", "red")
 PERIODS = ("hp", "hc")
 # The six series in Tempo's colours (HC lighter); greys for white, which would not show.
@@ -124,8 +125,14 @@ def series_name(texts: DemoTexts, series: str) -> str:
     return f"{texts.colours[colour]} {period.upper()}"
 
 
-def shedding_automation(language: str, level_entity: str) -> dict[str, Any]:
-    """The shipped blueprint on the two demo loads, red hours only, no lead time."""
+def shedding_automation(
+    language: str, level_entity: str, thermostats: list[str] | None = None
+) -> dict[str, Any]:
+    """The shipped blueprint on the two demo loads, red hours only, no lead time.
+
+    ``thermostats``: the demo rooms, pre-heated before each red run (``demo_rooms.py``).
+    """
+    preheating = {"thermostats": thermostats} if thermostats else {}
     return {
         "id": AUTOMATION_ID,
         "alias": TEXTS[language].automation,
@@ -137,6 +144,7 @@ def shedding_automation(language: str, level_entity: str) -> dict[str, Any]:
                 "loads": [f"input_boolean.{key}" for key in LOAD_IDS],
                 "lead_time": 0,
                 "restore": True,
+                **preheating,
             },
         },
     }

@@ -3,8 +3,10 @@
 Starts the simulator (tools/sandbox) and ``hass -c config``, finishes onboarding with a demo
 user, adds the RTE, Enedis and Météo-France entries through the real config flows (REST API)
 pointed at the simulator, sets the Linky meter's Tempo tariff, the Energy dashboard and a
-"Tempo" dashboard on the Linky statistics, creates two demo loads and the Ecowatt
-load-shedding automation from the shipped blueprint, checks that the costs are there, and
+"Tempo" dashboard on the Linky statistics, creates two demo loads, two heated rooms
+(tools/demo_rooms.py: a ``generic_thermostat`` and a preset-only heater over simulated rooms,
+with a "Pre-heating" dashboard) and the Ecowatt load-shedding automation from the shipped
+blueprint (the rooms in its pre-heating inputs), checks that the costs are there, and
 prints the URL. A step that does not do its job stops the demo with a message saying which
 (exit status 1): it never reports a success it did not check. The simulator's state (a red
 period set through /_control, consents) is kept in the configuration folder across restarts.
@@ -33,9 +35,10 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from aiohttp import web
 
-from tools import demo_check
+from tools import demo_check, demo_rooms
 from tools.demo_content import (
     LOAD_IDS,
+    PREHEAT_DASHBOARD,
     TEMPO_DASHBOARD,
     TEXTS,
     shedding_automation,
@@ -86,7 +89,7 @@ application_credentials:
 system_log:
 
 input_boolean:
-{loads}
+{loads}{rooms}
 logger:
   default: warning
   logs:
@@ -118,9 +121,15 @@ def write_config(config: Path, port: int, language: str = DEFAULT_LANGUAGE) -> N
             f"  {key}:\n    name: {name}\n    icon: mdi:flash\n    initial: true\n"
             for key, name in TEXTS[language].loads.items()
         )
+        # The pre-heated rooms' relays and thermostats (tools/demo_rooms.py).
+        loads += demo_rooms.input_booleans(language)
         yaml.write_text(
             CONFIGURATION.format(
-                marker=MARKER, loads=loads, language=language, home=TEXTS[language].home
+                marker=MARKER,
+                loads=loads,
+                rooms=demo_rooms.configuration(language),
+                language=language,
+                home=TEXTS[language].home,
             ),
             encoding="utf-8",
         )
@@ -193,6 +202,9 @@ CONFIGURED = (
     "system_log",
     "input_boolean",
     "logger",
+    "input_select",
+    "climate",
+    "template",
 )
 
 
@@ -387,7 +399,8 @@ async def add_shedding(hass: Hass, config: Path) -> None:
     if not (REPO / BLUEPRINT).exists():
         raise DemoStepFailed(f"Load shedding: no blueprint at {BLUEPRINT}")
     level = await demo_check.entity_of(hass, "ecowatt_level_now")
-    automation = [shedding_automation(hass.language, level)]
+    climates = await demo_rooms.climate_entities(hass)
+    automation = [shedding_automation(hass.language, level, sorted(climates.values()))]
     (config / "automations.yaml").write_text(json.dumps(automation, indent=2), encoding="utf-8")
     await hass.call_service("automation", "reload")
     entity_id = await demo_check.wait_for_automation(hass)
@@ -485,6 +498,35 @@ async def add_tempo_dashboard(hass: Hass) -> None:
     log(f"Tempo dashboard: yesterday, the six series and the cost (/{TEMPO_DASHBOARD}){week}")
 
 
+async def add_preheating_dashboard(hass: Hass) -> None:
+    """The "Pre-heating" dashboard: the demo rooms' history and their pre-heating sensors."""
+    climates = await demo_rooms.climate_entities(hass)
+    await demo_check.entity_of(hass, "coast_duration")  # the sensors are there
+    sensors = await demo_rooms.preheat_sensors(hass)
+    dashboards = await hass.ws({"type": "lovelace/dashboards/list"})
+    if not any(d.get("url_path") == PREHEAT_DASHBOARD for d in dashboards):
+        await hass.ws(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": PREHEAT_DASHBOARD,
+                "title": demo_rooms.TEXTS[hass.language]["dashboard"],
+                "icon": "mdi:home-thermometer-outline",
+                "mode": "storage",
+                "require_admin": False,
+                "show_in_sidebar": True,
+            }
+        )
+    await hass.ws(
+        {
+            "type": "lovelace/config/save",
+            "url_path": PREHEAT_DASHBOARD,
+            "config": demo_rooms.dashboard(hass.language, climates, sensors),
+        }
+    )
+    rooms = ", ".join(sorted(climates.values()))
+    log(f"Pre-heating dashboard: {rooms} (/{PREHEAT_DASHBOARD})")
+
+
 async def set_energy(hass: Hass) -> None:
     """Energy dashboard: grid consumption from the Linky statistics, cost from the Tempo split."""
     await hass.ws(
@@ -518,6 +560,7 @@ async def provision(hass: Hass, sandbox: str, config: Path, within: float = 600)
     await set_energy(hass)
     await add_tempo_dashboard(hass)
     await add_shedding(hass, config)
+    await add_preheating_dashboard(hass)
     log(await demo_check.check_costs(hass, within, day))
 
 
@@ -597,6 +640,7 @@ async def run(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, main_task.cancel)
     status = 0
+    rooms: asyncio.Task[None] | None = None
     try:
         async with aiohttp.ClientSession() as session:
             hass = Hass(session, hass_url, args.language)
@@ -605,6 +649,10 @@ async def run(
             await hass.log_in(USERNAME, PASSWORD, TEXTS[args.language].user)
             await hass.wait_until_running(args.timeout)
             log(f"Home Assistant started ({time.monotonic() - started:.1f} s)")
+            if not args.bare:  # the rooms' physics, in real time (tools/demo_rooms.py)
+                rooms = asyncio.create_task(
+                    demo_rooms.run(hass_url, USERNAME, PASSWORD, args.language)
+                )
             if not args.bare:
                 await provision(hass, sandbox_url, config, within=args.timeout)
             await hass.close()
@@ -630,6 +678,10 @@ async def run(
         log(f"Home Assistant's log: {config}/home-assistant.log. Stopping.")
         status = 1
     finally:
+        if rooms is not None:
+            rooms.cancel()
+            with suppress(asyncio.CancelledError):
+                await rooms
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await _stop(process)

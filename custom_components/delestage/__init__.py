@@ -6,9 +6,10 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .anticipation import async_remove_device, async_setup_anticipation
 from .api.enedis_gateways import Source
 from .const import CONF_ENTRY_TYPE, DOMAIN, LOGGER, EntryType
 from .enedis.const import CONF_CONSENT_DURATION, CONF_SOURCE
@@ -37,6 +38,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_report(hass)
     await async_setup_shedding(hass)
     async_setup_forecast(hass)
+    await async_setup_anticipation(hass)
     return True
 
 
@@ -103,6 +105,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -
     ):
         async_delete_api_base_url_issue(hass, entry)
     return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: DelestageConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a thermostat's pre-heating device; no other device goes this way."""
+    return await async_remove_device(hass, device)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:

@@ -19,11 +19,14 @@ What is published (by whom), how a feature reads it, and how it is told of a cha
 - **Linky meters** (each Enedis entry, a :class:`LinkyMeter`): a feature with a part per meter
   registers it with :meth:`Hub.register_meter_feature`.
 - **RTE applications** (each RTE entry, an :class:`RteApp`): a feature with a part per RTE
-  entry (the Tempo forecast, on the RTE device, calling RTE with the entry's own client)
-  registers it with :meth:`Hub.register_rte_feature`.
+  entry (the Tempo forecast, on the RTE device, calling RTE with the entry's own client;
+  pre-heating's per-thermostat sensors, on devices connected via it) registers it with
+  :meth:`Hub.register_rte_feature`.
 - **Weather observations** (each Météo-France entry): :meth:`Hub.observation_stations`.
 - **Calendar hours and descriptions** (a feature, the report, for the RTE alert calendar):
   :meth:`Hub.register_calendar_hook`; the calendar reads :meth:`Hub.calendar_hooks`.
+- **Off-peak hours** (a feature, the tariff, from the meter's or the typed ranges):
+  :meth:`Hub.register_offpeak`; read with :meth:`Hub.offpeak_ranges` (the hot-water plan).
 
 Decisions:
 
@@ -52,7 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -181,6 +184,8 @@ class RteFeature(FeaturePart):
 type ConsumptionListener = Callable[[ConsumptionImport], Awaitable[None]]
 type MeterFeatureFactory = Callable[[LinkyMeter], Awaitable[MeterFeature]]
 type RteFeatureFactory = Callable[[RteApp], Awaitable[RteFeature]]
+# Off-peak ranges in local time (``end <= start``: the range wraps midnight).
+type OffPeakRanges = Sequence[tuple[time, time]]
 
 
 # --------------------------------------------------------------------------- the hub
@@ -200,6 +205,7 @@ class Hub:
         self._rte_features: list[RteFeatureFactory] = []
         self._stations: dict[str, ObservationStation] = {}
         self._calendar_hooks: list[CalendarHook] = []
+        self._offpeak: dict[str, Callable[[], OffPeakRanges]] = {}
 
     # ------------------------------------------------------------------ Ecowatt
 
@@ -292,6 +298,21 @@ class Hub:
     async def async_attach_rte(self, app: RteApp) -> list[RteFeature]:
         """Build every feature's part of the RTE entry ``app``, in registration order."""
         return await _async_build(self._rte_features, app)
+
+    # ------------------------------------------------------------------ off-peak hours
+
+    @callback
+    def register_offpeak(self, key: str, ranges: Callable[[], OffPeakRanges]) -> CALLBACK_TYPE:
+        """Publish a meter's off-peak ranges (read when asked: always the newest)."""
+        self._offpeak[key] = ranges
+        return lambda: self._drop(self._offpeak, key, ranges)
+
+    def offpeak_ranges(self) -> list[tuple[time, time]]:
+        """Return the off-peak ranges of the first meter that has some (empty: none known)."""
+        for read in self._offpeak.values():
+            if ranges := read():
+                return list(ranges)
+        return []
 
     # ------------------------------------------------------------------ weather
 

@@ -40,6 +40,7 @@ class DeviceModel(StrEnum):
     LINKY_DATACONNECT = "linky_dataconnect"
     LINKY_CONSO_API = "linky_conso_api"
     LINKY_MYELECTRICALDATA = "linky_myelectricaldata"
+    PREHEAT = "preheat"
 
 
 def _key(group: str, key: str) -> str:

@@ -35,6 +35,7 @@ from custom_components.delestage.enedis.backfill import (
     plan_backfill,
 )
 from custom_components.delestage.enedis.statistics import local_day_bounds
+from custom_components.delestage.hub import ConsumptionImport, get_hub
 
 from .fake_enedis import (
     CLIENT_ID,
@@ -369,6 +370,85 @@ async def test_a_late_end_catches_up_to_the_refresh(
     fake.today = TODAY + timedelta(days=7)
     assert (await runner(hass, client, "entry2", today=fake.today).async_run()).finished
     assert hass_storage["delestage.enedis_backfill.entry2"]["data"]["catch_ups"] == []
+
+
+def days_heard(hass: HomeAssistant) -> dict[date, list[str]]:
+    """What the features hear of each local day (hub imports): "curve" or "flat", in order."""
+    heard: dict[date, list[str]] = {}
+
+    async def listener(imported: ConsumptionImport) -> None:
+        by_day: dict[date, list[tuple[datetime, datetime, float]]] = {}
+        for reading in imported.readings:
+            by_day.setdefault(reading[0].astimezone(PARIS).date(), []).append(reading)
+        for day, readings in by_day.items():
+            steps = {end - start for start, end, _ in readings}
+            flat = steps == {timedelta(hours=1)} and len({round(wh, 6) for *_, wh in readings}) == 1
+            heard.setdefault(day, []).append("flat" if flat else "curve")
+
+    get_hub(hass).listen_consumption(listener)
+    return heard
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_each_day_is_written_once_from_its_best_readings(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """Issue 20: a day of the curve's period was written flat (its daily value spread), then
+    from its curve; the tariff split costed the flat day in between (9.68 € vs 9.66 €)."""
+    fake.activation = TODAY - timedelta(days=20)
+    gap = TODAY - timedelta(days=9)
+    fake.missing_curve_days = {gap}
+    heard = days_heard(hass)
+
+    assert (await runner(hass, client).async_run()).finished
+
+    days = [TODAY - timedelta(days=i) for i in range(1, 21)]
+    assert heard == {day: ["flat" if day == gap else "curve"] for day in days}
+    rows = await read_rows(hass)
+    check_continuous(rows)
+    expected = sum(fake.daily_wh(day) for day in days) / 1000
+    assert rows[-1]["sum"] == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_pause_shows_the_daily_values_until_the_curve_comes(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """A back-fill that waits (quota, outage) after its daily steps imports the days it kept
+    for the curve from their daily values; the curve replaces them when the run resumes."""
+    fake.activation = TODAY - timedelta(days=10)
+    heard = days_heard(hass)
+    fake.hook = lambda resource, _query: (
+        error(429, "429", **{"Retry-After": "3600"}) if resource.startswith("courbe") else None
+    )
+    with pytest.raises(EnedisRateLimitedError):
+        await runner(hass, client).async_run()
+    days = [TODAY - timedelta(days=i) for i in range(1, 11)]
+    assert heard == {day: ["flat"] for day in days}
+    assert len(await read_rows(hass)) == 10 * 24
+
+    fake.hook = None
+    assert (await runner(hass, client).async_run()).finished
+    assert heard == {day: ["flat", "curve"] for day in days}
+    check_continuous(await read_rows(hass))
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_curve_window_refused_for_good_keeps_its_daily_values(
+    hass: HomeAssistant, client: EnedisClient, fake: FakeEnedis
+) -> None:
+    """A curve week Enedis refuses (400) is written from the daily values kept for it."""
+    fake.activation = TODAY - timedelta(days=10)
+    heard = days_heard(hass)
+    fake.hook = lambda resource, query: (
+        error(400, "invalid_request")
+        if resource.startswith("courbe") and query["dateFin"] == TODAY.isoformat()
+        else None
+    )
+    assert (await runner(hass, client).async_run()).finished
+    assert heard == {
+        TODAY - timedelta(days=i): ["flat" if i <= 7 else "curve"] for i in range(1, 11)
+    }
 
 
 @pytest.mark.usefixtures("recorder_mock")

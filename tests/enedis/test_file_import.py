@@ -323,7 +323,7 @@ async def test_action(
         assert err.value.translation_key == key, path
     with pytest.raises(ServiceValidationError) as err:
         await call("linky/prod.xlsx", direction="consumption")
-    assert err.value.translation_key == "enedis_file_wrong_direction"
+    assert err.value.translation_key == "enedis_file_holds_production"
     assert err.value.translation_placeholders["direction"] == "production"
 
     # A production file goes to the production series (no call to Enedis needed).
@@ -474,6 +474,45 @@ async def test_options_step(hass: HomeAssistant, config_dir: Path) -> None:
     assert placeholders["written"] == str(168 - 1 - 1)  # the first week was there already
     assert placeholders["incomplete"] == "2"
     assert placeholders["last"] == "2024-03-31 23:30"
+
+
+@pytest.mark.usefixtures("recorder_mock")
+@pytest.mark.parametrize(
+    ("kind", "chosen", "english", "french"),
+    [
+        ("Consommation", "production", "consumption", "consommation"),
+        ("Production", "consumption", "production", "production"),
+    ],
+)
+async def test_wrong_direction_reads_naturally(
+    hass: HomeAssistant, config_dir: Path, kind: str, chosen: str, english: str, french: str
+) -> None:
+    """A file of the other direction: the form names it in the user's language, not as a value."""
+    entry = offline_entry(hass)
+    (config_dir / "linky" / "week.xlsx").write_bytes(
+        portal_xlsx(readings(date(2024, 3, 18), 1), kind=kind)
+    )
+
+    result = await open_linky_options(hass, entry, "enedis_import_file")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"path": "linky/week.xlsx", "direction": chosen}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    key = result["errors"]["base"]
+    placeholders = result["description_placeholders"]
+    texts = {
+        language: lookup(language, f"options.error.{key}").format(**placeholders)
+        for language in LANGUAGES
+    }
+    assert "week.xlsx" in texts["en"]
+    assert f"holds {english} data" in texts["en"]
+    assert f"données de {french}" in texts["fr"]
+    assert "consumption" not in texts["fr"]
+    assert texts == {
+        language: lookup(language, f"exceptions.{key}.message").format(**placeholders)
+        for language in LANGUAGES
+    }
 
 
 @pytest.mark.usefixtures("recorder_mock")

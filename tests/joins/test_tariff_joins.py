@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -28,6 +27,7 @@ from custom_components.delestage.report.recorder import async_read_inputs
 from tests.enedis.conftest import open_linky_options, paris_today
 from tests.enedis.history_files import conso_downloader_csv, readings
 from tests.enedis.test_init import hourly_sums
+from tests.tariff.shown import shown_and_recorded
 from tools.sandbox import SandboxState
 from tools.sandbox.state import CONSUMER_PRM
 
@@ -229,11 +229,44 @@ async def test_a_file_imported_into_a_meter_not_loaded_is_split_when_it_starts(
     await assert_split(hass, tempo=False)
 
 
+async def assert_sensors_show_the_statistics(hass: HomeAssistant) -> float | None:
+    """Cost yesterday and this month, the six Tempo periods this month: each sensor's number
+    is its statistic's change over the sensor's day or month."""
+    for key in ("cost_yesterday", "cost_month", *(f"month_{series}" for series in SIX)):
+        shown, recorded = await shown_and_recorded(hass, CONSUMER_PRM, key)
+        if recorded is None:  # the 1st of a month: no day of it yet, on either side
+            assert shown is None, key
+        else:
+            assert shown == pytest.approx(recorded, abs=1e-3), key
+    return (await shown_and_recorded(hass, CONSUMER_PRM, "cost_yesterday"))[0]
+
+
+async def test_the_cost_sensors_show_the_statistics_after_a_restart_without_rte(
+    hass: HomeAssistant, simulator: tuple[SandboxState, str]
+) -> None:
+    """Issue 20: the sensors and the statistics are one computation. The meter restarts while
+    the RTE entry is not loaded (RTE down at start-up): no colour for the Tempo hours, but the
+    statistics keep their costs, so the sensors show them instead of "unknown"."""
+    _state, root = simulator
+    rte = rte_entry(root)
+    rte.add_to_hass(hass)
+    entry = add_with_options(hass, linky_entry(root), TEMPO_OPTIONS)
+    assert await async_setup_component(hass, DOMAIN, {})
+    await async_settle(hass)
+    before = await assert_sensors_show_the_statistics(hass)
+    assert before
+
+    assert await hass.config_entries.async_unload(rte.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await async_settle(hass)
+
+    assert await assert_sensors_show_the_statistics(hass) == before
+
+
 async def test_an_rte_entry_removed_then_added_again_brings_the_waiting_tempo_series(
     hass: HomeAssistant,
     simulator: tuple[SandboxState, str],
     tmp_path: Path,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """RTE removed, a file imported (its Tempo hours wait, repair), RTE added again: filled."""
     state, root = simulator
@@ -255,15 +288,13 @@ async def test_an_rte_entry_removed_then_added_again_brings_the_waiting_tempo_se
 
     again = rte_entry(root)
     again.add_to_hass(hass)
-    # RTE remembers the app's call of a minute ago (1 call / 15 min): the set-up waits for it.
-    assert not await hass.config_entries.async_setup(again.entry_id)
-    assert again.state is ConfigEntryState.SETUP_RETRY
-    state.rte_last_production_call.clear()
-    for _ in range(8):
-        freezer.tick(timedelta(minutes=5))
-        await async_settle(hass, seconds=1)
+    # The app's call of a minute ago is remembered (RTE allows 1 call / 15 min): the set-up
+    # answers from the forecast kept with it, and makes no call RTE would refuse.
+    last_call = dict(state.rte_last_production_call)
+    assert await hass.config_entries.async_setup(again.entry_id)
     assert again.state is ConfigEntryState.LOADED
     await async_settle(hass)
+    assert state.rte_last_production_call == last_call
 
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is None
     await assert_split(hass, tempo=True)

@@ -292,6 +292,46 @@ async def test_late_data_is_recomputed(hass: HomeAssistant, api_url: str, season
     check_continuous(await hourly_sums(hass, AVOIDED))
 
 
+async def test_periods_that_no_longer_hold_are_zeroed(
+    hass: HomeAssistant, api_url: str, season: Season, shed_history: list[GroupPeriod]
+) -> None:
+    """The series always equal the report: a period gone (late data, a restart in between)
+    leaves no figure behind, the sums stay continuous, and a second run writes nothing."""
+    entry = await _setup(hass, api_url)
+    await _seed(hass, season)
+    periods = await _report(hass)
+    assert len(periods) == 2
+    gone, kept = season.periods
+    # Home Assistant restarts; meanwhile the first period stopped being a shed period.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    shed_history.pop(0)
+
+    remaining = await _report(hass)
+    # (Its figures move a little: the day it left is a comparable day again.)
+    assert [row["start"] for row in remaining] == [periods[1]["start"]]
+
+    for series, field in ((AVOIDED, "avoided_kwh"), (BASELINE, "baseline_kwh")):
+        rows = await hourly_sums(hass, series)
+        by_hour = {datetime.fromtimestamp(r["start"], UTC): r["state"] for r in rows}
+        assert {by_hour[h] for h in gone.hours()} == {0.0}, series
+        assert all(by_hour[h] != 0.0 for h in kept.hours()), series
+        assert rows[-1]["sum"] == pytest.approx(remaining[0][field], abs=0.01), series
+        check_continuous(rows)
+
+    # Nothing new: nothing written. Then no period at all: every hour is zero.
+    with patch.object(manager, "async_write_series", wraps=manager.async_write_series) as written:
+        await _report(hass)
+        assert written.call_count == 0
+    shed_history.clear()
+    assert await _report(hass) == []
+    for series in (AVOIDED, BASELINE):
+        rows = await hourly_sums(hass, series)
+        assert {r["state"] for r in rows} == {0.0}, series
+        assert rows[-1]["sum"] == pytest.approx(0.0, abs=1e-9), series
+        check_continuous(rows)
+
+
 @pytest.mark.usefixtures("shed_history")
 async def test_without_meteo_france(hass: HomeAssistant, api_url: str, season: Season) -> None:
     await _setup(hass, api_url)

@@ -8,7 +8,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
-from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.core import Context, CoreState, HomeAssistant, ServiceCall
 from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -174,6 +174,55 @@ async def test_restart_sheds_loads_whose_action_appears_after_their_entity(
     assert _state(hass, FAN) == "off"
     assert await _restore(hass) == [FAN]
     assert _state(hass, FAN) == "on"
+
+
+async def test_loads_gone_while_home_assistant_was_stopped_are_named_once_started(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    loads: tuple[str, ...],
+) -> None:
+    """A YAML load renamed while stopped: a repair names it once Home Assistant has started.
+
+    Entities appear one by one while Home Assistant starts: nothing is decided before it has
+    started, and a load that shows up a little later (a platform retrying) is kept.
+    """
+    water_heater = loads[0]
+    gone, yaml_only, late = "switch.old_radiator", "switch.yaml_fan", "switch.slow_relay"
+    members = [water_heater, gone, yaml_only, late]
+    hass_storage[STORAGE_KEY] = stored(_running_period(members))
+    hass.states.async_set(GROUP, "on")  # its automation, still there
+    hass.states.async_set(yaml_only, "off")  # no unique id: in the state machine only
+    hass.set_state(CoreState.not_running)
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+    def removed_issues() -> set[str]:
+        return {
+            issue.translation_placeholders["load"]
+            for issue in issue_registry.issues.values()
+            if issue.translation_key == "shedding_load_removed" and issue.translation_placeholders
+        }
+
+    await _tick(hass, freezer, timedelta(minutes=10))
+    assert removed_issues() == set()  # still starting
+    await hass.async_start()
+    await hass.async_block_till_done()
+    assert removed_issues() == set()
+    await _tick(hass, freezer, timedelta(seconds=30))
+    hass.states.async_set(late, "off")  # its platform's first retry
+    await _tick(hass, freezer, timedelta(minutes=10))
+
+    assert removed_issues() == {gone}
+    issue = issue_registry.async_get_issue(DOMAIN, f"shedding_load_removed_{gone}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"group": GROUP, "load": gone}
+    await _tick(hass, freezer, timedelta(seconds=1))  # the delayed write
+    written = hass_storage[STORAGE_KEY]["data"]["groups"][GROUP]
+    assert written["members"] == written["loads"] == [water_heater, yaml_only, late]
+    assert gone not in await _restore(hass)
+    assert _state(hass, water_heater) == "on"
 
 
 @pytest.mark.usefixtures("setup_integration")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir, storage
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -21,12 +23,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.delestage.const import DOMAIN
-from custom_components.delestage.hub import get_hub
+from custom_components.delestage.enedis.statistics import StatisticsNotWrittenError
+from custom_components.delestage.hub import ConsumptionImport, get_hub
 from custom_components.delestage.tariff.manager import TariffManager, async_get_tariffs
 from tests.enedis.conftest import make_entry, open_linky_options, paris_today
 from tests.enedis.fake_enedis import PARIS, PRM, FakeEnedis, quiet_sql
 from tests.enedis.test_init import hourly_sums
 from tests.enedis.test_statistics import curve
+from tests.tariff.shown import shown_and_recorded
 from tests.translations import lookup
 
 pytestmark = pytest.mark.usefixtures("credentials", "recorder_mock", "quiet_sql")
@@ -375,6 +379,11 @@ async def test_hp_hc_with_a_price_entity_and_typed_ranges(
     manager = async_get_tariffs(hass)[entry.entry_id]
     assert manager.meter_offpeak_available is False
     assert [str(r) for r in manager.config.ranges] == ["01:30-07:30", "12:30-14:30"]
+    # Published to the features that plan around them (the hot-water plan).
+    assert get_hub(hass).offpeak_ranges() == [
+        (time(1, 30), time(7, 30)),
+        (time(12, 30), time(14, 30)),
+    ]
     total = by_start(await hourly_sums(hass, stat("consumption")))
     hp = by_start(await hourly_sums(hass, stat("consumption_hp")))
     hc = by_start(await hourly_sums(hass, stat("consumption_hc")))
@@ -412,6 +421,7 @@ async def test_hp_hc_with_a_price_entity_and_typed_ranges(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await flush(hass)
     assert not await hourly_sums(hass, stat("consumption_hp"))
+    assert get_hub(hass).offpeak_ranges() == []
     cost = await hourly_sums(hass, stat("cost"))
     assert cost[-1]["sum"] == pytest.approx(sum(total.values()) * 0.2, abs=1e-6)
     registry = er.async_get(hass)
@@ -468,6 +478,80 @@ async def test_restart_rewrites_nothing(
     assert month is not None
     if paris_today().day > 1:
         assert hass.states.get(month).state not in ("unknown", "unavailable")
+
+
+@pytest.fixture
+async def november_evening(
+    hass: HomeAssistant,
+    api_url: str,
+    recent_meter: FakeEnedis,
+    tempo: FakeTempo,
+    freezer: FrozenDateTimeFactory,
+) -> tuple[MockConfigEntry, FrozenDateTimeFactory]:
+    """30 November 2026, 21:00 in Paris: a Tempo meter activated 12 days ago, set up."""
+    freezer.move_to(datetime(2026, 11, 30, 21, tzinfo=PARIS))
+    recent_meter.today = date(2026, 11, 30)
+    recent_meter.activation = recent_meter.today - timedelta(days=12)
+    return await setup_with_options(hass, api_url, TEMPO_OPTIONS), freezer
+
+
+async def midnight(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """The clock passes midnight: 1 December 2026, 00:00:01 in Paris."""
+    freezer.move_to(datetime(2026, 12, 1, 0, 0, 1, tzinfo=PARIS))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_the_month_moves_at_midnight(
+    hass: HomeAssistant, november_evening: tuple[MockConfigEntry, FrozenDateTimeFactory]
+) -> None:
+    """Issue 20: "Cost this month" showed November's euros on 1 December until the morning's
+    data came, while December's statistic had none: the window moves at midnight."""
+    _entry, freezer = november_evening
+    shown, recorded = await shown_and_recorded(hass, PRM, "cost_month")
+    assert shown is not None
+    assert shown == pytest.approx(recorded, abs=1e-4)
+
+    await midnight(hass, freezer)
+
+    month = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{PRM}_cost_month")
+    assert month is not None
+    state = hass.states.get(month)
+    assert state is not None
+    assert state.attributes["month"] == "2026-12"
+    assert await shown_and_recorded(hass, PRM, "cost_month") == (None, None)
+    # "Yesterday" (30 November) is not published yet: the newest complete day stays.
+    shown, recorded = await shown_and_recorded(hass, PRM, "cost_yesterday")
+    assert shown == pytest.approx(recorded, abs=1e-4)
+
+
+async def test_a_refused_write_leaves_the_sensors_on_the_statistics(
+    hass: HomeAssistant, november_evening: tuple[MockConfigEntry, FrozenDateTimeFactory]
+) -> None:
+    """New prices the database refuses to write: the sensors keep showing what the statistics
+    hold (also when midnight redraws them), then both change together once it is written."""
+    entry, freezer = november_evening
+    before, recorded = await shown_and_recorded(hass, PRM, "cost_yesterday")
+    assert before == pytest.approx(recorded, abs=1e-4)
+
+    refused = AsyncMock(side_effect=StatisticsNotWrittenError("database is locked"))
+    higher = {**PRICES, "blue_hp": 0.30, "white_hp": 0.35, "red_hp": 0.90}
+    with patch("custom_components.delestage.tariff.manager.async_import_series", refused):
+        hass.config_entries.async_update_entry(entry, options={**TEMPO_OPTIONS, "prices": higher})
+        await hass.async_block_till_done()
+        await midnight(hass, freezer)
+    assert refused.await_count
+    assert await shown_and_recorded(hass, PRM, "cost_yesterday") == (
+        pytest.approx(before, abs=1e-4),
+        pytest.approx(recorded, abs=1e-6),
+    )
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=11))  # the retry
+    await flush(hass)
+    after, recorded = await shown_and_recorded(hass, PRM, "cost_yesterday")
+    assert after == pytest.approx(recorded, abs=1e-4)
+    assert after is not None
+    assert after > before
 
 
 async def test_period_sensor_is_right_from_the_first_set_up(
@@ -619,3 +703,59 @@ async def test_statistic_names_and_units_in_the_server_language(
         f"selector.{config['translation_key']}.unit_of_measurement.{config['unit_of_measurement']}"
     )
     assert lookup(language, unit) == SUBSCRIPTION_UNIT[language]
+
+
+def _day_readings(day: date, wh: float) -> list[tuple[datetime, datetime, float]]:
+    """One local day of hourly readings of ``wh`` each."""
+    start = datetime(day.year, day.month, day.day, tzinfo=PARIS)
+    hours = [start + timedelta(hours=n) for n in range(24)]
+    return [(hour, hour + timedelta(hours=1), wh) for hour in hours]
+
+
+async def test_an_import_during_the_unload_is_not_overwritten(
+    hass: HomeAssistant, api_url: str, recent_meter: FakeEnedis
+) -> None:
+    """A file imported while the meter's entry unloads (a reload, a reauth) keeps every hour.
+
+    The first import is still in the split's memory (its Store is written a little later);
+    the second reaches the split while the unload writes that Store (a slow SD card). Both are
+    in the Store the entry reads when it starts again, and both are split.
+    """
+    options = {"tariff": "hp_hc", "offpeak_hours": "22:00-06:00", "prices": {"hp": 0.27, "hc": 0.2}}
+    entry = await setup_with_options(hass, api_url, options)
+    first, second = (paris_today() - timedelta(days=n) for n in (31, 30))
+    hub = get_hub(hass)
+    await hub.async_publish_consumption(ConsumptionImport(PRM, _day_readings(first, 500.0)))
+    key = f"{DOMAIN}.enedis_tariff.{entry.entry_id}"
+    write = storage.Store._async_write_data
+    concurrent: list[asyncio.Task[None]] = []
+
+    async def _slow_write(store: storage.Store, data: dict[str, Any]) -> None:
+        if store.key == key and not concurrent:
+            concurrent.append(
+                hass.async_create_task(
+                    hub.async_publish_consumption(
+                        ConsumptionImport(PRM, _day_readings(second, 700.0))
+                    )
+                )
+            )
+            for _ in range(20):  # the disk is slow: the import runs meanwhile
+                await asyncio.sleep(0)
+        await write(store, data)
+
+    with patch.object(storage.Store, "_async_write_data", _slow_write):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    assert concurrent
+    assert concurrent[0].done()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await flush(hass)
+
+    hp = by_start(await hourly_sums(hass, stat("consumption_hp")))
+    hc = by_start(await hourly_sums(hass, stat("consumption_hc")))
+    for day, wh in ((first, 500.0), (second, 700.0)):
+        for start, _end, _wh in _day_readings(day, wh):
+            hour = start.timestamp()
+            assert hp.get(hour, 0.0) + hc.get(hour, 0.0) == pytest.approx(wh / 1000), start

@@ -14,6 +14,16 @@ values stay). A window Enedis refuses for good (HTTP 400 other than the history 
 Transient errors (429, 5xx, network, a database that would not write) propagate after the
 progress is saved; call :meth:`BackfillRunner.async_run` again later to resume.
 
+Each day is written once, from its best readings (as the ``linky_import_history`` action does):
+a daily step imports the days no later curve step covers, and keeps the others (in the Store);
+each curve step imports its days from the curve, or from their daily value where the curve
+does not cover the whole day (gaps, no answer). Writing those days first as their daily value
+spread evenly, then again from the curve, showed flat days (and their flat off-peak split and
+cost, issue 20) to whoever looked in between, a few seconds or, at a gateway's pace, hours. A
+curve window that is skipped (curve not activated, before the curve's history, refused) imports
+its daily values; so does a back-fill that pauses (quota, outage) for the curve windows it has
+not fetched yet: the best known values meanwhile, the curve replaces them when it comes.
+
 No hole at the end: the plan is made on its first day, and a back-fill that pauses (quota,
 outage) can end days later, beyond the week each daily refresh re-reads. When it ends after
 ``CATCH_UP_AFTER`` days, the days from the plan's end to today are added as catch-up steps
@@ -50,7 +60,12 @@ from ..api.linky_client import LinkyClient
 from ..const import DOMAIN
 from .const import masked_prm
 from .meter_lock import meter_writer
-from .statistics import EnergyKind, async_import_readings, days_with_full_curve
+from .statistics import (
+    EnergyKind,
+    StatisticsNotWrittenError,
+    async_import_readings,
+    days_with_full_curve,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,6 +99,22 @@ class StepKind(StrEnum):
     def is_curve(self) -> bool:
         """Whether the step fetches a load curve."""
         return self in (StepKind.CURVE, StepKind.PRODUCTION_CURVE)
+
+    @property
+    def daily_kind(self) -> StepKind:
+        """The daily step kind of the same series (a daily kind is its own)."""
+        return next((d for d, c in _CURVE_OF.items() if c is self), self)
+
+    @property
+    def curve_kind(self) -> StepKind:
+        """The curve step kind of the same series (a curve kind is its own)."""
+        return _CURVE_OF.get(self, self)
+
+
+_CURVE_OF = {
+    StepKind.DAILY: StepKind.CURVE,
+    StepKind.PRODUCTION_DAILY: StepKind.PRODUCTION_CURVE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +162,10 @@ class BackfillProgress:
         )
         data["percent"] = self.percent
         return data
+
+
+def _day(value: DailyValue) -> date:
+    return value.day
 
 
 def months_before(day: date, months: int) -> date:
@@ -318,7 +353,9 @@ class BackfillRunner:
         while self.progress.done < len(self._steps):
             step = self._steps[self.progress.done]
             self.progress.current = step
-            if not self._skip(step):
+            if self._skip(step):
+                await self._async_import_daily_of(step)  # a curve window without curve
+            else:
                 _LOGGER.debug(
                     "Linky %s history back-fill: step %s/%s, %s %s → %s",
                     self._meter,
@@ -328,7 +365,13 @@ class BackfillRunner:
                     step.start,
                     step.end,
                 )
-                await self._async_run_step(step)
+                try:
+                    await self._async_run_step(step)
+                except StatisticsNotWrittenError:
+                    raise  # the database refused: importing more would fail too
+                except Exception:
+                    await self._async_import_waiting_days()
+                    raise
             self.progress.done += 1
             if self.progress.done >= len(self._steps):
                 self._catch_up()
@@ -407,6 +450,7 @@ class BackfillRunner:
                 "Linky %s load curve is not activated: importing daily values only", self._meter
             )
             self._skip_kind(step.kind)
+            await self._async_import_daily_of(step)
             return
         except EnedisWrongDirectionError:
             _LOGGER.info("Linky %s has no %s data: skipping that series", self._meter, step.kind)
@@ -431,28 +475,81 @@ class BackfillRunner:
             }
             self._refused.append(refusal)
             self.progress.refused.append(refusal)
+            await self._async_import_daily_of(step)
             return
-        kind_key = str(step.kind)
         if step.kind.is_curve:
-            daily_key = StepKind.PRODUCTION_DAILY if step.kind.energy == "production" else "daily"
-            known = self._daily.get(str(daily_key), {})
-            days = {p.start.astimezone(PARIS).date() for p in curve}
+            # The curve where it covers a whole day, the day's daily value elsewhere.
             full = days_with_full_curve(curve)
-            values = [
-                DailyValue(date.fromisoformat(day), wh)
-                for day, wh in known.items()
-                if date.fromisoformat(day) in days and date.fromisoformat(day) not in full
-            ]
-            async with meter_writer(self._hass, self._prm):
-                await async_import_readings(
-                    self._hass, self._prm, step.kind.energy, curve=curve, daily=values
-                )
+            values = [v for v in self._known_daily(step) if v.day not in full]
+            await self._async_import(step, curve=curve, daily=values)
         else:
-            self._daily.setdefault(kind_key, {}).update(
+            self._daily.setdefault(str(step.kind), {}).update(
                 {value.day.isoformat(): value.wh for value in daily}
             )
-            async with meter_writer(self._hass, self._prm):
-                await async_import_readings(self._hass, self._prm, step.kind.energy, daily=daily)
+            # Days a later curve step covers are written by it, once, from their best readings.
+            later = self._curve_days_after(self.progress.done, step.kind.curve_kind)
+            await self._async_import(step, daily=[v for v in daily if v.day not in later])
+
+    async def _async_import(
+        self,
+        step: BackfillStep,
+        *,
+        curve: list[CurvePoint] | None = None,
+        daily: list[DailyValue] | None = None,
+    ) -> None:
+        if not curve and not daily:
+            return
+        async with meter_writer(self._hass, self._prm):
+            await async_import_readings(
+                self._hass, self._prm, step.kind.energy, curve=curve or (), daily=daily or ()
+            )
+
+    def _known_daily(self, step: BackfillStep) -> list[DailyValue]:
+        """Return the daily values fetched so far for the days of the step's window."""
+        first = step.start.isoformat()
+        end = step.end.isoformat()
+        known = self._daily.get(str(step.kind.daily_kind), {})
+        return [
+            DailyValue(date.fromisoformat(day), wh)
+            for day, wh in sorted(known.items())
+            if first <= day < end
+        ]
+
+    def _curve_days_after(self, index: int, curve_kind: StepKind) -> set[date]:
+        """Days covered by the curve steps after step ``index`` (none once the curve is off)."""
+        if curve_kind in self._skipped_kinds:
+            return set()
+        days: set[date] = set()
+        for step in self._steps[index + 1 :]:
+            if step.kind is curve_kind:
+                days.update(
+                    step.start + timedelta(days=i) for i in range((step.end - step.start).days)
+                )
+        return days
+
+    async def _async_import_daily_of(self, step: BackfillStep) -> None:
+        """Import a curve window that has no curve to fetch from its daily values."""
+        if step.kind.is_curve:
+            await self._async_import(step, daily=self._known_daily(step))
+
+    async def _async_import_waiting_days(self) -> None:
+        """Before a pause: the days of the curve windows not fetched yet, from daily values.
+
+        They were kept for their curve; while the back-fill waits (hours at a gateway's pace)
+        the daily values are the best known. The pause's own error is what the caller sees:
+        a database that refuses this write now is tried again at the resume.
+        """
+        # One import per series (not one per week: two years would be a hundred writes).
+        waiting: dict[StepKind, tuple[BackfillStep, dict[date, DailyValue]]] = {}
+        for step in self._steps[self.progress.done :]:
+            if step.kind.is_curve:
+                _, values = waiting.setdefault(step.kind, (step, {}))
+                values.update((value.day, value) for value in self._known_daily(step))
+        try:
+            for step, values in waiting.values():
+                await self._async_import(step, daily=sorted(values.values(), key=_day))
+        except StatisticsNotWrittenError:
+            _LOGGER.debug("Linky %s daily values kept for the resume", self._meter)
 
     def _skip_kind(self, kind: StepKind) -> None:
         self._skipped_kinds.add(kind)
@@ -499,9 +596,7 @@ class BackfillRunner:
         # No daily data before that day (activation, consent): no load curve either, so the
         # curve windows before it are skipped and the one across it is clamped, without calls.
         if not kind.is_curve:
-            curve_kind = (
-                StepKind.PRODUCTION_CURVE if kind == StepKind.PRODUCTION_DAILY else StepKind.CURVE
-            )
+            curve_kind = kind.curve_kind
             if curve_kind not in self._stopped:
                 self._stopped[curve_kind] = first_day.isoformat()
                 self.progress.oldest[curve_kind] = first_day.isoformat()

@@ -300,7 +300,13 @@ def _direction(parsed: HistoryFile, requested: str | None, name: str) -> EnergyK
         return EnergyKind(parsed.direction or Direction.CONSUMPTION)
     kind = EnergyKind(requested)
     if parsed.direction is not None and parsed.direction.value != kind.value:
-        raise _fail("enedis_file_wrong_direction", file=name, direction=parsed.direction.value)
+        # One key a direction: the message names it in the reader's language (a placeholder
+        # would carry the raw value, "des données de consumption").
+        raise _fail(
+            f"enedis_file_holds_{parsed.direction.value}",
+            file=name,
+            direction=parsed.direction.value,
+        )
     return kind
 
 

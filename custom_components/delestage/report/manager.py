@@ -5,10 +5,13 @@ morning Linky import, which re-imports the last week, so late or corrected data 
 periods it touches), and when the ``delestage.shedding_report`` action is called. Every run
 reads the periods of the last :data:`REPORT_DAYS` days and their inputs from the recorder, and
 computes again only the periods whose inputs changed (results kept under a digest of what they
-read, ``model.inputs_digest``: late data can never leave a stale figure). Only the hours whose
-value changed since the last write are written (upserts): a run that finds nothing new writes
-nothing. The cache is in memory: after a restart the first run computes every period once (in
-the executor, a minute after start-up), so no saved file can disagree with the recorder.
+read, ``model.inputs_digest``: late data can never leave a stale figure). The two series are
+then made equal to the report: each run reads them back from the recorder over the report's
+days and upserts only the hours that differ, an hour that no longer belongs to a computed
+period (its period gone, or left without figures) becoming 0; a run that finds nothing new
+writes nothing, and a restart in between changes nothing. The cache is in memory: after a
+restart the first run computes every period once (in the executor, a minute after start-up),
+so no saved file can disagree with the recorder.
 
 What: the grid's periods (``signals.py``) during which a shedding group was active (the
 shedding history, ``shedding.async_get_shed_periods``), the meter's hourly consumption and cost,
@@ -46,7 +49,7 @@ from .model import (
     prices_from_cost,
     shed_periods,
 )
-from .recorder import ReportSeries, async_read_inputs, async_write_series
+from .recorder import SERIES, async_read_inputs, async_read_series, async_write_series
 from .signals import async_ecowatt_log, async_tempo_red_periods
 
 # Periods older than this are not recomputed nor reported (the shedding history keeps 400 days).
@@ -102,9 +105,8 @@ class ShedReport:
         self.computed_at: datetime | None = None
         self.weather_entity: str | None = None
         self._lock = asyncio.Lock()
-        # Results by digest of their inputs, and the series as last written (in memory).
+        # Results by digest of their inputs (in memory).
         self._cache: dict[bytes, PeriodResult] = {}
-        self._written: dict[ReportSeries, dict[datetime, float]] = {}
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
 
@@ -172,6 +174,7 @@ class ShedReport:
         ]
         periods = [p for p in shed_periods(signals, active) if p.start < now]
         if not periods:
+            await self._async_write([], since, now)
             return []
         self.weather_entity = temperature_entity(hass)
         first = periods[0].start - timedelta(days=LOOKBACK_DAYS + 1)
@@ -189,25 +192,25 @@ class ShedReport:
                 cache=self._cache,
             )
         )
-        await self._async_write(results)
+        await self._async_write(results, since, now)
         return results
 
-    async def _async_write(self, results: list[PeriodResult]) -> None:
-        avoided: dict[datetime, float] = {}
-        baseline: dict[datetime, float] = {}
-        for result in results:
-            if result.status is ResultStatus.OK:
-                avoided.update(result.avoided_by_hour)
-                baseline.update(result.baseline_by_hour)
-        written: tuple[tuple[ReportSeries, dict[datetime, float]], ...] = (
-            ("avoided_energy", avoided),
-            ("baseline", baseline),
-        )
-        for series, hourly in written:
-            last = self._written.get(series, {})
-            if changed := {hour: kwh for hour, kwh in hourly.items() if last.get(hour) != kwh}:
+    async def _async_write(
+        self, results: list[PeriodResult], since: datetime, now: datetime
+    ) -> None:
+        """Make both series over ``[since, now[`` equal the results (upsert what differs)."""
+        done = [result for result in results if result.status is ResultStatus.OK]
+        wanted = {
+            "avoided_energy": {h: kwh for r in done for h, kwh in r.avoided_by_hour.items()},
+            "baseline": {h: kwh for r in done for h, kwh in r.baseline_by_hour.items()},
+        }
+        for series in SERIES:
+            hourly = wanted[series]
+            stored = await async_read_series(self.hass, self.prm, series, since, now)
+            changed = {hour: kwh for hour, kwh in hourly.items() if stored.get(hour) != kwh}
+            changed |= {hour: 0.0 for hour, kwh in stored.items() if kwh and hour not in hourly}
+            if changed:
                 await async_write_series(self.hass, self.prm, series, changed)
-            self._written[series] = hourly
 
     def diagnostics(self) -> dict[str, object]:
         """Return what the last run found (no PRM, no statistic id: both name the meter)."""

@@ -4,7 +4,8 @@ Reads: the meter's hourly consumption (``delestage:linky_<prm>_consumption``, kW
 its hourly cost when the tariff is set (``delestage:linky_<prm>_cost``, €), and the hourly mean
 of a Météo-France station's temperature sensor (long-term statistics, °C).
 Writes: ``delestage:shedding_<prm>_avoided_energy`` and ``delestage:shedding_<prm>_baseline``,
-one row per hour of each computed period (hourly sums, continuous ``sum``).
+one row per hour of each computed period (hourly sums, continuous ``sum``); an hour that no
+longer belongs to a computed period is written as 0 (the recorder cannot delete one row).
 """
 
 from __future__ import annotations
@@ -92,6 +93,17 @@ async def async_read_inputs(
     await recorder.async_block_till_done()
     return await recorder.async_add_executor_job(
         read_inputs, hass, prm, temperature_entity, start, end
+    )
+
+
+async def async_read_series(
+    hass: HomeAssistant, prm: str, series: ReportSeries, start: datetime, end: datetime
+) -> dict[datetime, float]:
+    """Return the hours of a series as the recorder holds them (kWh), in ``[start, end[``."""
+    recorder = get_instance(hass)
+    await recorder.async_block_till_done()
+    return await recorder.async_add_executor_job(
+        _read, hass, report_statistic_id(prm, series), start, end, "state", None
     )
 
 

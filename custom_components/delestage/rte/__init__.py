@@ -5,15 +5,18 @@ The features built on an RTE entry (the Tempo forecast) attach themselves throug
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from ..api.auth import AccessToken
 from ..api.rte import Environment, RteClient, RteCredentials
-from ..const import CONF_API_BASE_URL
+from ..const import CONF_API_BASE_URL, DOMAIN
 from ..hub import RteApp, get_hub
 from ..runtime import DelestageConfigEntry
 from .const import CONF_ENVIRONMENT
@@ -87,5 +90,24 @@ def _async_publish(hass: HomeAssistant, entry: DelestageConfigEntry, runtime: Rt
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelestageConfigEntry) -> None:
-    """Delete the cache of a removed RTE entry."""
-    await RteCache(hass, entry.data[CONF_CLIENT_ID]).async_remove()
+    """Delete the cache of a removed RTE entry, once RTE's quota no longer binds its app.
+
+    RTE counts calls per app, not per entry: the same app added again within 15 minutes must
+    find its last call (``store.py``). A restart before the deadline leaves that small file (no
+    secret) for the next entry of the app to reuse.
+    """
+    client_id = entry.data[CONF_CLIENT_ID]
+    now = dt_util.utcnow()
+    until = await RteCache(hass, client_id).async_forget(now)
+    if until is None:
+        return
+
+    async def _async_delete(now: datetime) -> None:
+        if not any(
+            other.unique_id == client_id for other in hass.config_entries.async_entries(DOMAIN)
+        ):
+            await RteCache(hass, client_id).async_remove()
+
+    async_call_later(
+        hass, (until - now).total_seconds(), HassJob(_async_delete, cancel_on_shutdown=True)
+    )

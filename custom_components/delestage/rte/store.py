@@ -4,6 +4,11 @@ Kept per RTE application (the quota belongs to the app), under a hash of its cli
 id itself is not in a file name: the last raw Ecowatt and Tempo answers with their fetch time,
 the time of the last call and any "not before" time asked by a 429, and the current token.
 The config flow writes its first answer here, so set-up makes no second call.
+
+Removing the entry deletes it, except while RTE's quota still binds the app (a call less than
+15 minutes ago, or a 429's wait): then only the token (a secret) goes, and the rest is deleted
+when the quota no longer binds. The same app added again meanwhile finds its last call and its
+forecast, and makes no call that RTE would refuse.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from ..api.auth import AccessToken
 from ..const import DOMAIN
+from .const import MIN_SIGNALS_SPACING
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10
@@ -154,6 +160,19 @@ class RteCacheData:
             self.signals = state
         return self.signals
 
+    def quota_binds_until(self) -> datetime | None:
+        """Until when a new call of this app could be refused (last call + 15 min, a 429's wait)."""
+        times = [
+            time
+            for state in (self.signals, self.tempo, *self.other_signals.values())
+            for time in (
+                state.not_before,
+                None if state.last_call is None else state.last_call + MIN_SIGNALS_SPACING,
+            )
+            if time is not None
+        ]
+        return max(times, default=None)
+
     def token_for(self, token_url: str) -> AccessToken | None:
         """Return the persisted token, if it came from ``token_url``."""
         return self.token if self.token_url == token_url else None
@@ -184,8 +203,21 @@ class RteCache:
         await self._store.async_save(self.data.as_dict())
 
     async def async_remove(self) -> None:
-        """Delete the saved state (the entry is removed)."""
+        """Delete the saved state."""
         await self._store.async_remove()
+
+    async def async_forget(self, now: datetime) -> datetime | None:
+        """Forget a removed entry's state; keep what the quota needs, and say until when.
+
+        Returns None when everything is deleted, else the time after which it may be.
+        """
+        until = (await self.async_load()).quota_binds_until()
+        if until is None or until <= now:
+            await self.async_remove()
+            return None
+        self.data.token = self.data.token_url = None
+        await self.async_save()
+        return until
 
     def schedule_save(self) -> None:
         """Write soon (several changes in a row make one write)."""

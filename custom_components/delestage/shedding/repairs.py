@@ -27,14 +27,14 @@ def _loads_text(loads: list[str]) -> str:
 
 
 @callback
-def _async_create(
+def async_create_issue(
     hass: HomeAssistant,
     issue_id: str,
     key: str,
     severity: ir.IssueSeverity,
     placeholders: dict[str, str],
 ) -> None:
-    """Create (or update) one of the shedding issues; none of them survives a restart."""
+    """Create (or update) an issue that lasts until the restart (shedding's, pre-heating's)."""
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -58,7 +58,7 @@ def async_raise_group_issue(
     signal: str | None = None,
 ) -> None:
     """Say why Délestage ended a period by itself, and which loads it switched on."""
-    _async_create(
+    async_create_issue(
         hass,
         _issue_id(key, group),
         key,
@@ -82,7 +82,7 @@ def async_clear_group_issues(hass: HomeAssistant, group: str) -> None:
 @callback
 def async_raise_store_malformed(hass: HomeAssistant, error: str, loads: list[str]) -> None:
     """Say that part of the shedding store could not be read, and which loads it named."""
-    _async_create(
+    async_create_issue(
         hass,
         ISSUE_STORE_MALFORMED,
         ISSUE_STORE_MALFORMED,
@@ -94,7 +94,7 @@ def async_raise_store_malformed(hass: HomeAssistant, error: str, loads: list[str
 @callback
 def async_raise_load_removed(hass: HomeAssistant, group: str, load: str) -> None:
     """Say that a load Délestage had switched off was removed: it cannot switch it on."""
-    _async_create(
+    async_create_issue(
         hass,
         f"{ISSUE_LOAD_REMOVED}_{load}",
         ISSUE_LOAD_REMOVED,
@@ -108,7 +108,7 @@ def async_raise_journal_unwritable(
     hass: HomeAssistant, group: str, loads: list[str], error: str
 ) -> None:
     """Say that loads were left on because their journal entry could not be written."""
-    _async_create(
+    async_create_issue(
         hass,
         ISSUE_JOURNAL_UNWRITABLE,
         ISSUE_JOURNAL_UNWRITABLE,

@@ -19,7 +19,10 @@ Rules (DESIGN §4, docs/load-shedding.md):
 - A load renamed in the entity registry is followed (the group switches the new ID back on);
   a removed one is dropped with a repair issue naming it when it was still off (removed during
   the restore after its switch-on: no issue, and a load removed before its turn is not counted
-  as switched on).
+  as switched on). A load that vanished while Home Assistant was stopped (a YAML entity renamed
+  or deleted: no registry event) is treated the same once Home Assistant has started and
+  ``VANISHED_GRACE`` has passed with the load in neither the entity registry nor the state
+  machine (entities appear one by one during start-up, and a platform may retry).
 - Nothing is switched off unrecorded: once Home Assistant stops (the journal is closed) or when
   the journal cannot be written (full or read-only disk), the load is left on, with a repair
   issue in the second case.
@@ -56,6 +59,7 @@ from homeassistant.core import (
     CoreState,
     Event,
     EventStateChangedData,
+    HassJob,
     HomeAssistant,
     State,
     callback,
@@ -64,6 +68,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceNotFound, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
+    async_call_later,
     async_track_state_change_event,
     async_track_time_interval,
 )
@@ -92,6 +97,9 @@ DEFAULT_MAX_DURATION: Final = timedelta(hours=6)
 TICK: Final = timedelta(minutes=1)
 # An automation missing or off for this long (not a reload) no longer looks after its group.
 ORPHAN_GRACE: Final = timedelta(minutes=2)
+# After start-up, a load in neither the entity registry nor the state machine for this long is
+# gone (a platform not ready at start-up retries after 30 s, then 60 s...).
+VANISHED_GRACE: Final = timedelta(minutes=5)
 # An ended group kept to ignore the sheds of its still-red automation is forgotten after this.
 EXPIRED_KEPT: Final = timedelta(hours=24)
 # Domains whose turn_off may not be registered yet at start-up (integrations load concurrently).
@@ -517,6 +525,32 @@ class LoadShedder:
     @callback
     def _async_started(self, _hass: HomeAssistant) -> None:
         self._async_catch_up(dt_util.utcnow())
+        if self.groups:  # loads remembered from before the start (later ones are followed live)
+            self._unsubs.append(
+                async_call_later(
+                    self.hass,
+                    VANISHED_GRACE,
+                    HassJob(self._async_drop_vanished, cancel_on_shutdown=True),
+                )
+            )
+
+    @callback
+    def _async_drop_vanished(self, _now: datetime) -> None:
+        """Drop the loads gone while Home Assistant was stopped, as if removed from the registry."""
+        registry = er.async_get(self.hass)
+        vanished = {
+            entity_id
+            for group in self.groups.values()
+            for entity_id in (*group.members, *group.loads, *group.pending, *group.overridden)
+            if self.hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+        }
+        for entity_id in sorted(vanished):
+            LOGGER.warning(
+                "Load shedding: %s no longer exists (renamed or deleted while Home Assistant "
+                "was stopped); dropped",
+                entity_id,
+            )
+            self._async_move(entity_id, None)
 
     @callback
     def _async_service_registered(self, event: Event[Any]) -> None:

@@ -315,12 +315,13 @@ class ShedState:
         self.periods = [p for p in self.periods if p.end is None or p.end >= oldest]
 
 
-class _JournalStore(Store[dict[str, Any]]):
+class JournalStore(Store[dict[str, Any]]):
     """A ``Store`` that remembers whether its last write reached the disk.
 
-    ``Store`` logs a failed write (full or read-only disk) and returns as if it had written; the
-    shedder must know, to leave a load on rather than switch it off unrecorded.
-    ``_async_write_data`` is the one step every write (immediate, delayed, final) goes through.
+    ``Store`` logs a failed write (full or read-only disk) and returns as if it had written; a
+    journal must know, to leave a load (or a thermostat) as it is rather than change it
+    unrecorded. ``_async_write_data`` is the one step every write (immediate, delayed, final)
+    goes through. Also used by pre-heating (``anticipation/store.py``).
     """
 
     write_error: Exception | None = None
@@ -336,6 +337,17 @@ class _JournalStore(Store[dict[str, Any]]):
             self.writes += 1
         self.write_error = None
 
+    async def async_write_checked(self, data: dict[str, Any], *, closed: bool = False) -> None:
+        """Write now and make sure it reached the disk; raise ``JournalWriteError`` if not."""
+        writes = self.writes
+        if not closed:
+            await self.async_save(data)
+        if self.writes == writes:
+            # Closed, or deferred by Store to the final write (stopping): not "before the call".
+            raise JournalWriteError("not written: Home Assistant is stopping")
+        if (error := self.write_error) is not None:
+            raise JournalWriteError(str(error)) from error
+
 
 class ShedStore:
     """Loads, validates and saves ``ShedState``."""
@@ -343,7 +355,7 @@ class ShedStore:
     def __init__(self, hass: HomeAssistant) -> None:
         """Create the store."""
         # Atomic writes (fsync): "written before the switch-off" must survive a power cut too.
-        self._store = _JournalStore(hass, STORAGE_VERSION, STORAGE_KEY, atomic_writes=True)
+        self._store = JournalStore(hass, STORAGE_VERSION, STORAGE_KEY, atomic_writes=True)
         self._malformed: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, MALFORMED_STORAGE_KEY)
         # Set when Home Assistant stops: commands still running then write nothing more.
         self.closed = False
@@ -367,14 +379,7 @@ class ShedStore:
 
     async def async_write_journal(self, state: ShedState) -> None:
         """Write now and make sure it reached the disk; raise ``JournalWriteError`` if not."""
-        writes = self._store.writes
-        if not self.closed:
-            await self._store.async_save(state.as_dict())
-        if self._store.writes == writes:
-            # Closed, or deferred by Store to the final write (stopping): not "before the call".
-            raise JournalWriteError("not written: Home Assistant is stopping")
-        if (error := self._store.write_error) is not None:
-            raise JournalWriteError(str(error)) from error
+        await self._store.async_write_checked(state.as_dict(), closed=self.closed)
 
     def async_delay_save(self, state: ShedState) -> None:
         """Write soon (from a callback)."""

@@ -14,6 +14,7 @@ the feature up once, from the integration's ``async_setup``, through ``hub.py``:
 from __future__ import annotations
 
 import asyncio
+from datetime import time
 from functools import partial
 from typing import Any
 
@@ -33,10 +34,11 @@ class MeterTariff(MeterFeature):
 
     key = "tariff"
 
-    def __init__(self, meter: LinkyMeter, manager: TariffManager) -> None:
+    def __init__(self, meter: LinkyMeter, manager: TariffManager, feature: TariffFeature) -> None:
         """Wrap the meter's loaded split."""
         self.meter = meter
         self.manager = manager
+        self._feature = feature
         self._entities = TariffEntities(manager, meter.device_info)
 
     def async_add_platform_entities(
@@ -53,10 +55,7 @@ class MeterTariff(MeterFeature):
 
     async def async_shutdown(self) -> None:
         """Stop and write the Store; imports of this meter are kept in the Store from now on."""
-        tariffs = async_get_tariffs(self.meter.hass)
-        if tariffs.get(self.meter.entry.entry_id) is self.manager:
-            del tariffs[self.meter.entry.entry_id]
-        await self.manager.async_stop()
+        await self._feature.async_detach(self.meter.entry.entry_id, self.manager)
 
     def diagnostics(self) -> dict[str, Any]:
         """State of the split."""
@@ -69,7 +68,9 @@ class TariffFeature:
     def __init__(self, hass: HomeAssistant) -> None:
         """Nothing attached yet."""
         self.hass = hass
-        # Held while a meter's Store is read or written outside its running split.
+        # Held while an import is handed to a split or kept in a Store, and while a split
+        # loads or writes its Store at set-up and unload: an import never lands between a
+        # split leaving and its last write (that write would overwrite the import's).
         self._lock = asyncio.Lock()
 
     async def async_attach(self, meter: LinkyMeter) -> MeterFeature:
@@ -87,26 +88,43 @@ class TariffFeature:
         meter.entry.async_on_unload(
             meter.entry.add_update_listener(partial(_async_options_updated, manager))
         )
-        return MeterTariff(meter, manager)
+        # The ranges in effect, for the features that plan around them (the hot-water plan).
+        meter.entry.async_on_unload(
+            get_hub(self.hass).register_offpeak(meter.prm, partial(_local_ranges, manager))
+        )
+        return MeterTariff(meter, manager, self)
+
+    async def async_detach(self, entry_id: str, manager: TariffManager) -> None:
+        """Stop a meter's split and write its Store; an import meanwhile waits, then is kept."""
+        async with self._lock:
+            tariffs = async_get_tariffs(self.hass)
+            if tariffs.get(entry_id) is manager:
+                del tariffs[entry_id]
+            await manager.async_stop()
 
     async def async_consumption_imported(self, imported: ConsumptionImport) -> None:
         """Give an import to its meter's split, or keep it in the Store of a meter not loaded."""
-        if (manager := self._manager(imported.prm)) is not None:
-            await manager.async_consumption_imported(imported.readings)
-            return
-        entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, imported.prm)
-        if entry is None:
-            return
         async with self._lock:
-            if (manager := self._manager(imported.prm)) is None:
-                offline = TariffManager(self.hass, entry, imported.prm, None)
-                await offline.async_load()
-                await offline.async_keep(imported.readings)
+            if (manager := self._manager(imported.prm)) is not None:
+                await manager.async_consumption_imported(imported.readings)
                 return
-        await manager.async_consumption_imported(imported.readings)
+            entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, imported.prm)
+            if entry is None:
+                return
+            offline = TariffManager(self.hass, entry, imported.prm, None)
+            await offline.async_load()
+            await offline.async_keep(imported.readings)
 
     def _manager(self, prm: str) -> TariffManager | None:
         return next((m for m in async_get_tariffs(self.hass).values() if m.prm == prm), None)
+
+
+def _local_ranges(manager: TariffManager) -> list[tuple[time, time]]:
+    """Return the meter's off-peak ranges as local times (24:00 reads as midnight)."""
+    return [
+        (time(r.start // 60 % 24, r.start % 60), time(r.end // 60 % 24, r.end % 60))
+        for r in manager.config.ranges
+    ]
 
 
 async def _async_options_updated(

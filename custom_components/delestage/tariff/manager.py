@@ -23,6 +23,11 @@
 - **Writes**: only hours whose result changed are upserted (``statistics.async_import_series``
   keeps ``sum`` continuous and rewrites nothing that is equal); processing is debounced so a
   back-fill of 2 years writes in a few batches, not once per week.
+- **Sensors = statistics** (issue 20): the ledger's results are those written; a computation is
+  committed only after its write succeeded, then the sensors are told. At the first
+  computation the last two months are read back from the statistics, so after a restart an
+  hour that cannot be computed now (no Tempo colour while RTE is not loaded) still shows the
+  cost the statistics hold.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import Any
 
 from homeassistant.components.recorder import history
 from homeassistant.components.recorder.models import StatisticMetaData
+from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
@@ -126,6 +132,14 @@ async def async_series_metadata(hass: HomeAssistant, prm: str, series: str) -> S
             series_statistic_id(prm, series), name, unit=CURRENCY, unit_class=None
         )
     return hourly_sum_metadata(series_statistic_id(prm, series), name)
+
+
+def sensor_window_start() -> datetime:
+    """First hour the sensors may show: the first day of last month (yesterday, look-back)."""
+    now = dt_util.now(PARIS)
+    return (now.replace(day=1) - timedelta(days=1)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
 
 
 def tariff_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -224,6 +238,7 @@ class TariffManager:
         )
         self._packed: list[list[object]] = []  # the half-hours as the Store keeps them
         self.tempo_waiting = False  # Tempo hours wait for an RTE entry with Tempo
+        self._restored = False  # the written results of the sensors' window were read back
         self.colors_missing = False  # some Tempo days had no colour at the last computation
         self.rows_written = 0
 
@@ -275,9 +290,7 @@ class TariffManager:
             self.ledger.dirty.update(h for h in dirty if isinstance(h, int))
         # The sensors show this month and yesterday: compute those hours again (the recorder
         # already has them, so nothing is rewritten).
-        now = dt_util.now(PARIS)
-        since = (now.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0)
-        since_ts = since.timestamp()
+        since_ts = sensor_window_start().timestamp()
         self.ledger.dirty.update(h for h in self.ledger.hours() if h >= since_ts)
 
     @callback
@@ -531,11 +544,17 @@ class TariffManager:
         return get_hub(self.hass).tempo_source()
 
     async def async_process(self) -> None:
-        """Compute the hours that wait and write those whose result changed."""
+        """Compute the hours that wait and write those whose result changed.
+
+        The sensors show the results as written: a computation is committed once its write
+        succeeded (a refused or failed write leaves the hours waiting, the sensors unchanged),
+        and the sensors are told after each commit.
+        """
         async with self._lock:
             ledger = self.ledger
             if ledger.config.option is TariffOption.BASE and not ledger.config.prices:
                 return  # no tariff chosen: the half-hours are kept for when one is
+            restored = await self._async_restore_written()
             # Day arithmetic over 2 years of hours takes tens of ms: in the executor.
             self.colors_missing = False
             if missing := await self.hass.async_add_executor_job(ledger.missing_colors):
@@ -549,22 +568,37 @@ class TariffManager:
                     colors = await source.async_colors(missing)
                     await self.hass.async_add_executor_job(ledger.set_colors, colors)
                     self.colors_missing = not missing <= colors.keys()
-            changed = await self.hass.async_add_executor_job(ledger.compute, self.price)
-            if changed:
+            computation = await self.hass.async_add_executor_job(ledger.prepare, self.price)
+            if computation.changed:
                 try:
-                    await self._async_write(changed)
+                    await self._async_write(computation.changed)
                 except StatisticsNotWrittenError:
-                    # The database refused (after retries): those hours are computed and
-                    # written again later, nothing is half-written.
-                    for hour in changed:
-                        ledger.results.pop(hour, None)
-                        ledger.dirty.add(hour)
+                    # The database refused (after retries): nothing is committed, those hours
+                    # are computed and written again later, nothing is half-shown.
                     LOGGER.warning("Linky tariff statistics not written; trying again later")
                     self._unsubs.append(async_call_later(self.hass, WRITE_RETRY, self._async_retry))
                     return
+            ledger.commit(computation)
+            if computation.changed:
                 self._schedule_save()
-        if changed:
+        if computation.changed or restored:
             self._notify()
+
+    async def _async_restore_written(self) -> int:
+        """Once: read back what the statistics hold for the sensors' window (since the start).
+
+        After a restart the sensors then show the statistics' values at once, also for hours
+        that cannot be computed now (a Tempo colour not known while RTE is unavailable).
+        """
+        if self._restored:
+            return 0
+        self._restored = True
+        option = self.config.option
+        ids = {series_statistic_id(self.prm, s): s for s in (*part_series(option), COST_SERIES)}
+        rows = await get_instance(self.hass).async_add_executor_job(
+            _written_rows, self.hass, set(ids), sensor_window_start()
+        )
+        return self.ledger.restore_results(_results_of(rows, ids))
 
     @callback
     def _async_retry(self, _now: datetime) -> None:
@@ -631,6 +665,32 @@ def _columns(
     }
     columns[COST_SERIES] = {hours[h]: r.cost for h, r in changed.items() if r.cost is not None}
     return columns
+
+
+def _written_rows(
+    hass: HomeAssistant, statistic_ids: set[str], start: datetime
+) -> dict[str, list[Any]]:
+    """Hourly rows (state) of the series since ``start`` (recorder executor)."""
+    return dict(statistics_during_period(hass, start, None, statistic_ids, "hour", None, {"state"}))
+
+
+def _results_of(rows: dict[str, list[Any]], ids: dict[str, str]) -> dict[int, HourResult]:
+    """Hour results as the statistics hold them: parts in Wh (rows in kWh), cost in €."""
+    parts: dict[int, dict[str, float]] = {}
+    costs: dict[int, float] = {}
+    for statistic_id, series in ids.items():
+        for row in rows.get(statistic_id, []):
+            hour, state = int(row["start"]), row.get("state")
+            if state is None:
+                continue
+            if series == COST_SERIES:
+                costs[hour] = float(state)
+            else:
+                parts.setdefault(hour, {})[series] = float(state) * 1000.0
+    return {
+        hour: HourResult(parts.get(hour, {}), costs.get(hour))
+        for hour in sorted(parts.keys() | costs.keys())
+    }
 
 
 def _state_history(hass: HomeAssistant, entity_id: str, start: datetime) -> list[Any]:

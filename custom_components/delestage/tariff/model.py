@@ -19,6 +19,11 @@ How consumption is split:
 
 Cost of an hour = Σ part kWh × price of its period at that hour + the subscription's share of
 the hour (€/month ÷ hours of that local month: 743, 744 or 745).
+
+``TariffLedger.results`` are the results as WRITTEN to the statistics (the sensors show them):
+a computation is committed only once its write succeeded, and an hour that cannot be
+computed any more (its colour or a price went missing) keeps the cost and the series it had
+written, since the statistics keep them too.
 """
 
 from __future__ import annotations
@@ -254,12 +259,12 @@ class HourResult:
     """One hour: the parts (series suffix → Wh) and the cost (€).
 
     ``complete`` is False while the hour waits for its Tempo colour (only the HP/HC parts are
-    known) or for a price (no cost yet).
+    known) or for a price (no cost yet). Two results are equal when they write the same values.
     """
 
     parts: Mapping[str, float]
     cost: float | None
-    complete: bool = True
+    complete: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +306,16 @@ def hours_in_local_month(epoch: int) -> int:
     return round((nxt.timestamp() - first.timestamp()) / HOUR)
 
 
+@dataclass(frozen=True, slots=True)
+class Computation:
+    """What :meth:`TariffLedger.prepare` found: hours to write, hours settled once written."""
+
+    changed: dict[int, HourResult]
+    settled: frozenset[int]
+
+
 class TariffLedger:
-    """Half-hour consumption, Tempo colours and the last results, per hour; incremental.
+    """Half-hour consumption, Tempo colours and the written results, per hour; incremental.
 
     ``dirty`` holds the hours to (re)compute: those whose half-hours changed, whose Tempo day
     got a colour, whose price changed; a configuration change makes every hour dirty. An hour
@@ -392,18 +405,50 @@ class TariffLedger:
                 hc += wh * offpeak_share(segments, local.hour * 60 + local.minute, 30)
         return total, total - hc, hc
 
-    def compute(self, price: PriceLookup) -> dict[int, HourResult]:
-        """Compute the dirty hours; returns the hours whose result changed (kept in ``results``)."""
+    def prepare(self, price: PriceLookup) -> Computation:
+        """Compute the dirty hours; nothing changes before :meth:`commit` (after the write).
+
+        Returns the hours whose result differs from the written one. An hour that cannot be
+        computed (colour or price unknown) keeps what it had written: its cost and the series
+        the new result lacks (its HP/HC parts are written, they are known).
+        """
         changed: dict[int, HourResult] = {}
+        settled: set[int] = set()
         option = self.config.option
+        series = part_series(option)
         for hour in sorted(self.dirty):
             result = self._compute_hour(hour, option, price)
             if result.complete:
-                self.dirty.discard(hour)  # else: colour or price not known yet, stays dirty
+                settled.add(hour)
+            elif (written := self.results.get(hour)) is not None:
+                result = HourResult(
+                    {**{k: v for k, v in written.parts.items() if k in series}, **result.parts},
+                    written.cost if result.cost is None else result.cost,
+                    complete=False,
+                )
             if self.results.get(hour) != result:
-                self.results[hour] = result
                 changed[hour] = result
-        return changed
+        return Computation(changed, frozenset(settled))
+
+    def commit(self, computation: Computation) -> None:
+        """Record a computation whose results were written."""
+        self.results.update(computation.changed)
+        self.dirty.difference_update(computation.settled)
+
+    def compute(self, price: PriceLookup) -> dict[int, HourResult]:
+        """Prepare and commit at once (no statistics to write); returns the changed hours."""
+        computation = self.prepare(price)
+        self.commit(computation)
+        return computation.changed
+
+    def restore_results(self, written: Mapping[int, HourResult]) -> int:
+        """Take results read back from the statistics for hours without one; returns how many."""
+        added = 0
+        for hour, result in written.items():
+            if hour not in self.results:
+                self.results[hour] = result
+                added += 1
+        return added
 
     def _compute_hour(self, hour: int, option: TariffOption, price: PriceLookup) -> HourResult:
         total, hp, hc = self.split_hour(hour)

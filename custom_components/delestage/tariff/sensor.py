@@ -1,8 +1,9 @@
 """Tariff sensors of a Linky meter: period now, yesterday's and this month's cost and parts.
 
-The totals come from the tariff split's hourly results (``manager.py``), the same
-numbers as the statistics. No ``state_class``: the Energy dashboard takes the hourly
-statistics (``_consumption_hp``… and ``_cost``), a second compiled series would double them.
+The totals come from the tariff split's hourly results as written (``manager.py``), the
+same numbers as the statistics, and follow each write and each midnight. No
+``state_class``: the Energy dashboard takes the hourly statistics (``_consumption_hp``… and
+``_cost``), a second compiled series would double them.
 Which "consumption this month" sensors exist follows the tariff option (HP/HC: two; Tempo:
 the six periods, plus the HP/HC totals disabled by default); an option change adds and removes
 them without reloading the entry.
@@ -44,6 +45,8 @@ class TariffEntity(SensorEntity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    _timer: CALLBACK_TYPE | None = None
+    _stopped = False
 
     def __init__(self, manager: TariffManager, device: DeviceInfo, key: str) -> None:
         """Attach to the meter's device."""
@@ -52,8 +55,39 @@ class TariffEntity(SensorEntity):
         self._attr_device_info = device
 
     async def async_added_to_hass(self) -> None:
-        """Follow the manager."""
+        """Follow the manager, and the instant the state changes by itself (if any)."""
         self.async_on_remove(self._manager.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._manager.async_add_listener(self._async_schedule))
+        self.async_on_remove(self._async_stop)
+        self._async_schedule()
+
+    def next_change(self) -> datetime | None:
+        """Return when the state changes without a write of the statistics (None: never)."""
+        return None
+
+    @callback
+    def _async_stop(self) -> None:
+        self._stopped = True
+        self._async_cancel()
+
+    @callback
+    def _async_cancel(self) -> None:
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
+
+    @callback
+    def _async_schedule(self) -> None:
+        self._async_cancel()
+        # A manager notice can reach an entity being removed (an option change): no timer.
+        if not self._stopped and (moment := self.next_change()) is not None:
+            self._timer = async_track_point_in_utc_time(self.hass, self._async_changed, moment)
+
+    @callback
+    def _async_changed(self, _now: datetime) -> None:
+        self._timer = None
+        self.async_write_ha_state()
+        self._async_schedule()
 
 
 class TariffPeriodSensor(TariffEntity):
@@ -66,33 +100,10 @@ class TariffPeriodSensor(TariffEntity):
     def __init__(self, manager: TariffManager, device: DeviceInfo) -> None:
         """Attach to the meter."""
         super().__init__(manager, device, "tariff_period_now")
-        self._timer: CALLBACK_TYPE | None = None
 
-    async def async_added_to_hass(self) -> None:
-        """Follow the manager and the boundaries."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._manager.async_add_listener(self._schedule))
-        self.async_on_remove(self._cancel)
-        self._schedule()
-
-    @callback
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer()
-            self._timer = None
-
-    @callback
-    def _schedule(self) -> None:
-        self._cancel()
-        if (change := next_period_change(self._manager.config.ranges, dt_util.utcnow())) is None:
-            return
-        self._timer = async_track_point_in_utc_time(self.hass, self._boundary, change)
-
-    @callback
-    def _boundary(self, _now: datetime) -> None:
-        self._timer = None
-        self.async_write_ha_state()
-        self._schedule()
+    def next_change(self) -> datetime | None:
+        """Return the next boundary of the off-peak ranges."""
+        return next_period_change(self._manager.config.ranges, dt_util.utcnow())
 
     @property
     def available(self) -> bool:
@@ -119,7 +130,16 @@ class TariffPeriodSensor(TariffEntity):
 
 
 class _WindowSensor(TariffEntity):
-    """A total over a local window (yesterday, this month)."""
+    """A total over a local window (yesterday, this month); the window moves at midnight.
+
+    Updated after each write of the statistics (the totals are of the written results, the
+    same numbers as the statistics) and at each Paris midnight, when "yesterday" and "this
+    month" move even if nothing is written (the next day's data come in the morning).
+    """
+
+    def next_change(self) -> datetime | None:
+        """Return the next Paris midnight (yesterday and this month move)."""
+        return _local_midnight(dt_util.now(PARIS).date() + timedelta(days=1))
 
     def window(self) -> tuple[datetime, datetime, dict[str, Any]]:
         """``[start, end[`` and the attributes that name it."""

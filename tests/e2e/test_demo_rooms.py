@@ -1,0 +1,88 @@
+"""The demo's heated rooms (tools/demo_rooms.py) on a Home Assistant test instance.
+
+The configuration script/develop writes sets up the two thermostats; the rooms' physics, over
+REST as in the demo, writes their sensors and plays the pilot-wire radiator's own thermostat;
+the Ecowatt automation names them in its pre-heating inputs; the dashboard graphs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import load_yaml_dict
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from tools import demo_rooms, develop
+from tools.demo_content import shedding_automation
+
+
+@pytest.fixture
+async def demo(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, tmp_path: Path, socket_enabled: None
+) -> AsyncGenerator[develop.Hass]:
+    """The demo's configuration set up; develop's client logged in to the test instance."""
+    develop.write_config(tmp_path / "config", 8213, "fr")
+    config = load_yaml_dict(tmp_path / "config" / "configuration.yaml")
+    for component in ("homeassistant", "api", "websocket_api", "config"):
+        assert await async_setup_component(hass, component, {})
+    for component in ("input_boolean", "input_select", "climate", "template"):
+        assert await async_setup_component(hass, component, {component: config[component]})
+    await hass.async_block_till_done()
+    client = await hass_client()
+    async with aiohttp.ClientSession() as session:
+        demo = develop.Hass(session, str(client.make_url("")).rstrip("/"), "fr")
+        demo.token = client.session.headers["Authorization"].removeprefix("Bearer ")
+        yield demo
+        await demo.close()
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> Any:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+async def test_the_demo_rooms_heat_and_are_pre_heated(
+    hass: HomeAssistant, demo: develop.Hass
+) -> None:
+    climates = await demo_rooms.climate_entities(demo)
+    assert climates == {"sejour": "climate.sejour", "chambre": "climate.chambre"}
+    assert _state(hass, "climate.chambre").attributes["preset_modes"] == ["comfort", "eco", "frost"]
+
+    # Cold rooms: the physics writes their sensors; the generic thermostat heats the living
+    # room, the radiator's own thermostat the bedroom.
+    simulated = demo_rooms.simulated_rooms()
+    for room in simulated:
+        room.physics.temperature = 16.0
+    now = dt_util.utcnow()
+    await demo_rooms.step(demo, simulated, now, now)
+    await hass.async_block_till_done()
+    assert _state(hass, "sensor.temperature_sejour").state == "16.0"
+    assert _state(hass, "climate.sejour").attributes["current_temperature"] == 16.0
+    assert _state(hass, "input_boolean.chauffage_sejour").state == "on"
+    assert _state(hass, "input_boolean.chauffage_chambre").state == "on"
+    # An hour on, heaters on: both rooms warmer.
+    await demo_rooms.step(demo, simulated, now, now + timedelta(hours=1))
+    await hass.async_block_till_done()
+    assert float(_state(hass, "sensor.temperature_sejour").state) > 17.0
+    assert float(_state(hass, "sensor.temperature_chambre").state) > 16.5
+
+    automation = shedding_automation("fr", "sensor.niveau", sorted(climates.values()))
+    assert automation["use_blueprint"]["input"]["thermostats"] == [
+        "climate.chambre",
+        "climate.sejour",
+    ]
+    dashboard = demo_rooms.dashboard("fr", climates, ["sensor.x"])
+    graphs = [card for card in dashboard["views"][0]["cards"] if card["type"] == "history-graph"]
+    assert [g["entities"] for g in graphs] == [
+        [{"entity": "climate.sejour"}],
+        [{"entity": "climate.chambre"}],
+    ]
