@@ -158,9 +158,12 @@ async def check_costs(hass: Hass, within: float, day: date) -> str:
         ):
             covered = min(len(days[name]) for name in series)
             month_text = f"{month:.2f} €" if month else "not known yet (no day of it published)"
+            later = (
+                f" (the sensor is on {shown_day} already)" if shown_day != day.isoformat() else ""
+            )
             return (
                 f"Checked: Linky …{CONSUMER_PRM[-4:]} cost yesterday {yesterday:.2f} € "
-                f"({shown_day}; Energy dashboard {cost_statistic:.2f} € on {day.isoformat()}), "
+                f"(Energy dashboard {cost_statistic:.2f} €) on {day.isoformat()}{later}, "
                 f"this month {month_text}; "
                 f"the six Tempo series cover {covered} of the {DAYS_SHOWN} days to {day:%d/%m}"
             )
