@@ -28,6 +28,16 @@ LOAD_IDS = ("chauffe_eau", "radiateurs")
 AUTOMATION_ID = "delestage_demo_shedding"
 TEMPO_DASHBOARD = "linky-tempo"
 PREHEAT_DASHBOARD = "delestage-preheating"  # the demo rooms' (tools/demo_rooms.py)
+# The demo rooms' keys (tools/demo_rooms.py): the living room (generic_thermostat), the bedroom
+# (a preset-only heater). Their climate entities' unique ids: ``thermostat_unique_id``.
+LIVING_KEY, BEDROOM_KEY = "sejour", "chambre"
+
+
+def thermostat_unique_id(key: str) -> str:
+    """A demo room's climate entity unique id (its entity id follows the server's language)."""
+    return f"delestage_demo_{key}"
+
+
 COLOURS = ("blue", "white", "red")
 PERIODS = ("hp", "hc")
 # The six series in Tempo's colours (HC lighter); greys for white, which would not show.

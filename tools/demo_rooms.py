@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from tools.demo_content import BEDROOM_KEY, LIVING_KEY, thermostat_unique_id
 from tools.hass_client import DemoStepFailed, Hass
 from tools.sandbox import rooms
 
@@ -62,7 +63,7 @@ class DemoRoom:
     @property
     def unique_id(self) -> str:
         """The climate entity's unique id (its entity id follows the server's language)."""
-        return f"delestage_demo_{self.key}"
+        return thermostat_unique_id(self.key)
 
     @property
     def order(self) -> str:
@@ -70,8 +71,8 @@ class DemoRoom:
         return f"input_select.fil_pilote_{self.key}"
 
 
-LIVING = DemoRoom("sejour", {"en": "Living room", "fr": "Séjour"}, 6.0, 2.0, preset_only=False)
-BEDROOM = DemoRoom("chambre", {"en": "Bedroom", "fr": "Chambre"}, 8.0, 1.0, preset_only=True)
+LIVING = DemoRoom(LIVING_KEY, {"en": "Living room", "fr": "Séjour"}, 6.0, 2.0, preset_only=False)
+BEDROOM = DemoRoom(BEDROOM_KEY, {"en": "Bedroom", "fr": "Chambre"}, 8.0, 1.0, preset_only=True)
 ROOMS: Final = (LIVING, BEDROOM)
 TEXTS: Final = {
     "en": {"heater": "{room} heater", "dashboard": "Pre-heating", "graph": "{room} (last 8 h)"},

@@ -156,6 +156,42 @@ async def test_groups_replace_their_periods_and_cancel_them(
 
 
 @pytest.mark.freeze_time("2026-12-07T12:00:00+01:00")
+async def test_a_run_moved_earlier_while_pre_heating_coasts_at_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """RTE moves the red run earlier, to a start already past: the pre-heat ends, the coast starts.
+
+    The demo's join: its red run set "now" through the simulator while the room was being
+    pre-heated for the run announced later.
+    """
+    await async_setup_delestage(hass)
+    living = (await async_setup_home(hass))["living"]
+    later = RED_START + timedelta(hours=1)
+    await async_precondition(
+        hass,
+        entity_id=[LIVING],
+        start=later.isoformat(),
+        end=(later + timedelta(hours=3)).isoformat(),
+        group="automation.ecowatt",
+    )
+    await async_run(hass, freezer, RED_START - timedelta(minutes=5), [living])
+    assert target_of(hass, LIVING) == 21.5  # pre-heating for the run announced at 19:00
+    await async_run(hass, freezer, RED_START + timedelta(minutes=20), [living])
+    # RTE now says 18:00-20:00: the call comes 20 minutes into it.
+    await async_precondition(
+        hass,
+        entity_id=[LIVING],
+        start=RED_START.isoformat(),
+        end=RED_END.isoformat(),
+        group="automation.ecowatt",
+    )
+    await hass.async_block_till_done()
+    assert target_of(hass, LIVING) == 18.5
+    await async_run(hass, freezer, RED_END + timedelta(minutes=2), [living])
+    assert target_of(hass, LIVING) == 20.0
+
+
+@pytest.mark.freeze_time("2026-12-07T12:00:00+01:00")
 @pytest.mark.parametrize(
     ("data", "key"),
     [

@@ -9,6 +9,10 @@ sees it, in the server's language (``--language``, the browser's too).
 4. ``delestage.shedding_report`` answers without arguments (REST, ``?return_response``).
 5. A red period set through the simulator's ``/_control`` switches both demo loads off, and the
    logbook of a load names the automation that did it (its title in the language).
+6. The same red period drives the demo's thermostats (the automation's pre-heating inputs): the
+   ``generic_thermostat`` living room leaves the user's 20 °C for the period's target (coast or
+   hold, at most the floor + 0.5 K; the preset-only bedroom's order is reported), and the
+   "Pre-heating" dashboard graphs both.
 
 Runs on the host with Playwright (see browser.py); Home Assistant and the simulator are started
 by script/e2e. Screenshots in ``--shots``, named for the README (``--docs`` copies them there).
@@ -29,12 +33,16 @@ from urllib.request import Request, urlopen
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tools.demo_content import (
+    BEDROOM_KEY,
     DEMO_METER,
+    LIVING_KEY,
     LOAD_IDS,
+    PREHEAT_DASHBOARD,
     TEMPO_DASHBOARD,
     TEMPO_SERIES,
     TEXTS,
     series_name,
+    thermostat_unique_id,
 )
 
 from .browser import CHROMIUM_ARGS, REPO, TIMEOUT_MS, Check, copy_to_docs
@@ -52,6 +60,7 @@ CHECKS = (
     "energy_yesterday",
     "automation_title",
     "red_period",
+    "preheating",
     "shedding_report",
 )
 CLOCK_SKEW = timedelta(minutes=5)  # beyond it, the server's clock is faked: the browser follows
@@ -319,6 +328,40 @@ class DemoCheck(Check):
         self.page.wait_for_timeout(1000)
         self.shot("shedding-logbook")
         self.step(f"logbook: {self.texts.loads[LOAD_IDS[0]]} off, by {self.texts.automation!r}")
+
+    def preheating(self) -> None:
+        """The red period set by :meth:`red_period` also drives the demo's two thermostats."""
+        ids = self.hass(
+            """async (hass, uniques) => (await hass.callWS({type: 'config/entity_registry/list'}))
+                 .filter((e) => uniques.includes(e.unique_id) && e.entity_id.startsWith('climate.'))
+                 .map((e) => [e.unique_id, e.entity_id])""",
+            [thermostat_unique_id(key) for key in (LIVING_KEY, BEDROOM_KEY)],
+        )
+        climates = dict(ids)
+        living = climates[thermostat_unique_id(LIVING_KEY)]
+        bedroom = climates[thermostat_unique_id(BEDROOM_KEY)]
+        started = time.monotonic()
+        # The living room's user set point is 20 °C, its floor 18 °C: during the period its
+        # target is the coast or hold target (floor + 0.5 K). The bedroom's preset depends on
+        # its predicted temperature (eco while it can coast, comfort to hold): reported only.
+        self.page.wait_for_function(
+            """(living) => document.querySelector('home-assistant').hass.states[living]
+                 ?.attributes.temperature <= 18.5""",
+            arg=living,
+            timeout=RED_PERIOD_WAIT_S * 1000,
+        )
+        target = self.hass("(hass, id) => hass.states[id].attributes.temperature", living)
+        preset = self.hass("(hass, id) => hass.states[id].attributes.preset_mode", bedroom)
+        self.goto(f"/{PREHEAT_DASHBOARD}")
+        self.page.wait_for_selector("hui-history-graph-card", timeout=TIMEOUT_MS)
+        graphs = self.page.locator("hui-history-graph-card")
+        expect(graphs).to_have_count(2, timeout=TIMEOUT_MS)
+        self.page.wait_for_timeout(2000)  # the graphs' first drawing
+        self.shot("preheating")
+        self.step(
+            f"pre-heating: {living} at {target} °C, {bedroom} on {preset}, "
+            f"{time.monotonic() - started:.0f} s after the loads; dashboard with both graphs"
+        )
 
     def automation_title(self) -> None:
         """The automations page lists the demo's automation under its title in the language."""

@@ -502,9 +502,11 @@ class Preconditioner:
             self._plans.pop(entity_id, None)
             plan = await self._async_plan(entity_id, record, claim, state, user=run.user, now=now)
             if not isinstance(plan, str):
-                run.steps = [
-                    s for s in steps_of(plan.steps, preset=preset_only(state)) if s.at >= now
-                ] or run.steps
+                # From now on: the new plan's step in effect now (a period moved to a start
+                # already past is in its coast at once), then its later steps.
+                steps = steps_of(plan.steps, preset=preset_only(state))
+                current = [step for step in steps if step.at <= now][-1:]
+                run.steps = current + [step for step in steps if step.at > now] or run.steps
         if run.released or (step := run.step_at(now)) is None or not available(state):
             return
         if not matches(state, step.setting) or run.suspended:
