@@ -172,7 +172,11 @@ def dashboard(language: str, climates: dict[str, str], sensors: list[str]) -> di
             "type": "history-graph",
             "title": texts["graph"].format(room=room.names[language]),
             "hours_to_show": 8,
-            "entities": [{"entity": climates[room.key]}],
+            # A preset heater has no set point to draw: its pilot-wire order shows as a band.
+            "entities": [
+                {"entity": climates[room.key]},
+                *([{"entity": room.order}] if room.preset_only else []),
+            ],
         }
         for room in ROOMS
     ]

@@ -84,5 +84,5 @@ async def test_the_demo_rooms_heat_and_are_pre_heated(
     graphs = [card for card in dashboard["views"][0]["cards"] if card["type"] == "history-graph"]
     assert [g["entities"] for g in graphs] == [
         [{"entity": "climate.sejour"}],
-        [{"entity": "climate.chambre"}],
+        [{"entity": "climate.chambre"}, {"entity": "input_select.fil_pilote_chambre"}],
     ]
