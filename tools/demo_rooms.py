@@ -272,9 +272,12 @@ async def run(url: str, username: str, password: str, language: str) -> None:
             try:
                 await step(hass, simulated, since, now)
                 since = now
-            except PermissionError, DemoStepFailed:
-                with suppress(aiohttp.ClientError, RuntimeError):
-                    await hass.log_in(username, password, username)
+            except (PermissionError, DemoStepFailed, aiohttp.ClientResponseError) as err:
+                # An access token lasts 30 minutes: a refused call logs in again (before, the
+                # rooms froze half an hour into the demo). The rooms catch up at the next step.
+                if not isinstance(err, aiohttp.ClientResponseError) or err.status == 401:
+                    with suppress(aiohttp.ClientError, RuntimeError):
+                        await hass.log_in(username, password, username)
             except aiohttp.ClientError:
                 pass  # Home Assistant restarting: the rooms catch up at the next step
             await asyncio.sleep(PERIOD_S)

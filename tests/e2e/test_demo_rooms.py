@@ -7,6 +7,7 @@ the Ecowatt automation names them in its pre-heating inputs; the dashboard graph
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from tools import demo_rooms, develop
 from tools.demo_content import shedding_automation
+from tools.hass_client import DemoStepFailed, Hass
 
 
 @pytest.fixture
@@ -86,3 +88,63 @@ async def test_the_demo_rooms_heat_and_are_pre_heated(
         [{"entity": "climate.sejour"}],
         [{"entity": "climate.chambre"}, {"entity": "input_select.fil_pilote_chambre"}],
     ]
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        aiohttp.ClientResponseError(None, (), status=401),  # type: ignore[arg-type]
+        DemoStepFailed("input_boolean.turn_on: HTTP 401"),
+    ],
+)
+async def test_the_rooms_log_in_again_when_their_token_expires(
+    monkeypatch: pytest.MonkeyPatch, refused: Exception
+) -> None:
+    """Home Assistant's access tokens last 30 minutes: a refused step logs in again.
+
+    Before, a 401 on a state read was taken for Home Assistant restarting: the rooms froze half
+    an hour into the demo (their sensors stopped moving).
+    """
+    logins: list[str] = []
+    steps: list[bool] = []
+
+    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
+        logins.append(username)
+
+    async def step(*_: Any) -> None:
+        steps.append(True)
+        if len(steps) == 2:
+            raise refused
+        if len(steps) == 4:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(Hass, "log_in", log_in)
+    monkeypatch.setattr(demo_rooms, "step", step)
+    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
+    with pytest.raises(asyncio.CancelledError):
+        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
+    assert logins == ["demo", "demo"]  # at start, then after the refused step
+    assert len(steps) == 4
+
+
+async def test_other_http_errors_do_not_log_in_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 502 while Home Assistant restarts: the rooms wait for the next step, same token."""
+    logins: list[str] = []
+    steps: list[bool] = []
+
+    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
+        logins.append(username)
+
+    async def step(*_: Any) -> None:
+        steps.append(True)
+        if len(steps) == 2:
+            raise aiohttp.ClientResponseError(None, (), status=502)  # type: ignore[arg-type]
+        if len(steps) == 3:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(Hass, "log_in", log_in)
+    monkeypatch.setattr(demo_rooms, "step", step)
+    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
+    with pytest.raises(asyncio.CancelledError):
+        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
+    assert logins == ["demo"]

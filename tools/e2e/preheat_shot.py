@@ -9,8 +9,9 @@ simulator's run starts an hour or two after the demo, and lasts three hours):
         --sandbox http://127.0.0.1:8331 --docs
 
 It reads the red run from the simulator, summarises each demo thermostat's set point around it
-from the recorder's history (printed: what the screenshot shows, in numbers), opens the
-dashboard and photographs it (``--docs``: copied to docs/screenshots/preheating-history.png).
+from the recorder's history (printed: what the screenshot shows, in numbers), photographs the
+dashboard, then the History page from ``--hours-before`` the run to 30 minutes after it, with
+the bedroom's pilot-wire order (``--docs``: copied to docs/screenshots/preheating-history.png).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import json
 from pathlib import Path
 import sys
 from typing import Any
+from urllib.parse import urlencode
 from urllib.request import urlopen
 
 from playwright.sync_api import sync_playwright
 
-from tools.demo_content import PREHEAT_DASHBOARD
+from tools.demo_content import BEDROOM_KEY, PREHEAT_DASHBOARD
 
 from .browser import CHROMIUM_ARGS, REPO, TIMEOUT_MS, Check, copy_to_docs
 
@@ -74,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", default=str(REPO / "artifacts" / "preheat"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--docs", action="store_true", help="copy the screenshot to docs/")
+    parser.add_argument(
+        "--hours-before", type=float, default=1.5, help="hours of history shown before the run"
+    )
     args = parser.parse_args(argv)
     with urlopen(f"{args.sandbox}/_control", timeout=10) as answer:
         run = json.load(answer)["red_run"]
@@ -95,6 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         page.goto(f"{args.url}/{PREHEAT_DASHBOARD}")
         page.wait_for_selector("hui-history-graph-card", timeout=TIMEOUT_MS)
         page.wait_for_timeout(4000)  # the graphs' first drawing
+        check.shot("preheating-dashboard", full_page=True)
+        # The docs' graph: the History page over the run's window (the dashboard shows the last
+        # 8 hours, mostly empty on a demo started shortly before its red run).
+        shown = [*sorted(history), f"input_select.fil_pilote_{BEDROOM_KEY}"]
+        window = urlencode(
+            {
+                "entity_id": ",".join(shown),
+                "start_date": (start - timedelta(hours=args.hours_before)).isoformat(),
+                "end_date": (end + timedelta(minutes=30)).isoformat(),
+            }
+        )
+        page.goto(f"{args.url}/history?{window}")
+        page.wait_for_selector("state-history-charts", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(4000)
         check.shot("preheating-history", full_page=True)
         browser.close()
     if args.docs:
