@@ -205,6 +205,7 @@ async def test_the_demo_checks_the_costs_of_the_day_its_simulator_served(
                 patch.object(develop, "add_tempo_dashboard", AsyncMock()),
                 patch.object(develop, "add_shedding", AsyncMock()),
                 patch.object(develop, "add_preheating_dashboard", AsyncMock()),
+                patch.object(develop, "ignore_host_notices", AsyncMock()),
                 patch.object(develop.demo_check, "check_costs", check_costs),
             ):
                 await develop.provision(develop.Hass(session, ""), _url(runner), tmp_path, 5)

@@ -498,6 +498,27 @@ async def add_tempo_dashboard(hass: Hass) -> None:
     log(f"Tempo dashboard: yesterday, the six series and the cost (/{TEMPO_DASHBOARD}){week}")
 
 
+# Home Assistant's own notices about the machine the demo runs on, not about Délestage: "the Core
+# installation method is deprecated" (script/setup installs Home Assistant Core in a plain Python
+# environment). A new user would take the Settings badge for a Délestage problem.
+HOST_NOTICES = ("deprecated_method", "deprecated_architecture", "deprecated_method_architecture")
+
+
+async def ignore_host_notices(hass: Hass) -> None:
+    """Ignore Home Assistant's installation-method notices (they concern the demo's machine)."""
+    issues = (await hass.ws({"type": "repairs/list_issues"}))["issues"]
+    for issue in issues:
+        if issue["domain"] == "homeassistant" and issue["issue_id"] in HOST_NOTICES:
+            await hass.ws(
+                {
+                    "type": "repairs/ignore_issue",
+                    "domain": "homeassistant",
+                    "issue_id": issue["issue_id"],
+                    "ignore": True,
+                }
+            )
+
+
 async def add_preheating_dashboard(hass: Hass) -> None:
     """The "Pre-heating" dashboard: the demo rooms' history and their pre-heating sensors."""
     climates = await demo_rooms.climate_entities(hass)
@@ -561,6 +582,7 @@ async def provision(hass: Hass, sandbox: str, config: Path, within: float = 600)
     await add_tempo_dashboard(hass)
     await add_shedding(hass, config)
     await add_preheating_dashboard(hass)
+    await ignore_host_notices(hass)
     log(await demo_check.check_costs(hass, within, day))
 
 

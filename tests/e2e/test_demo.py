@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -49,6 +50,7 @@ async def demo(
         "application_credentials",
         "lovelace",
         "energy",
+        "repairs",
     ):
         assert await async_setup_component(hass, component, {})
     assert await async_setup_component(hass, DOMAIN, {})
@@ -238,3 +240,26 @@ async def test_the_tempo_dashboard_opens_on_yesterday_with_the_series_stacked(
     assert (stacked["period"], stacked["stat_types"]) == ("day", ["change"])
     assert cost["chart_type"] == "line"
     assert [e["entity"] for e in cost["entities"]] == [f"delestage:linky_{CONSUMER_PRM}_cost"]
+
+
+async def test_the_demo_ignores_home_assistants_notices_about_its_machine(
+    hass: HomeAssistant, demo: develop.Hass
+) -> None:
+    """ "Core installation deprecated" concerns the demo's machine: ignored; other issues stay."""
+    for domain, issue_id in (("homeassistant", "deprecated_method"), (DOMAIN, "some_issue")):
+        ir.async_create_issue(
+            hass,
+            domain,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=issue_id,
+        )
+    await develop.ignore_host_notices(demo)
+    registry = ir.async_get(hass)
+    notice = registry.async_get_issue("homeassistant", "deprecated_method")
+    ours = registry.async_get_issue(DOMAIN, "some_issue")
+    assert notice is not None
+    assert notice.dismissed_version is not None
+    assert ours is not None
+    assert ours.dismissed_version is None
