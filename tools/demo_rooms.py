@@ -24,6 +24,7 @@ import asyncio
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+import time
 from typing import Any, Final
 
 import aiohttp
@@ -33,6 +34,8 @@ from tools.hass_client import DemoStepFailed, Hass
 from tools.sandbox import rooms
 
 PERIOD_S: Final = 30.0
+# Home Assistant's access tokens last 30 minutes: the rooms log in again after 25.
+TOKEN_RENEWAL_S: Final = 25 * 60.0
 START_TEMPERATURE: Final = 20.0
 # The pilot-wire orders and what the radiator's own thermostat holds for each (°C): eco is
 # comfort − 3.5 K, frost protection 7 °C (reference/anticipation.md §2).
@@ -260,15 +263,26 @@ async def step(hass: Hass, simulated: list[_Simulated], since: datetime, now: da
             await _radiator(hass, room, heating)
 
 
-async def run(url: str, username: str, password: str, language: str) -> None:
-    """The rooms' physics, in real time, until cancelled (logs in again when needed)."""
+async def run(
+    url: str, username: str, password: str, language: str, renew_after: float = TOKEN_RENEWAL_S
+) -> None:
+    """The rooms' physics, in real time, until cancelled (logs in again when needed).
+
+    The token is renewed before it expires (``renew_after`` seconds): a request with an expired
+    token would raise Home Assistant's "Login attempt failed" notification.
+    """
     simulated = simulated_rooms()
     since = datetime.now(UTC)
     async with aiohttp.ClientSession() as session:
         hass = Hass(session, url, language)
         await hass.log_in(username, password, username)
+        logged_in = time.monotonic()
         while True:
             now = datetime.now(UTC)
+            if time.monotonic() - logged_in >= renew_after:
+                with suppress(aiohttp.ClientError, RuntimeError):
+                    await hass.log_in(username, password, username)
+                    logged_in = time.monotonic()
             try:
                 await step(hass, simulated, since, now)
                 since = now

@@ -148,3 +148,30 @@ async def test_other_http_errors_do_not_log_in_again(monkeypatch: pytest.MonkeyP
     with pytest.raises(asyncio.CancelledError):
         await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
     assert logins == ["demo"]
+
+
+async def test_the_rooms_renew_their_token_before_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Renewed on time, the token is never refused: no "Login attempt failed" notification."""
+    logins: list[str] = []
+    steps: list[bool] = []
+
+    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
+        logins.append(username)
+
+    async def step(*_: Any) -> None:
+        steps.append(True)
+        if len(steps) == 3:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(Hass, "log_in", log_in)
+    monkeypatch.setattr(demo_rooms, "step", step)
+    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
+    with pytest.raises(asyncio.CancelledError):
+        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en", renew_after=0.0)
+    assert logins == ["demo"] * 4  # at start, then before each of the three steps
+    steps.clear()
+    with pytest.raises(asyncio.CancelledError):
+        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
+    assert logins == ["demo"] * 5  # 25 minutes not reached: only the first log-in
