@@ -440,6 +440,16 @@ class Preconditioner:
         record.claims = [c for c in record.claims if c.end > now]
         return record.claims[0] if record.claims else None
 
+    async def _async_end_run_if_over(
+        self, entity_id: str, record: Record, now: datetime, is_room: bool
+    ) -> bool:
+        """End the run if its period is over or no longer asked for; False: try again later."""
+        claim = self._current_claim(record, now)
+        run = record.run
+        if run is not None and (now >= run.end or claim is None or claim.start >= run.end):
+            return await self._async_end_run(entity_id, record, now, is_room)
+        return True
+
     async def _async_end_run(
         self, entity_id: str, record: Record, now: datetime, is_room: bool
     ) -> bool:
@@ -469,12 +479,9 @@ class Preconditioner:
     async def _async_room(
         self, entity_id: str, record: Record, now: datetime, context: Context | None
     ) -> None:
+        if not await self._async_end_run_if_over(entity_id, record, now, True):
+            return
         claim = self._current_claim(record, now)
-        run = record.run
-        if run is not None and (now >= run.end or claim is None or claim.start >= run.end):
-            if not await self._async_end_run(entity_id, record, now, True):
-                return
-            claim = self._current_claim(record, now)
         state = self.hass.states.get(entity_id)
         if claim is None:
             self._plans.pop(entity_id, None)
@@ -560,12 +567,9 @@ class Preconditioner:
     async def _async_tank(
         self, entity_id: str, record: Record, now: datetime, context: Context | None
     ) -> None:
+        if not await self._async_end_run_if_over(entity_id, record, now, False):
+            return
         claim = self._current_claim(record, now)
-        run = record.run
-        if run is not None and (now >= run.end or claim is None or claim.start >= run.end):
-            if not await self._async_end_run(entity_id, record, now, False):
-                return
-            claim = self._current_claim(record, now)
         state = self.hass.states.get(entity_id)
         if claim is None or state is None:
             self.tank_plans.pop(entity_id, None)
