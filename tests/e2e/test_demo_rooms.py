@@ -90,6 +90,36 @@ async def test_the_demo_rooms_heat_and_are_pre_heated(
     ]
 
 
+async def _run_rooms(
+    monkeypatch: pytest.MonkeyPatch,
+    stop_at: int,
+    failures: dict[int, Exception] | None = None,
+    **options: float,
+) -> tuple[list[str], int]:
+    """Run the rooms' loop without waiting, each step failing as ``failures`` says (by its
+    number, from 1), until step ``stop_at`` cancels it; return the log-ins and the steps made.
+    """
+    logins: list[str] = []
+    steps: list[bool] = []
+
+    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
+        logins.append(username)
+
+    async def step(*_: Any) -> None:
+        steps.append(True)
+        if len(steps) == stop_at:
+            raise asyncio.CancelledError
+        if (failure := (failures or {}).get(len(steps))) is not None:
+            raise failure
+
+    monkeypatch.setattr(Hass, "log_in", log_in)
+    monkeypatch.setattr(demo_rooms, "step", step)
+    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
+    with pytest.raises(asyncio.CancelledError):
+        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en", **options)
+    return logins, len(steps)
+
+
 @pytest.mark.parametrize(
     "refused",
     [
@@ -105,48 +135,15 @@ async def test_the_rooms_log_in_again_when_their_token_expires(
     Before, a 401 on a state read was taken for Home Assistant restarting: the rooms froze half
     an hour into the demo (their sensors stopped moving).
     """
-    logins: list[str] = []
-    steps: list[bool] = []
-
-    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
-        logins.append(username)
-
-    async def step(*_: Any) -> None:
-        steps.append(True)
-        if len(steps) == 2:
-            raise refused
-        if len(steps) == 4:
-            raise asyncio.CancelledError
-
-    monkeypatch.setattr(Hass, "log_in", log_in)
-    monkeypatch.setattr(demo_rooms, "step", step)
-    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
-    with pytest.raises(asyncio.CancelledError):
-        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
+    logins, steps = await _run_rooms(monkeypatch, 4, {2: refused})
     assert logins == ["demo", "demo"]  # at start, then after the refused step
-    assert len(steps) == 4
+    assert steps == 4
 
 
 async def test_other_http_errors_do_not_log_in_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 502 while Home Assistant restarts: the rooms wait for the next step, same token."""
-    logins: list[str] = []
-    steps: list[bool] = []
-
-    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
-        logins.append(username)
-
-    async def step(*_: Any) -> None:
-        steps.append(True)
-        if len(steps) == 2:
-            raise aiohttp.ClientResponseError(None, (), status=502)  # type: ignore[arg-type]
-        if len(steps) == 3:
-            raise asyncio.CancelledError
-
-    monkeypatch.setattr(Hass, "log_in", log_in)
-    monkeypatch.setattr(demo_rooms, "step", step)
-    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
-    with pytest.raises(asyncio.CancelledError):
-        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
+    bad_gateway = aiohttp.ClientResponseError(None, (), status=502)  # type: ignore[arg-type]
+    logins, _ = await _run_rooms(monkeypatch, 3, {2: bad_gateway})
     assert logins == ["demo"]
 
 
@@ -154,24 +151,7 @@ async def test_the_rooms_renew_their_token_before_it_expires(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Renewed on time, the token is never refused: no "Login attempt failed" notification."""
-    logins: list[str] = []
-    steps: list[bool] = []
-
-    async def log_in(self: Hass, username: str, password: str, name: str) -> None:
-        logins.append(username)
-
-    async def step(*_: Any) -> None:
-        steps.append(True)
-        if len(steps) == 3:
-            raise asyncio.CancelledError
-
-    monkeypatch.setattr(Hass, "log_in", log_in)
-    monkeypatch.setattr(demo_rooms, "step", step)
-    monkeypatch.setattr(demo_rooms, "PERIOD_S", 0.0)
-    with pytest.raises(asyncio.CancelledError):
-        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en", renew_after=0.0)
+    logins, _ = await _run_rooms(monkeypatch, 3, renew_after=0.0)
     assert logins == ["demo"] * 4  # at start, then before each of the three steps
-    steps.clear()
-    with pytest.raises(asyncio.CancelledError):
-        await demo_rooms.run("http://127.0.0.1:1", "demo", "delestage", "en")
-    assert logins == ["demo"] * 5  # 25 minutes not reached: only the first log-in
+    logins, _ = await _run_rooms(monkeypatch, 3)
+    assert logins == ["demo"]  # 25 minutes not reached: only the first log-in
